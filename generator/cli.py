@@ -1,0 +1,325 @@
+"""The command line: a thin layer mapping flags onto the core library and errors onto exit codes."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+import click
+
+from . import __version__
+from .errors import BAD_INPUT, CHANGES, INTERNAL, ErrorList, ToolError
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+PROGRESS_FROM = 10  # tables; fewer finish before a bar would help
+
+
+def _echo_err(text: str) -> None:
+    click.echo(text, err=True)
+
+
+def fail(exc: ToolError | ErrorList, as_json: bool) -> None:
+    errors = exc.errors if isinstance(exc, ErrorList) else [exc]
+    if as_json:
+        click.echo(json.dumps({"ok": False, "errors": [e.as_dict() for e in errors]}, indent=2))
+    for e in errors:
+        _echo_err(f"error: {e.render()}")
+    if len(errors) > 1:
+        _echo_err(f"{len(errors)} problems; nothing was written.")
+    sys.exit(exc.exit_code)
+
+
+@contextmanager
+def handled(as_json: bool = False) -> Iterator[None]:
+    """User errors get their message and exit code; anything else is a short internal error."""
+    try:
+        yield
+    except (ToolError, ErrorList) as exc:
+        fail(exc, as_json)
+    except click.exceptions.Exit:
+        raise
+    except (KeyboardInterrupt, BrokenPipeError):
+        _echo_err("interrupted; files already replaced are complete, the rest are untouched")
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+        if os.environ.get("JIGX_ACUMATICA_DEBUG"):
+            raise
+        _echo_err(f"internal error: {type(exc).__name__}: {exc}\n"
+                  "This is a bug in jigx-acumatica; set JIGX_ACUMATICA_DEBUG=1 to see the traceback.")
+        sys.exit(INTERNAL)
+
+
+def quiet_option(f):
+    return click.option("-q", "--quiet", is_flag=True, help="Print errors only.")(f)
+
+
+def json_option(f):
+    return click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")(f)
+
+
+def target_options(f):
+    f = click.option("--base-url", default=None, help="Endpoint base URL instead of the region's (e.g. a local endpoint).")(f)
+    f = click.option("--company", default=None, help="Acumatica tenant name (the push's CompanyId).")(f)
+    f = click.option("--solution-id", default=None, help="Jigx solutionId (UUID, Jigx Management > Solution Details).")(f)
+    f = click.option("--org", default=None, help="Jigx organizationId (UUID, Jigx Management > organization details).")(f)
+    f = click.option("--region", type=click.Choice(["us", "eu", "au"]), default=None,
+                     help="Jigx region: us (us-east-1), eu (eu-central-1), au (ap-southeast-2).")(f)
+    return f
+
+
+def solution_option(f):
+    return click.option("--solution", "--out", "solution", type=click.Path(file_okay=False, path_type=Path),
+                        default=Path("."), show_default=True,
+                        help="The Jigx solution folder (created when missing).")(f)
+
+
+def lock_option(f):
+    return click.option("--lock-timeout", type=click.FloatRange(0, 3600), default=10.0, show_default=True,
+                        help="Seconds to wait for another run on the same solution.")(f)
+
+
+@contextmanager
+def progress_bar(count: int, quiet: bool, label: str):
+    if quiet or count < PROGRESS_FROM:
+        yield None
+        return
+    with click.progressbar(length=count, label=label, file=sys.stderr) as bar:
+        yield bar.update
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(__version__, "-V", "--version", prog_name="jigx-acumatica")
+def main() -> None:
+    """Set up Acumatica -> Jigx change data capture from one table definition per table.
+
+    \b
+    Typical session:
+      jigx-acumatica init my-app --name my-app --title "My App" --table samples/customers.yaml
+      jigx-acumatica add samples/vendors.yaml --solution my-app
+      jigx-acumatica generate --solution my-app --check
+      JIGX_PAT=... jigx-acumatica verify --solution my-app
+
+    Exit codes: 0 ok, 1 changes pending / conflict / failed check, 2 bad input, 3 solution busy,
+    10-18 verify outcomes (see the README), 70 internal error.
+    """
+
+
+# --- output --------------------------------------------------------------------------------------
+
+def print_plan(plan, *, wrote: bool, quiet: bool, as_json: bool, mode: str) -> None:
+    if as_json:
+        data = plan.as_dict()
+        data.update({"ok": not plan.conflicts, "mode": mode, "written": wrote,
+                     "pending": plan.pending and not wrote})
+        click.echo(json.dumps(data, indent=2))
+        return
+    if quiet:
+        return
+    shown = [c for c in plan.changes if c.action != "identical"]
+    verb = {"write": "", "dry-run": "would ", "check": "would ", "diff": "would "}[mode]
+    for c in shown:
+        subject = c.path if c.what in ("file", "definition") else f"{c.path} [{c.what} {c.table}]"
+        line = f"  {verb}{c.action:<9} {subject}"
+        if c.detail:
+            line += f"  -- {c.detail}"
+        click.echo(line)
+    for t in plan.tables:
+        click.echo(f"table {t.table}: entity {t.entity}, Generic Inquiry '{t.inquiry}'")
+        click.echo(f"  push URL: {t.url}")
+        if t.placeholders:
+            click.echo(f"  placeholders to fill in: {', '.join(t.placeholders)} (see the project config)")
+    for note in plan.notes:
+        click.echo(f"note: {note}")
+    files = len([c for c in plan.changes if c.what in ("file", "definition") and c.action in ("create", "update", "delete")])
+    total = len({c.path for c in plan.changes})
+    if not shown or not plan.pending:
+        click.echo(f"nothing to change: {total} files up to date")
+    elif wrote:
+        click.echo(f"{files} files written in {plan.root}")
+    elif mode != "write":
+        click.echo(f"{files} files would change; nothing was written")
+
+
+def print_diff(plan) -> None:
+    for rel, (old, new) in sorted(plan.writes.items()):
+        sys.stdout.writelines(difflib.unified_diff(
+            (old or "").splitlines(keepends=True), new.splitlines(keepends=True),
+            fromfile=f"a/{rel}" if old is not None else "/dev/null", tofile=f"b/{rel}"))
+    for rel, old in sorted(plan.deletes.items()):
+        sys.stdout.writelines(difflib.unified_diff(old.splitlines(keepends=True), [], fromfile=f"a/{rel}",
+                                                   tofile="/dev/null"))
+
+
+def finish(plan, *, mode: str, quiet: bool, as_json: bool) -> None:
+    """Apply or report, then exit: --check exits 1 when anything is out of date."""
+    from .solution import apply
+
+    if mode == "diff":
+        print_diff(plan)
+    wrote = False
+    if mode == "write":
+        apply(plan, lock_timeout=click.get_current_context().params.get("lock_timeout", 10.0))
+        wrote = bool(plan.pending)
+    print_plan(plan, wrote=wrote, quiet=quiet, as_json=as_json, mode=mode)
+    if plan.conflicts:
+        for c in plan.conflicts:
+            _echo_err(f"conflict: {c.path} ({c.table}): {c.detail}")
+        sys.exit(CHANGES)
+    if mode == "check" and plan.pending:
+        if not quiet and not as_json:
+            _echo_err("out of date: run 'jigx-acumatica generate' to update")
+        sys.exit(CHANGES)
+
+
+def run_mode(dry_run: bool, check: bool, diff: bool) -> str:
+    return "check" if check else "diff" if diff else "dry-run" if dry_run else "write"
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+@main.command(context_settings=CONTEXT)
+@click.argument("definitions", nargs=-1, type=click.Path(path_type=Path))
+@solution_option
+@target_options
+@click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 when any file is out of date (for CI).")
+@click.option("--diff", is_flag=True, help="Print unified diffs of what would change; write nothing.")
+@click.option("--force", is_flag=True, help="Overwrite hand-edited generated entries and files.")
+@lock_option
+@json_option
+@quiet_option
+def generate(definitions, solution, region, org, solution_id, company, base_url, dry_run, check, diff, force,
+             lock_timeout, as_json, quiet):
+    """Generate the CDC artifacts for table definitions into a Jigx solution folder.
+
+    With DEFINITIONS, generates those tables; with none, regenerates every definition stored in
+    the solution (acumatica/<table>/table.yaml). Writes, per table: the Generic Inquiry
+    (acumatica/<table>/generic-inquiry.xml and .md), the push notification checklist, a sample
+    push, datasources/<table>.jigx, the onTableChanged entry in index.jigx and the declaration in
+    databases/default.jigx. One bad definition stops the run before anything is written.
+
+    \b
+    Example:
+      jigx-acumatica generate samples/*.yaml --out build/demo --region us
+      jigx-acumatica generate --solution build/demo --check
+    """
+    from . import project
+
+    with handled(as_json):
+        target = project.target_for(solution, region=region, organization_id=org, solution_id=solution_id,
+                                    company=company, base_url=base_url)
+        count = len(definitions) or len(project.solution_definitions(solution))
+        with progress_bar(count, quiet or as_json, "reading definitions") as bar:
+            plan = project.generate(solution, list(definitions), target, force=force, write=False, progress=bar)
+        finish(plan, mode=run_mode(dry_run, check, diff), quiet=quiet, as_json=as_json)
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--name", default=None, help="Solution name (lowercase, digits, '-'; default: from FOLDER).")
+@click.option("--title", default=None, help="Solution title shown in the app (default: from FOLDER).")
+@click.option("--category", default="business", show_default=True, help="Solution category.")
+@click.option("--table", "tables", multiple=True, type=click.Path(path_type=Path),
+              help="A table definition to onboard at once (repeatable).")
+@target_options
+@click.option("--force", is_flag=True, help="Initialise even when FOLDER is not empty.")
+@lock_option
+@json_option
+@quiet_option
+def init(folder, name, title, category, tables, region, org, solution_id, company, base_url, force, lock_timeout,
+         as_json, quiet):
+    """Create a new Jigx solution ready for Acumatica change data capture.
+
+    Writes index.jigx, jigs/home.jigx, databases/default.jigx, the project config
+    jigx-acumatica.yaml (region, ids, tenant; never the PAT) and, with --table, onboards tables.
+
+    \b
+    Example:
+      jigx-acumatica init field-app --title "Field App" --region eu --table samples/customers.yaml
+    """
+    from . import project
+    from .config import Target
+    from .solution import default_solution_name
+
+    with handled(as_json):
+        target = Target(region=region, organization_id=org, solution_id=solution_id, company=company,
+                        base_url=base_url).validate()
+        name = name or default_solution_name(folder)
+        title = title or folder.resolve().name[:50]
+        plan = project.init(folder, name=name, title=title, category=category, target=target,
+                            definitions=list(tables), allow_non_empty=force, lock_timeout=lock_timeout)
+        print_plan(plan, wrote=True, quiet=quiet, as_json=as_json, mode="write")
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("definitions", nargs=-1, required=True, type=click.Path(path_type=Path))
+@solution_option
+@target_options
+@click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
+@click.option("--force", is_flag=True, help="Overwrite hand-edited generated entries and files.")
+@lock_option
+@json_option
+@quiet_option
+def add(definitions, solution, region, org, solution_id, company, base_url, dry_run, force, lock_timeout, as_json,
+        quiet):
+    """Onboard Acumatica tables into an existing solution.
+
+    Copies each definition to acumatica/<table>/table.yaml, generates its artifacts, declares its
+    table in databases/default.jigx and adds its onTableChanged entry and datasource.
+
+    \b
+    Example:
+      jigx-acumatica add samples/vendors.yaml samples/contacts.yaml --solution field-app
+    """
+    from . import project
+    from .solution import INDEX
+
+    with handled(as_json):
+        if not (solution / INDEX).exists():
+            raise _not_a_solution(solution)
+        target = project.target_for(solution, region=region, organization_id=org, solution_id=solution_id,
+                                    company=company, base_url=base_url)
+        with progress_bar(len(definitions), quiet or as_json, "reading definitions") as bar:
+            plan = project.generate(solution, list(definitions), target, force=force, write=False,
+                                    copy_definitions=True, progress=bar)
+        finish(plan, mode=run_mode(dry_run, False, False), quiet=quiet, as_json=as_json)
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("table")
+@solution_option
+@click.option("--dry-run", is_flag=True, help="Show what would be removed; change nothing.")
+@lock_option
+@json_option
+@quiet_option
+def remove(table, solution, dry_run, lock_timeout, as_json, quiet):
+    """Stop managing a table: the reverse of add.
+
+    Removes its onTableChanged entry, datasource, definition and Acumatica artifacts. The table
+    stays declared in databases/default.jigx: Jigx keeps the Dynamic Data table and its rows.
+
+    \b
+    Example:
+      jigx-acumatica remove vendors --solution field-app
+    """
+    from . import project
+
+    with handled(as_json):
+        plan = project.remove(solution, table, write=False)
+        finish(plan, mode=run_mode(dry_run, False, False), quiet=quiet, as_json=as_json)
+
+
+def _not_a_solution(folder: Path) -> ToolError:
+    from .errors import InputError
+
+    return InputError("not a Jigx solution (no index.jigx)", path=folder,
+                      hint="create one with 'jigx-acumatica init', or point --solution at the solution folder")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,123 @@
+"""Where pushes go: region, ids and tenant, from options or the solution's project config."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ruamel.yaml.comments import CommentedMap
+
+from . import naming
+from .errors import InputError
+from .yamlio import key_position, load_roundtrip, read_text, screen_events, value_position
+
+CONFIG_FILE = "jigx-acumatica.yaml"
+REGIONS = {
+    "us": "https://us-east-1.api.jigx.com/v2.0",
+    "au": "https://ap-southeast-2.api.jigx.com/v2.0",
+    "eu": "https://eu-central-1.api.jigx.com/v2.0",
+}
+CONFIG_KEYS = ("region", "baseUrl", "organizationId", "solutionId", "company")
+SECRET_WORDS = ("pat", "token", "secret", "password", "authorization", "bearer")
+ADDRESS_LIMIT = 250  # Acumatica's Address field on the Push Notifications form
+
+# Clearly marked stand-ins when a value is not known yet.
+PLACEHOLDER_BASE = "<REGION-BASE-URL>"
+PLACEHOLDER_ORG = "<ORGANIZATION-ID>"
+PLACEHOLDER_SOLUTION = "<SOLUTION-ID>"
+PLACEHOLDER_COMPANY = "MyTenant"
+
+
+@dataclass(frozen=True)
+class Target:
+    region: str | None = None
+    base_url: str | None = None
+    organization_id: str | None = None
+    solution_id: str | None = None
+    company: str | None = None
+
+    def base(self) -> str | None:
+        if self.base_url:
+            return self.base_url.rstrip("/")
+        return REGIONS.get(self.region or "")
+
+    def url(self, table: str) -> str:
+        return (
+            f"{self.base() or PLACEHOLDER_BASE}/tool/organizations/{self.organization_id or PLACEHOLDER_ORG}"
+            f"/solutions/{self.solution_id or PLACEHOLDER_SOLUTION}/acumatica/cdc?table={table}"
+        )
+
+    def placeholders(self) -> list[str]:
+        """What the user still has to fill in, in the order it appears in the URL."""
+        out = []
+        if not self.base():
+            out.append(PLACEHOLDER_BASE)
+        if not self.organization_id:
+            out.append(PLACEHOLDER_ORG)
+        if not self.solution_id:
+            out.append(PLACEHOLDER_SOLUTION)
+        return out
+
+    def merged(self, **overrides: str | None) -> "Target":
+        """Options given on the command line win over the config file."""
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+    def validate(self, source: str = "options") -> "Target":
+        if self.region is not None and self.region not in REGIONS:
+            raise InputError(f"unknown region '{self.region}'", path=None if source == "options" else source,
+                             hint=f"use one of: {', '.join(REGIONS)}")
+        for label, value in (("organizationId", self.organization_id), ("solutionId", self.solution_id)):
+            if value is not None and not naming.UUID_RE.match(value):
+                raise InputError(f"{label} '{value}' is not a UUID", path=None if source == "options" else source,
+                                 hint="copy it from Jigx Management (looks like 3f2b...-....-....-....-............)")
+        if self.base_url is not None and not self.base_url.startswith(("http://", "https://")):
+            raise InputError(f"base URL '{self.base_url}' must start with https:// (or http:// for a local endpoint)",
+                             path=None if source == "options" else source)
+        return self
+
+    def check_address(self, table: str) -> str:
+        """The full URL, refused when it cannot fit Acumatica's Address field."""
+        url = self.url(table)
+        longest = url
+        for ph in self.placeholders():  # a real id is 36 characters long
+            longest = longest.replace(ph, "x" * (36 if "ID" in ph else len(ph)))
+        if len(longest) > ADDRESS_LIMIT:
+            raise InputError(
+                f"the push URL for '{table}' is {len(longest)} characters; Acumatica's Address field takes {ADDRESS_LIMIT}",
+                hint="use a shorter table name or base URL",
+            )
+        return url
+
+
+def load_config(solution: Path) -> Target:
+    path = solution / CONFIG_FILE
+    if not path.exists():
+        return Target()
+    text = read_text(path, what="project config")
+    if not text.strip():
+        return Target()
+    screen_events(text, str(path))
+    doc = load_roundtrip(text, str(path))
+    if doc is None:
+        return Target()
+    if not isinstance(doc, CommentedMap):
+        raise InputError("project config must be a mapping", path=path, line=1, column=1)
+    values: dict[str, str | None] = {}
+    for key, value in doc.items():
+        line, col = key_position(doc, key)
+        if not isinstance(key, str) or key not in CONFIG_KEYS:
+            if isinstance(key, str) and any(w in key.lower() for w in SECRET_WORDS):
+                raise InputError(f"'{key}' looks like a secret; the project config must never hold one", path=path,
+                                 line=line, column=col, hint="remove it and pass the PAT with JIGX_PAT or --pat-file")
+            raise InputError(f"unknown key '{key}' in project config", path=path, line=line, column=col,
+                             hint=f"allowed keys: {', '.join(CONFIG_KEYS)}")
+        if value is not None and not isinstance(value, str):
+            line, col = value_position(doc, key)
+            raise InputError(f"'{key}' must be text", path=path, line=line, column=col, hint=f"quote it: {key}: \"...\"")
+        values[key] = str(value) if value else None
+    target = Target(
+        region=values.get("region"), base_url=values.get("baseUrl"),
+        organization_id=values.get("organizationId"), solution_id=values.get("solutionId"),
+        company=values.get("company"),
+    )
+    return target.validate(str(path))

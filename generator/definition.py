@@ -1,0 +1,469 @@
+"""The table definition: the user's contract, loaded and checked with file:line:column errors."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from . import naming
+from .errors import ErrorList, InputError
+from .yamlio import key_position, load_roundtrip, node_position, plain, read_text, screen_events, value_position
+
+COLUMN_TYPES = ("string", "int", "decimal", "bool", "datetime", "guid")
+JOIN_TYPES = {"inner": "I", "left": "L", "right": "R", "full": "F"}
+INQUIRY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.:()/-]{0,99}$")
+
+TOP_KEYS = ("entity", "table", "inquiry", "source", "joins", "key", "columns", "on_change")
+SOURCE_KEYS = ("dac", "alias", "modified", "deleted_flag")
+JOIN_KEYS = ("dac", "alias", "type", "on")
+COLUMN_KEYS = ("field", "type")
+# Jigx actions that write to a Dynamic Data entity; running one on the table being watched loops.
+WRITING_ACTIONS = ("action.execute-entity", "action.execute-entities", "action.submit-form")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    alias: str
+    field: str
+    type: str = "string"
+
+
+@dataclass(frozen=True)
+class Join:
+    dac: str
+    alias: str
+    type: str  # inner | left | right | full
+    parent: str  # alias of the table it joins to
+    on: tuple[tuple[str, str], ...]  # (parent field, child field)
+
+
+@dataclass(frozen=True)
+class TableDef:
+    entity: str
+    table: str
+    inquiry: str
+    dac: str
+    alias: str
+    modified: str
+    deleted_flag: bool
+    joins: tuple[Join, ...]
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    on_change: dict = field(hash=False, compare=False)
+    path: str = ""
+    text: str = field(default="", repr=False, compare=False)
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    def aliases(self) -> dict[str, str]:
+        """alias -> DAC, main table first."""
+        out = {self.alias: self.dac}
+        out.update({j.alias: j.dac for j in self.joins})
+        return out
+
+
+def default_on_change(table: str) -> dict:
+    return {
+        "type": "action.sync-entities",
+        "options": {"provider": "DATA_PROVIDER_DYNAMIC", "entities": [f"default/{table}"]},
+    }
+
+
+def did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    allowed = ", ".join(choices)
+    return f"did you mean '{close[0]}'? (allowed: {allowed})" if close else f"allowed keys: {allowed}"
+
+
+class _Checker:
+    """Collects every problem in one file, each with its position."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.errors: list[InputError] = []
+
+    def fail(self, node: Any, key: Any, message: str, hint: str | None = None, *, at_value: bool = True) -> None:
+        line, col = (value_position if at_value else key_position)(node, key) if node is not None else (None, None)
+        self.errors.append(InputError(message, path=self.path, line=line, column=col, hint=hint))
+
+    def fail_at(self, node: Any, message: str, hint: str | None = None) -> None:
+        line, col = node_position(node)
+        self.errors.append(InputError(message, path=self.path, line=line, column=col, hint=hint))
+
+    def mapping(self, parent: Any, key: Any, value: Any, allowed: tuple[str, ...], what: str) -> bool:
+        if not isinstance(value, CommentedMap):
+            self.fail(parent, key, f"{what} must be a mapping (key: value lines)", f"see the table definition format in the README")
+            return False
+        for k in value:
+            if not isinstance(k, str):
+                self.fail(value, k, f"{what}: key {k!r} must be text", at_value=False)
+            elif k not in allowed:
+                self.fail(value, k, f"unknown key '{k}' in {what}", did_you_mean(k, allowed), at_value=False)
+        return True
+
+    def text(self, node: Any, key: str, what: str, *, required: bool = True) -> str | None:
+        if key not in node or node[key] is None:
+            if required:
+                self.fail(node, key, f"{what} is required", f"add '{key}: ...'") if key in node else self.fail_at(
+                    node, f"{what} ('{key}') is required", f"add a '{key}:' line"
+                )
+            return None
+        value = node[key]
+        if not isinstance(value, str) or isinstance(value, bool):
+            self.fail(node, key, f"{what} must be text, not {type(value).__name__}", f"write {key}: SomeText")
+            return None
+        if not value.strip():
+            self.fail(node, key, f"{what} is empty", f"give '{key}' a value")
+            return None
+        return str(value)
+
+    def pattern(self, node: Any, key: str, value: str | None, regex: re.Pattern, message: str, hint: str) -> str | None:
+        if value is not None and not regex.match(value):
+            self.fail(node, key, message.format(value=value), hint)
+            return None
+        return value
+
+
+def load_definition(path: str | Path) -> TableDef:
+    """Read, screen and check one table definition file."""
+    spath = str(path)
+    text = read_text(path, what="table definition")
+    if not text.strip():
+        raise InputError("table definition is empty", path=spath, hint="start from one of the files in samples/")
+    screen_events(text, spath)
+    doc = load_roundtrip(text, spath)
+    if doc is None:
+        raise InputError("table definition has no content (only comments?)", path=spath, hint="start from one of the files in samples/")
+    if not isinstance(doc, CommentedMap):
+        line, col = node_position(doc)
+        raise InputError(
+            f"a table definition must be a mapping, not a {type(doc).__name__}",
+            path=spath, line=line or 1, column=col or 1, hint="start the file with 'entity: YourEntity'",
+        )
+    return check_definition(doc, spath, text)
+
+
+def check_definition(doc: CommentedMap, path: str, text: str = "") -> TableDef:
+    c = _Checker(path)
+    for k in doc:
+        if not isinstance(k, str):
+            c.fail(doc, k, f"key {k!r} must be text", at_value=False)
+        elif k not in TOP_KEYS:
+            c.fail(doc, k, f"unknown key '{k}'", did_you_mean(k, TOP_KEYS), at_value=False)
+
+    entity = c.pattern(doc, "entity", c.text(doc, "entity", "entity"), naming.ENTITY_RE,
+                       "entity '{value}' must be a name of letters, digits and '_' starting with a letter (at most 64)",
+                       "use the Acumatica entity name, e.g. Customer or SalesOrder")
+    table = _check_table(c, doc, entity)
+    inquiry = _check_inquiry(c, doc, table)
+    dac, alias, modified, deleted_flag = _check_source(c, doc)
+    aliases: dict[str, str] = {alias: dac} if alias and dac else {}
+    joins = _check_joins(c, doc, aliases)
+    columns = _check_columns(c, doc, aliases)
+    key = _check_key(c, doc, columns)
+    on_change = _check_on_change(c, doc, table)
+
+    if c.errors:
+        raise ErrorList(c.errors)
+    return TableDef(
+        entity=entity, table=table, inquiry=inquiry, dac=dac, alias=alias, modified=modified,
+        deleted_flag=deleted_flag, joins=tuple(joins), key=tuple(key), columns=tuple(columns),
+        on_change=on_change, path=path, text=text,
+    )
+
+
+def _check_table(c: _Checker, doc: CommentedMap, entity: str | None) -> str:
+    if "table" in doc and doc["table"] is not None:
+        table = c.text(doc, "table", "table")
+        if table is None:
+            return ""
+        problem = naming.table_name_problem(table)
+        if problem:
+            c.fail(doc, "table", f"table name '{table}' {problem}", f"use '{naming.propose_table_name(table)}'")
+        return table
+    if entity is None:
+        return ""
+    table = naming.kebab(entity)
+    problem = naming.table_name_problem(table)
+    if problem:
+        c.fail(doc, "entity", f"the table name derived from entity, '{table}', {problem}",
+               f"add 'table: {naming.propose_table_name(entity)}'")
+    return table
+
+
+def _check_inquiry(c: _Checker, doc: CommentedMap, table: str) -> str:
+    if "inquiry" not in doc or doc["inquiry"] is None:
+        return f"Jigx CDC {table}"
+    value = c.text(doc, "inquiry", "inquiry (the Generic Inquiry title)")
+    value = c.pattern(doc, "inquiry", value, INQUIRY_RE,
+                      "inquiry title '{value}' may only contain letters, digits, spaces and _ . : ( ) / - (at most 100)",
+                      "pick a plain title such as 'Jigx CDC customers'")
+    return value or ""
+
+
+def _check_source(c: _Checker, doc: CommentedMap) -> tuple[str, str, str, bool]:
+    if "source" not in doc:
+        c.fail_at(doc, "'source' is required", "add 'source:' with 'dac: PX.Objects.AR.Customer'")
+        return "", "", "LastModifiedDateTime", True
+    src = doc["source"]
+    if not c.mapping(doc, "source", src, SOURCE_KEYS, "source"):
+        return "", "", "LastModifiedDateTime", True
+    dac = c.pattern(src, "dac", c.text(src, "dac", "source.dac"), naming.DAC_RE,
+                    "source.dac '{value}' is not a full DAC name", "write the namespace too, e.g. PX.Objects.AR.Customer")
+    alias = dac.rsplit(".", 1)[-1] if dac else ""
+    if "alias" in src and src["alias"] is not None:
+        alias = c.pattern(src, "alias", c.text(src, "alias", "source.alias"), naming.IDENT_RE,
+                          "alias '{value}' must be letters, digits and '_'", "e.g. alias: Customer") or ""
+    modified = "LastModifiedDateTime"
+    if "modified" in src and src["modified"] is not None:
+        modified = c.pattern(src, "modified", c.text(src, "modified", "source.modified"), naming.IDENT_RE,
+                             "source.modified '{value}' must be a field name of the main table",
+                             "e.g. modified: LastModifiedDateTime") or modified
+    deleted_flag = True
+    if "deleted_flag" in src:
+        value = src["deleted_flag"]
+        if not isinstance(value, bool):
+            c.fail(src, "deleted_flag", f"source.deleted_flag must be true or false, not {value!r}", "write deleted_flag: true")
+        else:
+            deleted_flag = value
+    return dac or "", alias, modified, deleted_flag
+
+
+def _check_joins(c: _Checker, doc: CommentedMap, aliases: dict[str, str]) -> list[Join]:
+    if "joins" not in doc or doc["joins"] is None:
+        return []
+    joins_node = doc["joins"]
+    if not isinstance(joins_node, CommentedSeq):
+        c.fail(doc, "joins", "joins must be a list", "start each join with '- dac: ...'")
+        return []
+    out = []
+    for i, j in enumerate(joins_node):
+        what = f"joins[{i + 1}]"
+        if not isinstance(j, CommentedMap):
+            c.fail(joins_node, i, f"{what} must be a mapping with dac, alias, type and on", "see the README")
+            continue
+        c.mapping(joins_node, i, j, JOIN_KEYS, what)
+        dac = c.pattern(j, "dac", c.text(j, "dac", f"{what}.dac"), naming.DAC_RE,
+                        "'{value}' is not a full DAC name", "e.g. PX.Objects.CR.Contact")
+        alias = dac.rsplit(".", 1)[-1] if dac else None
+        if "alias" in j and j["alias"] is not None:
+            alias = c.pattern(j, "alias", c.text(j, "alias", f"{what}.alias"), naming.IDENT_RE,
+                              "alias '{value}' must be letters, digits and '_'", "e.g. alias: Contact")
+        if alias and alias.lower() in {a.lower() for a in aliases}:
+            c.fail(j, "alias" if "alias" in j else "dac", f"alias '{alias}' is already used", "give this join its own alias")
+            alias = None
+        jtype = "left"
+        if "type" in j:
+            jt = j["type"]
+            if not isinstance(jt, str) or jt not in JOIN_TYPES:
+                c.fail(j, "type", f"{what}.type must be one of {', '.join(JOIN_TYPES)}, not {jt!r}", "e.g. type: left")
+            else:
+                jtype = jt
+        parent, pairs = _check_on(c, j, what, alias, aliases)
+        if alias and dac:
+            aliases[alias] = dac
+            if parent:
+                out.append(Join(dac=dac, alias=alias, type=jtype, parent=parent, on=tuple(pairs)))
+    return out
+
+
+def _check_on(c: _Checker, j: CommentedMap, what: str, alias: str | None, aliases: dict[str, str]):
+    hint = f"write on: [[Parent.Field, {alias or 'Alias'}.Field]]"
+    if "on" not in j:
+        c.fail_at(j, f"{what}.on is required", hint)
+        return None, []
+    on = j["on"]
+    if not isinstance(on, CommentedSeq) or not on:
+        c.fail(j, "on", f"{what}.on must be a non-empty list of [Parent.Field, Child.Field] pairs", hint)
+        return None, []
+    parent = None
+    pairs = []
+    for k, pair in enumerate(on):
+        if not (isinstance(pair, CommentedSeq) and len(pair) == 2 and all(isinstance(x, str) for x in pair)):
+            c.fail(on, k, f"{what}.on[{k + 1}] must be a pair [Parent.Field, Child.Field]", hint)
+            continue
+        refs = [naming.FIELD_REF_RE.match(x) for x in pair]
+        if not all(refs):
+            c.fail(on, k, f"{what}.on[{k + 1}]: each side must be Alias.Field", hint)
+            continue
+        (a1, f1), (a2, f2) = refs[0].groups(), refs[1].groups()
+        if alias is None:
+            continue
+        if a2 != alias and a1 == alias:  # accept the pair written either way round
+            (a1, f1), (a2, f2) = (a2, f2), (a1, f1)
+        if a2 != alias:
+            c.fail(on, k, f"{what}.on[{k + 1}] does not mention the joined alias '{alias}'", hint)
+            continue
+        if a1 not in aliases:
+            c.fail(on, k, f"{what}.on[{k + 1}]: alias '{a1}' is not declared before this join",
+                   f"declared so far: {', '.join(aliases) or 'none'}")
+            continue
+        if parent is not None and a1 != parent:
+            c.fail(on, k, f"{what}.on: all pairs must join '{alias}' to the same table ('{parent}')", hint)
+            continue
+        parent = a1
+        pairs.append((f1, f2))
+    return parent, pairs
+
+
+def _check_columns(c: _Checker, doc: CommentedMap, aliases: dict[str, str]) -> list[Column]:
+    if "columns" not in doc:
+        c.fail_at(doc, "'columns' is required", "add 'columns:' mapping output names to Alias.Field")
+        return []
+    cols = doc["columns"]
+    if not isinstance(cols, CommentedMap) or not cols:
+        c.fail(doc, "columns", "columns must be a non-empty mapping of OutputName: Alias.Field", "e.g. CustomerID: Customer.AcctCD")
+        return []
+    out: list[Column] = []
+    seen: dict[str, str] = {}
+    for name, spec in cols.items():
+        if not isinstance(name, str):
+            c.fail(cols, name, f"column name {name!r} must be text", at_value=False)
+            continue
+        lname = name.lower()
+        if lname in naming.RESERVED_COLUMNS:
+            c.fail(cols, name, f"column name '{name}' is reserved: the tool adds _tab, _del and _mod itself",
+                   "remove it or rename it", at_value=False)
+            continue
+        if not naming.COLUMN_RE.match(name):
+            c.fail(cols, name, f"column name '{name}' must be letters, digits and '_', starting with a letter "
+                   "(Acumatica strips other characters from captions)",
+                   f"rename it to '{_suggest_column(name)}'", at_value=False)
+            continue
+        if lname in seen:
+            c.fail(cols, name, f"column name '{name}' repeats '{seen[lname]}' (names must differ ignoring case)",
+                   "rename one of them", at_value=False)
+            continue
+        seen[lname] = name
+        ref, ctype = _column_spec(c, cols, name, spec)
+        if ref is None:
+            continue
+        m = naming.FIELD_REF_RE.match(ref)
+        if not m:
+            c.fail(*(_spec_node(cols, name, spec)), f"column '{name}': '{ref}' must be Alias.Field", "e.g. Customer.AcctCD")
+            continue
+        alias, fld = m.groups()
+        if alias not in aliases:
+            c.fail(*(_spec_node(cols, name, spec)), f"column '{name}': alias '{alias}' is not declared",
+                   f"declared aliases: {', '.join(aliases) or 'none'}")
+            continue
+        out.append(Column(name=name, alias=alias, field=fld, type=ctype))
+    return out
+
+
+def _spec_node(cols: CommentedMap, name: str, spec: Any) -> tuple[Any, Any]:
+    return (spec, "field") if isinstance(spec, CommentedMap) and "field" in spec else (cols, name)
+
+
+def _column_spec(c: _Checker, cols: CommentedMap, name: str, spec: Any) -> tuple[str | None, str]:
+    if isinstance(spec, str) and not isinstance(spec, bool):
+        return str(spec), "string"
+    if isinstance(spec, CommentedMap):
+        c.mapping(cols, name, spec, COLUMN_KEYS, f"column '{name}'")
+        ref = c.text(spec, "field", f"column '{name}' field")
+        ctype = "string"
+        if "type" in spec:
+            t = spec["type"]
+            if not isinstance(t, str) or t not in COLUMN_TYPES:
+                close = difflib.get_close_matches(str(t), COLUMN_TYPES, n=1)
+                c.fail(spec, "type", f"column '{name}': unknown type {t!r}",
+                       (f"did you mean '{close[0]}'? " if close else "") + f"types: {', '.join(COLUMN_TYPES)}")
+            else:
+                ctype = t
+        return ref, ctype
+    c.fail(cols, name, f"column '{name}' must be Alias.Field or a mapping with field and type",
+           "e.g. Email: {field: Contact.EMail, type: string}")
+    return None, "string"
+
+
+def _suggest_column(name: str) -> str:
+    s = re.sub(r"[^A-Za-z0-9_]", "", name)
+    s = re.sub(r"^[^A-Za-z]+", "", s)
+    return s or "Column1"
+
+
+def _check_key(c: _Checker, doc: CommentedMap, columns: list[Column]) -> list[str]:
+    hint = "name the output column(s) that identify a row, e.g. key: [CustomerID]"
+    if "key" not in doc or doc["key"] is None:
+        c.fail_at(doc, "'key' is required: the column(s) that identify a row", hint)
+        return []
+    node = doc["key"]
+    items = [node] if isinstance(node, str) else node
+    if not isinstance(items, list) or not items:
+        c.fail(doc, "key", "key must name at least one column", hint)
+        return []
+    names = {col.name for col in columns}
+    out: list[str] = []
+    for i, k in enumerate(items):
+        where = (node, i) if isinstance(node, CommentedSeq) else (doc, "key")
+        if not isinstance(k, str):
+            c.fail(*where, f"key entry {k!r} must be a column name", hint)
+        elif k in out:
+            c.fail(*where, f"key column '{k}' is listed twice", "list each key column once")
+        elif k not in names:
+            close = difflib.get_close_matches(k, sorted(names), n=1)
+            c.fail(*where, f"key column '{k}' is not one of the columns",
+                   f"did you mean '{close[0]}'?" if close else "add it under columns first")
+        else:
+            out.append(k)
+    return out
+
+
+def _check_on_change(c: _Checker, doc: CommentedMap, table: str) -> dict:
+    if "on_change" not in doc or doc["on_change"] is None:
+        return default_on_change(table)
+    node = doc["on_change"]
+    if not isinstance(node, CommentedMap):
+        c.fail(doc, "on_change", "on_change must be one Jigx action (a mapping with type and options)",
+               "e.g. on_change: {type: action.sync-entities, options: {...}}")
+        return {}
+    atype = c.text(node, "type", "on_change.type")
+    if atype is not None and not atype.startswith("action."):
+        c.fail(node, "type", f"on_change.type '{atype}' is not a Jigx action", "Jigx action types start with 'action.'")
+    if "options" in node and not isinstance(node["options"], (CommentedMap, type(None))):
+        c.fail(node, "options", "on_change.options must be a mapping", "e.g. options: {provider: DATA_PROVIDER_DYNAMIC}")
+    action = plain(node)
+    target = writes_to(action, table)
+    if target:
+        c.fail(doc, "on_change", f"on_change writes to '{target}', the table it watches: that would loop forever",
+               "sync or read the table instead (action.sync-entities), or write to another table")
+    return action
+
+
+def writes_to(action: Any, table: str) -> str | None:
+    """The watched table's name if this action (or one nested in it) writes to it."""
+    if isinstance(action, list):
+        return next((t for a in action if (t := writes_to(a, table))), None)
+    if not isinstance(action, dict):
+        return None
+    options = action.get("options") if isinstance(action.get("options"), dict) else {}
+    if action.get("type") in WRITING_ACTIONS:
+        for entity in (options.get("entity"), action.get("entity")):
+            if isinstance(entity, str) and entity.removeprefix("default/") == table:
+                return entity
+    return writes_to(options.get("actions"), table)
+
+
+def check_unique(defs: list[TableDef]) -> None:
+    """Across one run: tables and inquiry titles must not collide."""
+    errors = []
+    tables: dict[str, TableDef] = {}
+    inquiries: dict[str, TableDef] = {}
+    for d in defs:
+        if d.table in tables and tables[d.table].path != d.path:
+            errors.append(InputError(f"table '{d.table}' is also defined in {tables[d.table].path}", path=d.path,
+                                     hint="give one of them another 'table:' name"))
+        tables.setdefault(d.table, d)
+        if d.inquiry.lower() in inquiries and inquiries[d.inquiry.lower()].path != d.path:
+            errors.append(InputError(f"inquiry title '{d.inquiry}' is also used by {inquiries[d.inquiry.lower()].path}",
+                                     path=d.path, hint="set a distinct 'inquiry:' title"))
+        inquiries.setdefault(d.inquiry.lower(), d)
+    if errors:
+        raise ErrorList(errors)

@@ -1,0 +1,90 @@
+"""One error hierarchy, mapped to exit codes in one place (documented in the README)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+# Exit codes. Keep this table and the README's in step.
+OK = 0
+CHANGES = 1  # --check found work to do, a conflict, or a failed check
+BAD_INPUT = 2  # a definition, option or solution file is wrong
+BUSY = 3  # another run holds the solution's lock
+INTERNAL = 70  # a bug: please report it
+
+
+class ToolError(Exception):
+    """An error meant for the user: says what is wrong, where, and how to fix it."""
+
+    exit_code = BAD_INPUT
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = str(path) if path is not None else None
+        self.line = line
+        self.column = column
+        self.hint = hint
+
+    def location(self) -> str:
+        if not self.path:
+            return ""
+        parts = [self.path]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+    def render(self) -> str:
+        where = self.location()
+        text = f"{where}: {self.message}" if where else self.message
+        if self.hint:
+            text += f"\n  fix: {self.hint}"
+        return text
+
+    def as_dict(self) -> dict:
+        return {
+            "error": self.message,
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "hint": self.hint,
+            "exit_code": self.exit_code,
+        }
+
+
+class InputError(ToolError):
+    """Bad table definition, option, config or solution file."""
+
+    exit_code = BAD_INPUT
+
+
+class ConflictError(ToolError):
+    """A managed entry or file was edited by hand and would be overwritten."""
+
+    exit_code = CHANGES
+
+
+class BusyError(ToolError):
+    exit_code = BUSY
+
+
+@dataclass
+class ErrorList(Exception):
+    """Several input errors found in one pass; reported together."""
+
+    errors: list[ToolError]
+
+    exit_code = BAD_INPUT
+
+    def __str__(self) -> str:
+        return "\n".join(e.render() for e in self.errors)

@@ -1,0 +1,317 @@
+"""Structural edits to YAML files the user owns, keeping every byte outside the edited entries.
+
+The file is parsed in round-trip mode for its structure and line positions; only the lines of
+the entries being changed are replaced by a block the YAML emitter produced. The result is parsed
+again and compared with the intended data, so a splice can never silently change meaning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from .errors import InputError
+from .jigx import yaml_node
+from .yamlio import dump, load_roundtrip, plain, screen_events
+
+EVENT_KEY = "onTableChanged"
+MISSPELLINGS = ("onTableChange", "OnTableChanged", "ontablechanged", "onTablesChanged", "on_table_changed")
+
+
+@dataclass
+class Text:
+    """A file's text split into what we edit (LF lines) and how to write it back."""
+
+    body: str
+    bom: bool
+    crlf: bool
+
+    @classmethod
+    def parse(cls, raw: str) -> "Text":
+        bom = raw.startswith("\ufeff")
+        raw = raw[1:] if bom else raw
+        crlf = "\r\n" in raw
+        return cls(raw.replace("\r\n", "\n"), bom, crlf)
+
+    def render(self, body: str) -> str:
+        out = body.replace("\n", "\r\n") if self.crlf else body
+        return ("\ufeff" if self.bom else "") + out
+
+
+@dataclass
+class Style:
+    mapping: int = 2
+    sequence: int = 4
+    offset: int = 2
+
+
+def guess_style(body: str) -> Style:
+    """The file's own indentation: mapping step, and how far a list's dash sits under its key."""
+    lines = [ln for ln in body.split("\n") if not _is_filler(ln) and not ln.lstrip().startswith("---")]
+    mapping = offset = None
+    for prev, cur in zip(lines, lines[1:]):
+        if not prev.rstrip().endswith(":") or prev.lstrip().startswith("- "):
+            continue
+        step = _indent_of(cur) - _indent_of(prev)
+        if cur.lstrip().startswith("- "):
+            offset = step if offset is None and step >= 0 else offset
+        elif step > 0 and mapping is None:
+            mapping = step
+        if mapping is not None and offset is not None:
+            break
+    mapping = mapping if mapping and mapping < 9 else 2
+    offset = offset if offset is not None and offset < 9 else 2
+    return Style(mapping, offset + 2, offset)
+
+
+def emit_block(value: Any, indent: int, style: Style, *, as_item: bool) -> list[str]:
+    """YAML for one sequence item (as_item) or one 'key: value' pair, at column `indent`."""
+    holder = CommentedMap([("x", CommentedSeq([yaml_node(value)]) if as_item else yaml_node(value))])
+    if not as_item:
+        holder = yaml_node(value)
+    text = dump(holder, mapping=style.mapping, sequence=style.sequence, offset=style.offset)
+    lines = text.splitlines()
+    if as_item:
+        lines = lines[1:]
+        shift = len(lines[0]) - len(lines[0].lstrip(" "))
+    else:
+        shift = 0
+    return [(" " * indent + ln[shift:]) if ln.strip() else "" for ln in lines]
+
+
+def _is_filler(line: str) -> bool:
+    s = line.strip()
+    return not s or s.startswith("#")
+
+
+def _indent_of(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _span_end(lines: list[str], start: int, col: int, bound: int) -> int:
+    """End (exclusive) of the entry starting at `start`: up to `bound`, or while lines are indented
+    deeper than `col`; trailing blank and comment lines are left outside the entry."""
+    end = start + 1
+    while end < bound and (_is_filler(lines[end]) or _indent_of(lines[end]) > col):
+        end += 1
+    while end > start + 1 and _is_filler(lines[end - 1]):
+        end -= 1
+    return end
+
+
+def _item_starts(lines: list[str], seq: CommentedSeq) -> list[tuple[int, int]]:
+    """(line, dash column) of every block sequence item, 0-based."""
+    out = []
+    for i in range(len(seq)):
+        line, col = seq.lc.item(i)
+        dash = lines[line].rfind("-", 0, col + 1) if line < len(lines) else -1
+        while dash < 0 and line > 0:  # the item's content starts on the line after its dash
+            line -= 1
+            dash = lines[line].find("-")
+        out.append((line, dash))
+    return out
+
+
+def _key_starts(node: CommentedMap) -> list[tuple[int, int]]:
+    return [tuple(node.lc.key(k)) for k in node]
+
+
+def _spans(lines: list[str], starts: list[tuple[int, int]], stop: int) -> list[tuple[int, int, int]]:
+    """(start, end, column) of each child entry."""
+    spans = []
+    for i, (line, col) in enumerate(starts):
+        bound = starts[i + 1][0] if i + 1 < len(starts) else stop
+        spans.append((line, _span_end(lines, line, col, bound), col))
+    return spans
+
+
+def _top_key_line(doc: CommentedMap, key: str) -> tuple[int, int]:
+    line, col = doc.lc.key(key)
+    return line, col
+
+
+def _refuse_aliases(text: str, path: str) -> None:
+    screen_events(text, path, max_depth=200, allow_anchors=True)
+
+
+def load_owned(raw: str, path: str) -> tuple[Text, Any]:
+    """Parse a user-owned file; its top level must be a mapping (or empty)."""
+    text = Text.parse(raw)
+    _refuse_aliases(text.body, path)
+    doc = load_roundtrip(text.body, path)
+    if doc is not None and not isinstance(doc, CommentedMap):
+        raise InputError("the top level of this file must be a mapping (key: value lines)", path=path, line=1, column=1,
+                         hint="restore the file from git, or fix its first lines")
+    return text, doc
+
+
+def _verify(new_body: str, path: str, expected: Any) -> None:
+    got = plain(load_roundtrip(new_body, path))
+    if got != expected:
+        raise RuntimeError(f"internal error: editing {path} would change more than intended; nothing was written")
+
+
+def _with_newline(body: str) -> str:
+    return body if not body or body.endswith("\n") else body + "\n"
+
+
+def _append_top_key(body: str, key: str, value: Any, style: Style) -> str:
+    block = emit_block({key: value}, 0, style, as_item=False)
+    return _with_newline(body) + "\n".join(block) + "\n"
+
+
+def _replace_lines(lines: list[str], start: int, end: int, new: list[str]) -> list[str]:
+    return lines[:start] + new + lines[end:]
+
+
+def _rewrite_value(lines: list[str], doc: CommentedMap, key: str, value: Any, style: Style) -> list[str]:
+    """Replace an empty or flow-style value of a top-level key with a block one."""
+    line, col = _top_key_line(doc, key)
+    keys = list(doc)
+    nxt = keys.index(key) + 1
+    bound = doc.lc.key(keys[nxt])[0] if nxt < len(keys) else len(lines)
+    end = _span_end(lines, line, col, bound)
+    comment = ""
+    first = lines[line]
+    if " #" in first and not doc[key]:  # keep the comment of an empty 'key: []  # ...'
+        comment = first[first.index(" #") + 1:]
+    block = emit_block({key: value}, col, style, as_item=False)
+    if comment:
+        block[0] = f"{block[0]}  {comment}"
+    return _replace_lines(lines, line, end, block)
+
+
+# --- onTableChanged --------------------------------------------------------------------------
+
+def table_changed_items(doc: Any, path: str) -> list | None:
+    """The onTableChanged list (None when absent); refuses a misspelled or non-list one."""
+    if doc is None:
+        return None
+    for wrong in MISSPELLINGS:
+        if wrong in doc and EVENT_KEY not in doc:
+            line, col = doc.lc.key(wrong)
+            raise InputError(f"'{wrong}' is not a Jigx event", path=path, line=line + 1, column=col + 1,
+                             hint=f"rename it to '{EVENT_KEY}'")
+    if EVENT_KEY not in doc or doc[EVENT_KEY] is None:
+        return None
+    value = doc[EVENT_KEY]
+    if not isinstance(value, CommentedSeq):
+        line, col = doc.lc.value(EVENT_KEY)
+        raise InputError(f"{EVENT_KEY} must be a list of '- table: ... action: ...' entries", path=path,
+                         line=line + 1, column=col + 1, hint="turn it into a list, or remove it and run again")
+    return value
+
+
+def entry_table(item: Any) -> str | None:
+    return str(item["table"]) if isinstance(item, dict) and isinstance(item.get("table"), str) else None
+
+
+def current_entries(doc: Any, path: str) -> dict[str, Any]:
+    """table -> plain onTableChanged entry, for every entry that names a table."""
+    items = table_changed_items(doc, path) or []
+    out: dict[str, Any] = {}
+    for item in items:
+        t = entry_table(item)
+        if t is not None and t not in out:
+            out[t] = plain(item)
+    return out
+
+
+def edit_table_changed(raw: str, path: str, *, replace: dict[str, Any], append: list[Any],
+                       remove: set[str] = frozenset()) -> str:
+    """New file text with managed entries replaced, appended and removed; nothing else touched."""
+    text, doc = load_owned(raw, path)
+    if not replace and not append and not remove:
+        return raw
+    style = guess_style(text.body)
+    expected = plain(doc) if doc is not None else {}
+    items = table_changed_items(doc, path)
+    new_plain = [replace.get(entry_table(it), plain(it)) for it in (items or []) if entry_table(it) not in remove]
+    new_plain += [plain(a) for a in append]
+    expected[EVENT_KEY] = new_plain
+    body = text.body
+    lines = body.split("\n")
+    if doc is None or EVENT_KEY not in doc:
+        body = _append_top_key(body, EVENT_KEY, new_plain, style)
+    elif items is None or items.fa.flow_style() or not items:
+        body = "\n".join(_rewrite_value(lines, doc, EVENT_KEY, new_plain, style))
+    else:
+        body = _splice_items(lines, doc, items, replace, append, remove, style)
+    _verify(body, path, expected)
+    return text.render(body)
+
+
+def _splice_items(lines, doc, items, replace, append, remove, style) -> str:
+    keys = list(doc)
+    nxt = keys.index(EVENT_KEY) + 1
+    stop = doc.lc.key(keys[nxt])[0] if nxt < len(keys) else len(lines)
+    spans = _spans(lines, _item_starts(lines, items), stop)
+    dash = spans[0][2]
+    _check_item_style(lines, spans, dash)
+    edits = []  # (start, end, new lines), applied bottom-up so earlier positions stay valid
+    for item, (start, end, _) in zip(items, spans):
+        t = entry_table(item)
+        if t in remove:
+            edits.append((start, end, []))
+        elif t in replace:
+            edits.append((start, end, emit_block(replace[t], dash, style, as_item=True)))
+    if append:
+        last_end = spans[-1][1]
+        block = [ln for a in append for ln in emit_block(a, dash, style, as_item=True)]
+        edits.append((last_end, last_end, block))
+    for start, end, new in sorted(edits, key=lambda e: e[0], reverse=True):
+        lines = _replace_lines(lines, start, end, new)
+    return "\n".join(lines)
+
+
+def _check_item_style(lines: list[str], spans, dash: int) -> None:
+    for start, _, col in spans:
+        if col != dash or not lines[start][col:].startswith("-"):
+            raise RuntimeError("internal error: could not locate onTableChanged entries; nothing was written")
+
+
+# --- databases/default.jigx ----------------------------------------------------------------------
+
+def declared_tables(doc: Any, path: str) -> list[str] | None:
+    if doc is None or "tables" not in doc or doc["tables"] is None:
+        return None if doc is None or "tables" not in doc else []
+    tables = doc["tables"]
+    if not isinstance(tables, CommentedMap):
+        line, col = doc.lc.value("tables")
+        raise InputError("'tables' must be a mapping of table names", path=path, line=line + 1, column=col + 1,
+                         hint="write one '  name:' line per table under 'tables:'")
+    return [str(k) for k in tables]
+
+
+def declare_tables(raw: str, path: str, add: list[str]) -> str:
+    """New text of databases/default.jigx with `add` declared (value null) after the last table."""
+    text, doc = load_owned(raw, path)
+    existing = declared_tables(doc, path) or []
+    add = [t for t in add if t not in existing]
+    if not add:
+        return raw
+    style = guess_style(text.body)
+    expected = plain(doc) if doc is not None else {}
+    tables_plain = dict(expected.get("tables") or {})
+    tables_plain.update({t: None for t in add})
+    expected["tables"] = tables_plain
+    body = text.body
+    lines = body.split("\n")
+    if doc is None or "tables" not in doc:
+        body = _append_top_key(body, "tables", {t: None for t in add}, style)
+    elif doc["tables"] is None or doc["tables"].fa.flow_style() or not doc["tables"]:
+        body = "\n".join(_rewrite_value(lines, doc, "tables", tables_plain, style))
+    else:
+        node = doc["tables"]
+        keys = list(doc)
+        nxt = keys.index("tables") + 1
+        stop = doc.lc.key(keys[nxt])[0] if nxt < len(keys) else len(lines)
+        spans = _spans(lines, _key_starts(node), stop)
+        col = spans[0][2]
+        block = [ln for t in add for ln in emit_block({t: None}, col, style, as_item=False)]
+        lines = _replace_lines(lines, spans[-1][1], spans[-1][1], block)
+        body = "\n".join(lines)
+    _verify(body, path, expected)
+    return text.render(body)

@@ -1,0 +1,62 @@
+"""Naming rules shared by Jigx (table names) and Acumatica (captions, DAC fields)."""
+
+from __future__ import annotations
+
+import re
+
+TABLE_RE = re.compile(r"^[a-z][a-z0-9_-]{0,28}[a-z0-9]$")
+IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+DAC_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
+COLUMN_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+ENTITY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+FIELD_REF_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)$")
+UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+SOLUTION_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,49}$")
+
+RESERVED_COLUMNS = ("_tab", "_del", "_mod")
+
+
+def kebab(name: str) -> str:
+    """ServiceOrder -> service-order; SOOrder -> so-order; 'Stock Item' -> stock-item."""
+    s = re.sub(r"[^A-Za-z0-9]+", "-", name.strip())
+    s = re.sub(r"([a-z0-9])([A-Z])", r"\1-\2", s)
+    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1-\2", s)
+    return re.sub(r"-+", "-", s).strip("-").lower()
+
+
+def propose_table_name(name: str) -> str:
+    """The nearest name that satisfies Jigx's table rule."""
+    s = re.sub(r"[^a-z0-9_-]+", "-", kebab(name).lower())
+    s = re.sub(r"^[^a-z]+", "", s)
+    s = s[:30].rstrip("-_")
+    if len(s) < 2:
+        s = (s + "table")[:30] if s else "table"
+    return s
+
+
+def table_name_problem(name: str) -> str | None:
+    """Why name breaks Jigx's table rule, or None."""
+    if not isinstance(name, str) or not name:
+        return "is empty"
+    if TABLE_RE.match(name):
+        return None
+    if len(name) < 2 or len(name) > 30:
+        return f"must be 2 to 30 characters long (it has {len(name)})"
+    if not name[0].isalpha() or not name[0].islower():
+        return "must start with a lowercase letter"
+    if name[-1] in "-_":
+        return "must not end with '-' or '_'"
+    return "may only contain lowercase letters, digits, '-' and '_'"
+
+
+def lower_camel(field: str) -> str:
+    """Acumatica writes DAC fields with the first letter lowercased: AcctCD -> acctCD."""
+    return field[:1].lower() + field[1:]
+
+
+def acumatica_caption_key(caption: str) -> str:
+    """The JSON key Acumatica derives from a caption (letters, digits, '_' kept)."""
+    key = re.sub(r"[^A-Za-z0-9_]", "", caption)
+    if not key or not (key[0].isalpha() or key[0] == "_"):
+        key = "_" + key
+    return key

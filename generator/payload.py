@@ -1,0 +1,100 @@
+"""Push notification bodies exactly as Acumatica sends them (key order, ticks, captions)."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from .definition import Column, TableDef
+from .inquiry import stable_uuid
+
+_TICKS_EPOCH = datetime(1, 1, 1, tzinfo=timezone.utc)
+# The sample is pinned to one instant so regeneration is byte-identical.
+SAMPLE_INSTANT = datetime(2026, 11, 20, 9, 15, 2, 117000, tzinfo=timezone.utc)
+
+
+def ticks(moment: datetime) -> int:
+    """.NET DateTime.Ticks: 100 ns intervals since 0001-01-01 UTC (exact integer arithmetic)."""
+    delta = moment.astimezone(timezone.utc) - _TICKS_EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 10_000_000 + delta.microseconds * 10
+
+
+def local_datetime(moment: datetime) -> str:
+    """Acumatica's local time without offset, milliseconds kept: 2026-11-20T09:15:02.117."""
+    naive = moment.replace(tzinfo=None)
+    return naive.strftime("%Y-%m-%dT%H:%M:%S.") + f"{naive.microsecond // 1000:03d}"
+
+
+_STRING_HINTS = (
+    (re.compile(r"e-?mail", re.I), "jane.doe@example.com"),
+    (re.compile(r"phone|fax", re.I), "+1 555 0100"),
+    (re.compile(r"status", re.I), "Active"),
+    (re.compile(r"ordertype|doctype", re.I), "SO"),
+    (re.compile(r"first", re.I), "Jane"),
+    (re.compile(r"last", re.I), "Doe"),
+    (re.compile(r"(name|descr|description)$", re.I), None),  # filled from the entity
+    (re.compile(r"unit|uom", re.I), "EA"),
+    (re.compile(r"terms", re.I), "30D"),
+    (re.compile(r"class", re.I), "DEFAULT"),
+)
+
+
+def sample_value(defn: TableDef, col: Column, index: int) -> Any:
+    """A realistic, typed, deterministic value for one column."""
+    if col.type == "int":
+        return 1000 + index
+    if col.type == "decimal":
+        return round(125.5 * (index + 1), 2)
+    if col.type == "bool":
+        return True
+    if col.type == "datetime":
+        return local_datetime(SAMPLE_INSTANT - timedelta(days=index))
+    if col.type == "guid":
+        return stable_uuid(defn.table, "sample", col.name)
+    for pattern, value in _STRING_HINTS:
+        if pattern.search(col.name):
+            return value if value is not None else f"Sample {defn.entity} {index + 1}"
+    # Identifiers and anything else: an upper-case code like Acumatica's CD fields.
+    letters = re.sub(r"[^A-Z]", "", col.name) or col.name[:3].upper()
+    return f"{letters[:4]}{index + 1:04d}"
+
+
+def sample_row(defn: TableDef, *, modified: datetime = SAMPLE_INSTANT, deleted: bool = False,
+               overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One row keyed by the GI captions, in result-column order, then _tab, _del, _mod."""
+    row: dict[str, Any] = {c.name: sample_value(defn, c, i) for i, c in enumerate(defn.columns)}
+    row.update(overrides or {})
+    row["_tab"] = defn.entity
+    row["_del"] = deleted
+    row["_mod"] = local_datetime(modified)
+    return row
+
+
+def notification(defn: TableDef, *, inserted: list[dict], deleted: list[dict], company: str,
+                 notification_id: str, moment: datetime, additional: dict | None = None) -> dict[str, Any]:
+    """The body, keys in the order Acumatica writes them."""
+    return {
+        "Inserted": inserted,
+        "Deleted": deleted,
+        "Query": defn.inquiry,
+        "CompanyId": company,
+        "Id": str(uuid.UUID(notification_id)).lower(),
+        "TimeStamp": ticks(moment),
+        "AdditionalInfo": additional or {},
+    }
+
+
+def sample_notification(defn: TableDef, company: str) -> dict[str, Any]:
+    """An insert of one row, as the sample-push.json file shows it."""
+    return notification(
+        defn, inserted=[sample_row(defn)], deleted=[], company=company,
+        notification_id=stable_uuid(defn.table, "sample-push"), moment=SAMPLE_INSTANT,
+    )
+
+
+def to_json(body: dict[str, Any]) -> str:
+    """Compact UTF-8 JSON like Acumatica's serializer writes (ints stay ints, even above 2**53)."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))

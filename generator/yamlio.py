@@ -1,0 +1,175 @@
+"""Reading YAML the user wrote, safely and with positions; emitting YAML blocks.
+
+Definitions are untrusted input: they are scanned event by event first, so anchors, aliases,
+tags, extra documents and absurd nesting are refused before anything is built from them.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    DocumentStartEvent,
+    NodeEvent,
+)
+from ruamel.yaml.reader import ReaderError
+
+from .errors import InputError
+
+MAX_BYTES = 1024 * 1024
+MAX_DEPTH = 24
+
+
+def read_text(path: str | Path, *, what: str = "file", max_bytes: int = MAX_BYTES) -> str:
+    """The file's text, or an InputError that says why it cannot be read."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{what} not found", path=p, hint="check the path (it is relative to where you run the command)")
+    if p.is_dir():
+        raise InputError(f"{what} is a directory, not a file", path=p, hint="name the YAML file inside it")
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {what}: {exc.strerror}", path=p) from None
+    if len(data) > max_bytes:
+        raise InputError(f"{what} is larger than {max_bytes // 1024} KiB", path=p, hint="is this the right file?")
+    if b"\x00" in data:
+        raise InputError(f"{what} is binary, not YAML text", path=p, hint="name a UTF-8 YAML file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError("not valid UTF-8 text", path=p, line=line, hint="save the file as UTF-8") from None
+    return text
+
+
+def _mark_error(exc: Exception, path: str | Path) -> InputError:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or str(exc).splitlines()[0]
+    hint = "fix the YAML syntax at that position"
+    if "mapping values are not allowed" in str(problem):
+        hint = "a value containing ': ' must be quoted, e.g. key: \"a: b\""
+    elif "found character '\\t'" in str(problem) or "tab" in str(problem):
+        hint = "indent with spaces, not tabs"
+    elif "duplicate key" in str(problem) or "found duplicate key" in str(exc):
+        problem = "duplicate key: " + str(problem)
+        hint = "each key may appear once; remove or rename the repeated one"
+    if isinstance(exc, ReaderError):
+        return InputError(f"invalid character in YAML: {exc.reason}", path=path, hint="remove control characters from the file")
+    if mark is None:
+        return InputError(f"invalid YAML: {problem}", path=path, hint=hint)
+    return InputError(f"invalid YAML: {problem}", path=path, line=mark.line + 1, column=mark.column + 1, hint=hint)
+
+
+def _rt() -> YAML:
+    y = YAML(typ="rt")
+    y.preserve_quotes = True
+    y.width = 4096
+    return y
+
+
+def screen_events(text: str, path: str | Path, *, max_depth: int = MAX_DEPTH, allow_anchors: bool = False) -> None:
+    """Refuse what a table definition must never contain, before composing it."""
+    depth = 0
+    documents = 0
+    try:
+        for event in _rt().parse(io.StringIO(text)):
+            mark = event.start_mark
+            where = {"path": path, "line": mark.line + 1, "column": mark.column + 1} if mark else {"path": path}
+            if isinstance(event, DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise InputError("more than one YAML document (a second '---')", hint="keep one document per file", **where)
+            if not allow_anchors:
+                if isinstance(event, AliasEvent):
+                    raise InputError("YAML aliases (*name) are not allowed here", hint="write the value out in full", **where)
+                if isinstance(event, NodeEvent) and event.anchor is not None:
+                    raise InputError("YAML anchors (&name) are not allowed here", hint="remove the anchor and write values out in full", **where)
+                tag = getattr(event, "tag", None)
+                if tag is not None and not isinstance(event, AliasEvent):
+                    raise InputError(f"YAML tags ({tag}) are not allowed here", hint="remove the tag; plain values are enough", **where)
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > max_depth:
+                    raise InputError(f"nested more than {max_depth} levels deep", hint="a table definition is a few levels deep at most", **where)
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+    except (MarkedYAMLError, ReaderError) as exc:
+        raise _mark_error(exc, path) from None
+    except YAMLError as exc:
+        raise InputError(f"invalid YAML: {exc}", path=path) from None
+
+
+def load_roundtrip(text: str, path: str | Path) -> Any:
+    """Compose text in round-trip mode (keeps positions and comments)."""
+    try:
+        return _rt().load(text)
+    except (MarkedYAMLError, ReaderError) as exc:
+        raise _mark_error(exc, path) from None
+    except YAMLError as exc:
+        raise InputError(f"invalid YAML: {exc}", path=path) from None
+    except RecursionError:
+        raise InputError("nested too deeply to read", path=path, hint="flatten the file") from None
+
+
+def key_position(node: Any, key: Any) -> tuple[int | None, int | None]:
+    """1-based (line, column) of a mapping key, or the item of a sequence."""
+    try:
+        if isinstance(node, CommentedMap):
+            line, col = node.lc.key(key)
+        elif isinstance(node, CommentedSeq):
+            line, col = node.lc.item(key)
+        else:
+            return None, None
+        return line + 1, col + 1
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return node_position(node)
+
+
+def value_position(node: Any, key: Any) -> tuple[int | None, int | None]:
+    try:
+        if isinstance(node, CommentedMap):
+            line, col = node.lc.value(key)
+            return line + 1, col + 1
+    except (KeyError, TypeError, AttributeError):
+        pass
+    return key_position(node, key)
+
+
+def node_position(node: Any) -> tuple[int | None, int | None]:
+    lc = getattr(node, "lc", None)
+    if lc is None or lc.line is None:
+        return None, None
+    return lc.line + 1, lc.col + 1
+
+
+def plain(value: Any) -> Any:
+    """ruamel's node types turned into plain dict/list/str/... for comparisons."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, (int, float)):
+        return value if not isinstance(value, float) else float(value)
+    return str(value) if isinstance(value, str) else value
+
+
+def emitter(mapping: int = 2, sequence: int = 4, offset: int = 2) -> YAML:
+    y = YAML(typ="rt")
+    y.width = 4096
+    y.indent(mapping=mapping, sequence=sequence, offset=offset)
+    return y
+
+
+def dump(data: Any, *, mapping: int = 2, sequence: int = 4, offset: int = 2) -> str:
+    buf = io.StringIO()
+    emitter(mapping, sequence, offset).dump(data, buf)
+    return buf.getvalue()
