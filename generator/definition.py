@@ -350,7 +350,7 @@ def _check_columns(c: _Checker, doc: CommentedMap, aliases: dict[str, str]) -> l
             c.fail(*(_spec_node(cols, name, spec)), f"column '{name}': '{ref}' must be Alias.Field", "e.g. Customer.AcctCD")
             continue
         alias, fld = m.groups()
-        if alias not in aliases:
+        if aliases and alias not in aliases:  # no aliases: source is broken and already reported
             c.fail(*(_spec_node(cols, name, spec)), f"column '{name}': alias '{alias}' is not declared",
                    f"declared aliases: {', '.join(aliases) or 'none'}")
             continue

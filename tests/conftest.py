@@ -1,0 +1,75 @@
+"""Shared test helpers: run the CLI like a user, and keep every test off the network."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+SAMPLE_FILES = sorted(SAMPLES.glob("*.yaml"))
+ORG = "0f8fad5b-d9cb-469f-a165-70867728950e"
+SOLUTION_ID = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+TARGET_ARGS = ["--region", "us", "--org", ORG, "--solution-id", SOLUTION_ID, "--company", "MyTenant"]
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch):
+    """Fail any test that tries to reach beyond this machine."""
+    real_connect = socket.socket.connect
+
+    def guarded(self, address):
+        host = address[0] if isinstance(address, tuple) else None
+        if host is not None:
+            try:
+                ip = ipaddress.ip_address(host)
+            except ValueError:
+                ip = None
+            if host != "localhost" and (ip is None or not ip.is_loopback):
+                raise AssertionError(f"test tried to connect to {address!r}")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+class Result:
+    def __init__(self, r):
+        self.exit_code = r.exit_code
+        self.stdout = r.stdout
+        self.stderr = r.stderr
+        self.output = r.output
+
+
+def cli(*args, env=None, input=None) -> Result:
+    """Run the CLI in-process; an uncaught exception fails the test whatever the exit code."""
+    runner = CliRunner()
+    r = runner.invoke(main, [str(a) for a in args], env=env, input=input, catch_exceptions=True)
+    if r.exception is not None and not isinstance(r.exception, SystemExit):
+        raise AssertionError(f"CLI crashed: {r.exception!r}\n{r.output}") from r.exception
+    assert "Traceback" not in r.output
+    return Result(r)
+
+
+def copy_samples(dest: Path) -> list[Path]:
+    dest.mkdir(parents=True, exist_ok=True)
+    out = []
+    for f in SAMPLE_FILES:
+        shutil.copy(f, dest / f.name)
+        out.append(dest / f.name)
+    return out
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    """Every file under root (the lock file aside), by relative path."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != "lock"
+    }

@@ -1,0 +1,60 @@
+"""Golden files pin every generated file for every sample.
+
+Refresh after an intended change with:  UPDATE_GOLDEN=1 python -m pytest tests/test_golden.py
+and review the diff in git before committing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from conftest import SAMPLE_FILES, TARGET_ARGS, cli, tree
+
+GOLDEN = Path(__file__).parent / "golden" / "solution"
+
+
+def generate_samples(out: Path) -> None:
+    r = cli("generate", *SAMPLE_FILES, "--out", out, *TARGET_ARGS)
+    assert r.exit_code == 0, r.output
+
+
+def test_generated_tree_matches_golden(tmp_path):
+    out = tmp_path / "solution"
+    generate_samples(out)
+    got = tree(out)
+    if os.environ.get("UPDATE_GOLDEN"):
+        shutil.rmtree(GOLDEN, ignore_errors=True)
+        for rel, data in got.items():
+            (GOLDEN / rel).parent.mkdir(parents=True, exist_ok=True)
+            (GOLDEN / rel).write_bytes(data)
+    want = tree(GOLDEN)
+    assert sorted(got) == sorted(want)
+    for rel in want:
+        assert got[rel] == want[rel], f"{rel} differs from the golden copy (UPDATE_GOLDEN=1 refreshes it)"
+
+
+def test_second_run_changes_nothing(tmp_path):
+    out = tmp_path / "solution"
+    generate_samples(out)
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file() and p.name != "lock"}
+    r = cli("generate", *SAMPLE_FILES, "--out", out, *TARGET_ARGS, "--json")
+    assert r.exit_code == 0
+    import json
+
+    data = json.loads(r.stdout)
+    assert {c["action"] for c in data["changes"]} == {"identical"}
+    assert data["written"] is False
+    after = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file() and p.name != "lock"}
+    assert before == after, "a second run rewrote files"
+    r = cli("generate", *SAMPLE_FILES, "--out", out, *TARGET_ARGS, "--check")
+    assert r.exit_code == 0 and "nothing to change" in r.stdout
+
+
+def test_output_is_byte_identical_across_folders(tmp_path):
+    generate_samples(tmp_path / "a")
+    generate_samples(tmp_path / "b")
+    a, b = tree(tmp_path / "a"), tree(tmp_path / "b")
+    a.pop("index.jigx"), b.pop("index.jigx")  # the skeleton names the solution after its folder
+    assert a == b
