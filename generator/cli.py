@@ -140,7 +140,7 @@ def print_plan(plan, *, wrote: bool, quiet: bool, as_json: bool, mode: str) -> N
     if not shown or not plan.pending:
         click.echo(f"nothing to change: {total} files up to date")
     elif wrote:
-        click.echo(f"{files} files written in {plan.root}")
+        click.echo(f"{files} files changed in {plan.root}")
     elif mode != "write":
         click.echo(f"{files} files would change; nothing was written")
 
@@ -156,19 +156,21 @@ def print_diff(plan) -> None:
 
 
 def finish(plan, *, mode: str, quiet: bool, as_json: bool) -> None:
-    """Apply or report, then exit: --check exits 1 when anything is out of date."""
+    """Apply or report, then exit: conflicts and --check with work to do exit 1."""
     from .solution import apply
 
     if mode == "diff":
         print_diff(plan)
     wrote = False
-    if mode == "write":
+    if mode == "write" and not plan.conflicts:
         apply(plan, lock_timeout=click.get_current_context().params.get("lock_timeout", 10.0))
         wrote = bool(plan.pending)
     print_plan(plan, wrote=wrote, quiet=quiet, as_json=as_json, mode=mode)
     if plan.conflicts:
         for c in plan.conflicts:
-            _echo_err(f"conflict: {c.path} ({c.table}): {c.detail}")
+            subject = c.path if c.what == "file" else f"{c.path} [{c.what} {c.table}]"
+            _echo_err(f"conflict: {subject}: {c.detail}")
+        _echo_err("nothing was written: merge your edits into the table definition, or rerun with --force")
         sys.exit(CHANGES)
     if mode == "check" and plan.pending:
         if not quiet and not as_json:

@@ -7,6 +7,7 @@ again and compared with the intended data, so a splice can never silently change
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -136,6 +137,18 @@ def _refuse_aliases(text: str, path: str) -> None:
     screen_events(text, path, max_depth=200, allow_anchors=True)
 
 
+def anchor_lines(body: str) -> set[int]:
+    """0-based lines holding a YAML anchor or alias (editing those would change other entries)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.events import AliasEvent, NodeEvent
+
+    lines = set()
+    for event in YAML(typ="rt").parse(io.StringIO(body)):
+        if isinstance(event, AliasEvent) or (isinstance(event, NodeEvent) and event.anchor is not None):
+            lines.add(event.start_mark.line)
+    return lines
+
+
 def load_owned(raw: str, path: str) -> tuple[Text, Any]:
     """Parse a user-owned file; its top level must be a mapping (or empty)."""
     text = Text.parse(raw)
@@ -238,12 +251,12 @@ def edit_table_changed(raw: str, path: str, *, replace: dict[str, Any], append: 
     elif items is None or items.fa.flow_style() or not items:
         body = "\n".join(_rewrite_value(lines, doc, EVENT_KEY, new_plain, style))
     else:
-        body = _splice_items(lines, doc, items, replace, append, remove, style)
+        body = _splice_items(lines, doc, items, replace, append, remove, style, path)
     _verify(body, path, expected)
     return text.render(body)
 
 
-def _splice_items(lines, doc, items, replace, append, remove, style) -> str:
+def _splice_items(lines, doc, items, replace, append, remove, style, path) -> str:
     keys = list(doc)
     nxt = keys.index(EVENT_KEY) + 1
     stop = doc.lc.key(keys[nxt])[0] if nxt < len(keys) else len(lines)
@@ -251,8 +264,13 @@ def _splice_items(lines, doc, items, replace, append, remove, style) -> str:
     dash = spans[0][2]
     _check_item_style(lines, spans, dash)
     edits = []  # (start, end, new lines), applied bottom-up so earlier positions stay valid
+    anchored = anchor_lines("\n".join(lines)) if replace or remove else set()
     for item, (start, end, _) in zip(items, spans):
         t = entry_table(item)
+        if (t in remove or t in replace) and anchored.intersection(range(start, end)):
+            raise InputError(f"the onTableChanged entry for '{t}' uses YAML anchors or aliases; the tool will not "
+                             "edit it", path=path, line=start + 1, column=1,
+                             hint="write the entry out in full (no & or *), then run again")
         if t in remove:
             edits.append((start, end, []))
         elif t in replace:

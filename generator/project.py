@@ -84,7 +84,7 @@ def config_text(target: Target) -> str:
     from ruamel.yaml.comments import CommentedMap
 
     doc = CommentedMap()
-    doc["region"] = target.region or "us"
+    doc["region"] = target.region
     doc["organizationId"] = target.organization_id
     doc["solutionId"] = target.solution_id
     doc["company"] = target.company

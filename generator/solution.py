@@ -220,7 +220,10 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
             hashes[rel] = digest(text)
         entry = jigx.table_changed_entry(defn)
         action = decide(entries.get(defn.table), base.get("entry"), entry, force=force)
-        plan.add(Change(action, INDEX, "entry", defn.table, _entry_detail(action)))
+        detail = _entry_detail(action)
+        if action == CONFLICT and not base.get("entry"):
+            detail = "an entry for this table exists that jigx-acumatica did not write (--force replaces it)"
+        plan.add(Change(action, INDEX, "entry", defn.table, detail))
         if action == CREATE:
             append.append(entry)
         elif action == UPDATE:
