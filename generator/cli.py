@@ -325,3 +325,80 @@ def _not_a_solution(folder: Path) -> ToolError:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+# --- verify --------------------------------------------------------------------------------------
+
+def read_pat(pat_file: Path | None) -> str:
+    """JIGX_PAT, then --pat-file, then a hidden prompt; the value is never echoed or logged."""
+    from .errors import InputError
+
+    pat = os.environ.get("JIGX_PAT", "")
+    source = "JIGX_PAT"
+    if not pat and pat_file is not None:
+        source = str(pat_file)
+        try:
+            pat = pat_file.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            raise InputError("PAT file not found", path=pat_file, hint="check the path given to --pat-file") from None
+        except (OSError, UnicodeDecodeError):
+            raise InputError("cannot read the PAT file as text", path=pat_file) from None
+    if not pat:
+        source = "the prompt"
+        try:
+            pat = click.prompt("Jigx Personal Access Token", hide_input=True, err=True, default="",
+                               show_default=False).strip()
+        except click.exceptions.Abort:
+            pat = ""
+    pat = pat.strip()
+    if not pat:
+        raise InputError("no Personal Access Token", hint="set JIGX_PAT, pass --pat-file FILE, or run in a terminal "
+                         "to be asked for it (Jigx Management > My profile creates one)")
+    if any(ch.isspace() or not ch.isprintable() or ord(ch) > 126 for ch in pat):
+        raise InputError(f"the PAT from {source} contains spaces or unprintable characters",
+                         hint="paste the token alone, without 'Bearer' or line breaks")
+    return pat
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("tables", nargs=-1)
+@solution_option
+@target_options
+@click.option("--pat-file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="File holding the PAT (used when JIGX_PAT is not set).")
+@click.option("--shape", type=click.Choice(["insert", "update"]), default="insert", show_default=True,
+              help="insert: one new row; update: an old/new pair like an Acumatica update.")
+@click.option("--cleanup/--no-cleanup", default=True, show_default=True,
+              help="Remove the test row afterwards with a delete push.")
+@click.option("--timeout", type=click.FloatRange(0.1, 300), default=15.0, show_default=True,
+              help="Seconds to wait for each answer.")
+@click.option("--retries", type=click.IntRange(0, 10), default=4, show_default=True,
+              help="Retries for 429 and 5xx answers.")
+@click.option("--backoff", type=click.FloatRange(0, 60), default=0.5, hidden=True)
+@click.option("--dry-run", is_flag=True, help="Print the exact requests (PAT masked); send nothing.")
+@json_option
+@quiet_option
+def verify(tables, solution, region, org, solution_id, company, base_url, pat_file, shape, cleanup, timeout, retries,
+           backoff, dry_run, as_json, quiet):
+    """Prove the Jigx endpoint works: send test pushes shaped exactly like Acumatica's.
+
+    Sends, per table, one clearly marked test row (key JIGX-VERIFY-TEST or a negative number)
+    and, unless --no-cleanup, a delete push for it, then explains the answer: token expired,
+    wrong region or ids, table rejected, endpoint down. The PAT comes from JIGX_PAT, --pat-file
+    or a hidden prompt and is never printed.
+
+    \b
+    Example:
+      JIGX_PAT=$(cat ~/.jigx-pat) jigx-acumatica verify customers --solution field-app
+      jigx-acumatica verify --solution field-app --dry-run
+    """
+    from . import project
+    from .verify_cli import run_verify
+
+    with handled(as_json):
+        target = project.target_for(solution, region=region, organization_id=org, solution_id=solution_id,
+                                    company=company, base_url=base_url)
+        code = run_verify(solution, list(tables), target, pat_reader=lambda: read_pat(pat_file), shape=shape,
+                          cleanup=cleanup, timeout=timeout, retries=retries, backoff=backoff, dry_run=dry_run,
+                          as_json=as_json, quiet=quiet)
+        sys.exit(code)

@@ -12,6 +12,17 @@ BAD_INPUT = 2  # a definition, option or solution file is wrong
 BUSY = 3  # another run holds the solution's lock
 INTERNAL = 70  # a bug: please report it
 
+# verify: one code per outcome, so CI can tell them apart.
+VERIFY_AUTH = 10  # 401/403: token invalid or expired
+VERIFY_NOT_FOUND = 11  # 404: wrong region, organizationId or solutionId
+VERIFY_REJECTED = 12  # 400/422: payload or table rejected
+VERIFY_UNAVAILABLE = 13  # 429/5xx still failing after the retries
+VERIFY_TIMEOUT = 14
+VERIFY_REFUSED = 15  # connection refused
+VERIFY_DNS = 16  # host name does not resolve
+VERIFY_TLS = 17  # TLS/certificate failure
+VERIFY_UNEXPECTED = 18  # any other answer: other 4xx, redirects, rows not landing
+
 
 class ToolError(Exception):
     """An error meant for the user: says what is wrong, where, and how to fix it."""

@@ -1,0 +1,278 @@
+"""verify: send test pushes shaped exactly like Acumatica's and explain the answer.
+
+Imports requests; only the verify command loads this module, so other commands start fast."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any, Callable
+
+import requests
+
+from . import errors, payload
+from .config import Target
+from .definition import TableDef
+
+MAX_BODY = 64 * 1024  # bytes of a response we read; the rest is not needed for a diagnosis
+TEST_TEXT = "jigx-acumatica verify test row"
+TEST_KEY = "JIGX-VERIFY-TEST"
+
+
+@dataclass
+class Policy:
+    timeout: float = 15.0
+    retries: int = 4
+    backoff: float = 0.5  # first wait; doubles each retry, with jitter
+    max_wait: float = 60.0  # longest Retry-After honoured
+    sleep: Callable[[float], None] = time.sleep
+
+
+@dataclass
+class Push:
+    table: str
+    kind: str  # insert | update | cleanup
+    body: dict
+
+
+@dataclass
+class Outcome:
+    table: str
+    push: str
+    ok: bool
+    code: int
+    summary: str
+    fix: str = ""
+    status: int | None = None
+    latency_ms: int | None = None
+    attempts: int = 0
+    server_message: str | None = None
+
+    def as_dict(self) -> dict:
+        return self.__dict__.copy()
+
+
+class Redactor:
+    """Removes the PAT from anything that might be shown."""
+
+    def __init__(self, pat: str | None) -> None:
+        self.pat = pat or None
+
+    def __call__(self, text: str) -> str:
+        if self.pat and text:
+            text = text.replace(self.pat, "****")
+        return text
+
+
+# --- bodies ----------------------------------------------------------------------------------------
+
+def _key_value(defn: TableDef, column) -> Any:
+    """A key value no real Acumatica record has."""
+    return {
+        "int": -999_999,
+        "decimal": -999_999.99,
+        "bool": False,
+        "datetime": "1900-01-01T00:00:00",
+        "guid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"urn:jigx-acumatica:verify:{defn.table}")),
+    }.get(column.type, TEST_KEY)
+
+
+def test_row(defn: TableDef, moment: datetime, *, note: str = TEST_TEXT) -> dict:
+    overrides = {c.name: _key_value(defn, c) for c in defn.columns if c.name in defn.key}
+    overrides.update({c.name: note for c in defn.columns if c.type == "string" and c.name not in defn.key})
+    return payload.sample_row(defn, modified=moment.astimezone(), overrides=overrides)
+
+
+def pushes(defn: TableDef, company: str, *, shape: str = "insert", cleanup: bool = True,
+           now: datetime | None = None) -> list[Push]:
+    """The test pushes for one table, each with its own Id (a retry resends the same body)."""
+    now = now or datetime.now(timezone.utc)
+    row = test_row(defn, now)
+
+    def body(inserted, deleted, offset_ms: int) -> dict:
+        from datetime import timedelta
+
+        moment = now + timedelta(milliseconds=offset_ms)
+        return payload.notification(defn, inserted=inserted, deleted=deleted, company=company,
+                                    notification_id=str(uuid.uuid4()), moment=moment)
+
+    out = []
+    if shape == "update":
+        old = test_row(defn, now, note=TEST_TEXT + " (before update)")
+        out.append(Push(defn.table, "update", body([row], [old], 0)))
+    else:
+        out.append(Push(defn.table, "insert", body([row], [], 0)))
+    if cleanup:
+        out.append(Push(defn.table, "cleanup", body([], [row], 1)))
+    return out
+
+
+def request_text(url: str, pat: str | None, push: Push) -> str:
+    """The exact request, PAT masked, for --dry-run."""
+    auth = "Bearer ****" if pat else "Bearer <your PAT>"
+    return (f"POST {url}\nAuthorization: {auth}\nContent-Type: application/json; charset=utf-8\n\n"
+            f"{payload.to_json(push.body)}\n")
+
+
+# --- sending ---------------------------------------------------------------------------------------
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def _read_limited(resp: requests.Response) -> str:
+    chunks, size = [], 0
+    try:
+        for chunk in resp.iter_content(8192):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size >= MAX_BODY:
+                break
+    except requests.RequestException:
+        pass
+    finally:
+        resp.close()
+    return b"".join(chunks)[:MAX_BODY].decode("utf-8", "replace")
+
+
+def server_message(text: str) -> str:
+    """The interesting part of an error body: a JSON message field, else the text itself."""
+    text = text.strip()
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        for key in ("message", "error", "detail", "title", "errors"):
+            if data.get(key):
+                value = data[key]
+                return value if isinstance(value, str) else json.dumps(value)[:500]
+    one_line = " ".join(text.split())
+    return one_line[:500] + ("..." if len(one_line) > 500 else "") if one_line else "(empty body)"
+
+
+def _network_outcome(exc: Exception, push: Push, attempts: int, url: str) -> Outcome:
+    text = str(exc)
+    host = requests.utils.urlparse(url).netloc
+    if isinstance(exc, requests.exceptions.SSLError):
+        return Outcome(push.table, push.kind, False, errors.VERIFY_TLS, f"TLS error talking to {host}",
+                       "check the base URL and the machine's CA certificates (a proxy may intercept TLS)",
+                       attempts=attempts)
+    if isinstance(exc, (requests.exceptions.Timeout,)):
+        return Outcome(push.table, push.kind, False, errors.VERIFY_TIMEOUT, f"no answer from {host} in time",
+                       "check the network and the region; raise --timeout if the endpoint is slow", attempts=attempts)
+    lowered = text.lower()
+    if any(s in lowered for s in ("name or service not known", "nodename nor servname", "getaddrinfo failed",
+                                  "temporary failure in name resolution", "no address associated", "failed to resolve")):
+        return Outcome(push.table, push.kind, False, errors.VERIFY_DNS, f"host name {host} does not resolve",
+                       "check --region / --base-url for typos and the machine's DNS", attempts=attempts)
+    if "refused" in lowered:
+        return Outcome(push.table, push.kind, False, errors.VERIFY_REFUSED, f"connection refused by {host}",
+                       "nothing listens there: check --base-url (and that a local endpoint is running)",
+                       attempts=attempts)
+    return Outcome(push.table, push.kind, False, errors.VERIFY_UNEXPECTED, f"could not reach {host}: {type(exc).__name__}",
+                   "check the network and the base URL", attempts=attempts)
+
+
+def _status_outcome(push: Push, status: int, body: str, latency: int, attempts: int, location: str | None) -> Outcome:
+    base = dict(table=push.table, push=push.kind, status=status, latency_ms=latency, attempts=attempts)
+    if 200 <= status < 300:
+        return Outcome(ok=True, code=errors.OK, summary=f"accepted: HTTP {status} in {latency} ms", **base)
+    message = server_message(body)
+    if status in (401, 403):
+        return Outcome(ok=False, code=errors.VERIFY_AUTH, summary=f"HTTP {status}: the token was refused",
+                       fix="the PAT is invalid or expired (they expire six months after creation): create a new one "
+                           "in Jigx Management > My profile, and update the Header Value in Acumatica too",
+                       server_message=message, **base)
+    if status == 404:
+        return Outcome(ok=False, code=errors.VERIFY_NOT_FOUND, summary="HTTP 404: no such organization or solution here",
+                       fix="check the region, organizationId and solutionId (a solution has a solutionId only after "
+                           "its first publish)", server_message=message, **base)
+    if status in (400, 422):
+        return Outcome(ok=False, code=errors.VERIFY_REJECTED, summary=f"HTTP {status}: the push was rejected",
+                       fix=f"read the server's message; check the table '{push.table}' is declared in "
+                           "databases/default.jigx and the solution was published since", server_message=message, **base)
+    if status == 429 or status >= 500:
+        return Outcome(ok=False, code=errors.VERIFY_UNAVAILABLE,
+                       summary=f"HTTP {status}: still failing after {attempts} attempts",
+                       fix="the endpoint is overloaded or down; try again later", server_message=message, **base)
+    if 300 <= status < 400:
+        return Outcome(ok=False, code=errors.VERIFY_UNEXPECTED, summary=f"HTTP {status}: redirected to {location or '?'}",
+                       fix="use the endpoint's final URL as --base-url (https, the region's host); "
+                           "Acumatica does not follow redirects with the body", **base)
+    return Outcome(ok=False, code=errors.VERIFY_UNEXPECTED, summary=f"HTTP {status}: unexpected answer",
+                   fix="check the URL; this status is not retried", server_message=message, **base)
+
+
+def send(session: requests.Session, url: str, pat: str, push: Push, policy: Policy) -> Outcome:
+    """POST one push, retrying 429 and 5xx with exponential backoff, jitter and Retry-After."""
+    data = payload.to_json(push.body).encode("utf-8")
+    headers = {"Authorization": f"Bearer {pat}", "Content-Type": "application/json; charset=utf-8"}
+    attempts = 0
+    while True:
+        attempts += 1
+        started = time.monotonic()
+        try:
+            resp = session.post(url, data=data, headers=headers, timeout=policy.timeout, allow_redirects=False,
+                                stream=True)
+        except requests.RequestException as exc:
+            return _network_outcome(exc, push, attempts, url)
+        latency = int((time.monotonic() - started) * 1000)
+        body = _read_limited(resp)
+        status = resp.status_code
+        retryable = status == 429 or status >= 500
+        if retryable and attempts <= policy.retries:
+            wait = _retry_after(resp.headers.get("Retry-After"))
+            if wait is None:
+                wait = policy.backoff * (2 ** (attempts - 1)) * random.uniform(0.5, 1.5)
+            if wait <= policy.max_wait:
+                policy.sleep(wait)
+                continue
+        return _status_outcome(push, status, body, latency, attempts, resp.headers.get("Location"))
+
+
+def run(defs: list[TableDef], target: Target, pat: str, *, shape: str, cleanup: bool, policy: Policy,
+        report: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+    """Every push of every table, stopping a table at its first failure."""
+    results = []
+    redact = Redactor(pat)
+    with requests.Session() as session:
+        session.trust_env = True
+        for defn in defs:
+            url = target.url(defn.table)
+            for push in pushes(defn, target.company or payload_company(), shape=shape, cleanup=cleanup):
+                outcome = send(session, url, pat, push, policy)
+                outcome.summary = redact(outcome.summary)
+                outcome.server_message = redact(outcome.server_message) if outcome.server_message else None
+                results.append(outcome)
+                if report:
+                    report(outcome)
+                if not outcome.ok:
+                    break
+    return results
+
+
+def payload_company() -> str:
+    from .config import PLACEHOLDER_COMPANY
+
+    return PLACEHOLDER_COMPANY
+
+
+def exit_code(results: list[Outcome]) -> int:
+    return next((r.code for r in results if not r.ok), errors.OK)
