@@ -10,7 +10,7 @@ from .config import CONFIG_FILE, Target, load_config
 from .definition import TableDef, check_unique, load_definition
 from .errors import ErrorList, InputError, ToolError
 from .fsutil import write_all
-from .solution import (ARTIFACTS, DEFINITION_NAME, Plan, Skeleton, apply, plan_generate, plan_remove)
+from .solution import ARTIFACTS, DEFINITION_NAME, Plan, Skeleton, apply, load_state, plan_generate, plan_remove
 from .yamlio import dump
 
 Progress = Callable[[int], None] | None
@@ -45,7 +45,17 @@ def load_definitions(paths: Iterable[str | Path], progress: Progress = None) -> 
 
 
 def solution_definitions(root: Path) -> list[Path]:
-    return sorted((root / ARTIFACTS).glob(f"*/{DEFINITION_NAME}"))
+    """The definitions of a solution's tables: those stored in it (acumatica/<table>/table.yaml),
+    then those the state file records elsewhere (generate DEF... --out DIR), when they exist."""
+    stored = sorted((root / ARTIFACTS).glob(f"*/{DEFINITION_NAME}"))
+    tables = {p.parent.name for p in stored}
+    recorded = []
+    state, _ = load_state(root)
+    for table, entry in sorted(state["tables"].items()):
+        rel = entry.get("definition") if isinstance(entry, dict) else None
+        if table not in tables and isinstance(rel, str) and (root / rel).is_file():
+            recorded.append(root / rel)
+    return stored + recorded
 
 
 def target_for(root: Path, **overrides: str | None) -> Target:

@@ -8,6 +8,7 @@ tool generated last time, recorded in the solution's state file.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -141,13 +142,15 @@ def decide(current, base, new, *, force: bool) -> str:
     return CONFLICT
 
 
-def _rel_source(root: Path, defn: TableDef) -> tuple[str, bool]:
-    """How generated files name their definition: relative to the solution, else its file name."""
+def _rel_source(root: Path, defn: TableDef) -> tuple[str, str]:
+    """(how generated docs name the definition, where the state file records it).
+
+    Docs use the path inside the solution, else the bare file name (so output does not depend on
+    where a checkout lives); the state records a path relative to the solution either way, so
+    later commands (regenerate, verify, serve) find definitions kept outside it."""
     p = Path(defn.path).resolve()
-    try:
-        return p.relative_to(root.resolve()).as_posix(), True
-    except ValueError:
-        return p.name, False
+    rel = Path(os.path.relpath(p, root.resolve())).as_posix()
+    return (p.name if rel.startswith("../") else rel), rel
 
 
 def artifacts(defn: TableDef, target: Target, source: str) -> dict[str, str]:
@@ -205,7 +208,7 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
     declare: list[str] = []
     for defn in defs:
         base = state["tables"].get(defn.table, {})
-        source, inside = (definition_file(defn.table), True) if copy_definitions else _rel_source(root, defn)
+        source, recorded = (definition_file(defn.table),) * 2 if copy_definitions else _rel_source(root, defn)
         if copy_definitions:
             _plan_file(plan, source, read_if_exists(root / source), defn.text, table=defn.table, what="definition")
         files = artifacts(defn, target, source)
@@ -234,7 +237,7 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
         if d_action == CREATE:
             declare.append(defn.table)
         new_tables[defn.table] = {
-            "definition": source if inside else None,
+            "definition": recorded,
             "entry": entry, "declared": True, "files": hashes, "inquiry": defn.inquiry,
         }
         plan.tables.append(TableSummary(defn.table, defn.entity, defn.inquiry, target.url(defn.table),

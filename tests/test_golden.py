@@ -10,14 +10,17 @@ import os
 import shutil
 from pathlib import Path
 
-from conftest import SAMPLE_FILES, TARGET_ARGS, cli, tree
+from conftest import TARGET_ARGS, cli, copy_samples, tree
 
 GOLDEN = Path(__file__).parent / "golden" / "solution"
 
 
-def generate_samples(out: Path) -> None:
-    r = cli("generate", *SAMPLE_FILES, "--out", out, *TARGET_ARGS)
+def generate_samples(out: Path) -> list[Path]:
+    """The samples copied beside the solution, so the state file's relative paths are stable."""
+    defs = copy_samples(out.parent / "defs")
+    r = cli("generate", *defs, "--out", out, *TARGET_ARGS)
     assert r.exit_code == 0, r.output
+    return defs
 
 
 def test_generated_tree_matches_golden(tmp_path):
@@ -37,9 +40,9 @@ def test_generated_tree_matches_golden(tmp_path):
 
 def test_second_run_changes_nothing(tmp_path):
     out = tmp_path / "solution"
-    generate_samples(out)
+    defs = generate_samples(out)
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file() and p.name != "lock"}
-    r = cli("generate", *SAMPLE_FILES, "--out", out, *TARGET_ARGS, "--json")
+    r = cli("generate", *defs, "--out", out, *TARGET_ARGS, "--json")
     assert r.exit_code == 0
     import json
 
@@ -48,13 +51,15 @@ def test_second_run_changes_nothing(tmp_path):
     assert data["written"] is False
     after = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file() and p.name != "lock"}
     assert before == after, "a second run rewrote files"
-    r = cli("generate", *SAMPLE_FILES, "--out", out, *TARGET_ARGS, "--check")
+    r = cli("generate", *defs, "--out", out, *TARGET_ARGS, "--check")
+    assert r.exit_code == 0 and "nothing to change" in r.stdout
+    r = cli("generate", "--solution", out, *TARGET_ARGS, "--check")  # definitions found through the state
     assert r.exit_code == 0 and "nothing to change" in r.stdout
 
 
 def test_output_is_byte_identical_across_folders(tmp_path):
-    generate_samples(tmp_path / "a")
-    generate_samples(tmp_path / "b")
-    a, b = tree(tmp_path / "a"), tree(tmp_path / "b")
+    generate_samples(tmp_path / "a" / "solution")
+    generate_samples(tmp_path / "b" / "solution")
+    a, b = tree(tmp_path / "a" / "solution"), tree(tmp_path / "b" / "solution")
     a.pop("index.jigx"), b.pop("index.jigx")  # the skeleton names the solution after its folder
     assert a == b
