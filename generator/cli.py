@@ -316,6 +316,96 @@ def remove(table, solution, dry_run, lock_timeout, as_json, quiet):
         finish(plan, mode=run_mode(dry_run, False, False), quiet=quiet, as_json=as_json)
 
 
+@main.command(context_settings=CONTEXT)
+@solution_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8787, show_default=True, help="Port (0: any free one).")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="SQLite file for the rows (default: in memory, gone when stopped).")
+@click.option("--max-body", type=click.IntRange(1024, 100 * 1024 * 1024), default=10 * 1024 * 1024,
+              show_default=True, help="Largest request body accepted, in bytes.")
+@quiet_option
+def serve(solution, host, port, db, max_body, quiet):
+    """Run a local endpoint with the contract of Jigx's Acumatica CDC endpoint.
+
+    Point a real Acumatica push notification (or curl with a saved notification) at it to see
+    exactly what arrives and what Jigx would store: it checks the Bearer token, the table and
+    the body, applies rows to SQLite (updates paired, duplicates and out-of-order pushes
+    ignored) and logs one line per request. The token is JIGX_PAT when set, else a fresh local
+    one printed at start. Stop it with Ctrl-C.
+
+    \b
+    Example:
+      jigx-acumatica serve --solution field-app --port 8787 --db cdc.sqlite
+      curl -X POST -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \\
+        --data @field-app/acumatica/customers/sample-push.json \\
+        "http://127.0.0.1:8787/tool/organizations/<org>/solutions/<solution>/acumatica/cdc?table=customers"
+    """
+    from . import project
+    from .errors import InputError
+    from .local import LOCAL_ORG, LOCAL_SOLUTION, endpoint_config
+    from .server import Endpoint, new_token
+
+    with handled():
+        target = project.target_for(solution)
+        token = os.environ.get("JIGX_PAT") or new_token()
+        log = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))
+        cfg = endpoint_config(solution, token, target, log)
+        cfg.max_body = max_body
+        if not cfg.tables:
+            if not (solution / "index.jigx").exists():
+                raise _not_a_solution(solution)
+            raise InputError("no table definitions in this solution", path=solution,
+                             hint="onboard tables with 'jigx-acumatica add' first")
+        try:
+            endpoint = Endpoint(cfg, db or ":memory:", host, port)
+        except OSError as exc:
+            raise InputError(f"cannot listen on {host}:{port}: {exc.strerror}", hint="pick another --port") from None
+        org, sol = target.organization_id or LOCAL_ORG, target.solution_id or LOCAL_SOLUTION
+        click.echo(f"listening on {endpoint.base_url}")
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            click.echo(f"warning: listening on {host}: other machines can reach this endpoint", err=True)
+        click.echo("token: JIGX_PAT" if os.environ.get("JIGX_PAT") else f"token: {token}")
+        for table in sorted(cfg.tables):
+            click.echo(f"  {table}: POST {endpoint.base_url}/tool/organizations/{org}/solutions/{sol}"
+                       f"/acumatica/cdc?table={table}")
+        try:
+            endpoint.httpd.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            endpoint.httpd.server_close()
+            endpoint.store.close()
+
+
+@main.command("inspect", context_settings=CONTEXT)
+@click.argument("notification", type=click.Path(path_type=Path))
+@click.option("--table", "table_def", type=click.Path(path_type=Path), default=None,
+              help="The table definition the notification is for.")
+@solution_option
+@json_option
+def inspect_command(notification, table_def, solution, as_json):
+    """Explain a saved Acumatica push notification.
+
+    Lists which rows are inserts, updates (Deleted+Inserted pairs with the same key), deletes and
+    soft deletes (_del), which columns the definition expects but the payload lacks (or the
+    reverse, e.g. a caption renamed in Acumatica), missing _tab/_del/_mod and empty keys. The
+    definition is --table, else the solution's table whose inquiry title is the push's Query.
+    Exit 0 when nothing is wrong, 1 when problems were found, 2 for unreadable input.
+
+    \b
+    Example:
+      jigx-acumatica inspect failed-push.json --solution field-app
+      jigx-acumatica inspect push.json --table samples/customers.yaml --json
+    """
+    from .inspector import inspect_file
+
+    with handled(as_json):
+        report = inspect_file(notification, table_def=table_def, solution=solution)
+        click.echo(json.dumps(report.as_dict(), indent=2) if as_json else report.render())
+        sys.exit(CHANGES if report.problems else 0)
+
+
 def _not_a_solution(folder: Path) -> ToolError:
     from .errors import InputError
 
@@ -376,10 +466,12 @@ def read_pat(pat_file: Path | None) -> str:
               help="Retries for 429 and 5xx answers.")
 @click.option("--backoff", type=click.FloatRange(0, 60), default=0.5, hidden=True)
 @click.option("--dry-run", is_flag=True, help="Print the exact requests (PAT masked); send nothing.")
+@click.option("--local", is_flag=True,
+              help="Push to a local endpoint started on a free loopback port and check the rows land (no PAT).")
 @json_option
 @quiet_option
 def verify(tables, solution, region, org, solution_id, company, base_url, pat_file, shape, cleanup, timeout, retries,
-           backoff, dry_run, as_json, quiet):
+           backoff, dry_run, local, as_json, quiet):
     """Prove the Jigx endpoint works: send test pushes shaped exactly like Acumatica's.
 
     Sends, per table, one clearly marked test row (key JIGX-VERIFY-TEST or a negative number)
@@ -391,13 +483,17 @@ def verify(tables, solution, region, org, solution_id, company, base_url, pat_fi
     Example:
       JIGX_PAT=$(cat ~/.jigx-pat) jigx-acumatica verify customers --solution field-app
       jigx-acumatica verify --solution field-app --dry-run
+      jigx-acumatica verify --local --solution field-app    # the whole chain on this machine
     """
     from . import project
-    from .verify_cli import run_verify
+    from .verify_cli import run_local, run_verify
 
     with handled(as_json):
         target = project.target_for(solution, region=region, organization_id=org, solution_id=solution_id,
                                     company=company, base_url=base_url)
+        if local:
+            sys.exit(run_local(solution, list(tables), target, shape=shape, cleanup=cleanup, as_json=as_json,
+                               quiet=quiet))
         code = run_verify(solution, list(tables), target, pat_reader=lambda: read_pat(pat_file), shape=shape,
                           cleanup=cleanup, timeout=timeout, retries=retries, backoff=backoff, dry_run=dry_run,
                           as_json=as_json, quiet=quiet)

@@ -108,3 +108,26 @@ def run_verify(root: Path, names: list[str], target: Target, *, pat_reader: Call
     elif not quiet:
         click.echo("endpoint verified" if code == 0 else f"verification failed (exit {code})")
     return code
+
+
+def run_local(root: Path, names: list[str], target: Target, *, shape: str, cleanup: bool, as_json: bool,
+              quiet: bool) -> int:
+    from .local import dumps, verify_local
+
+    select_tables(root, names)  # same errors as a real verify for unknown tables
+    missing = undeclared(root, [d for d in select_tables(root, names)])
+    if missing:
+        raise InputError(f"table(s) not declared in {DATABASE}: {', '.join(missing)}", path=root / DATABASE,
+                         hint="declare them (jigx-acumatica generate --solution DIR --force restores declarations)")
+
+    def report(check):
+        if not as_json and not quiet:
+            click.echo(f"{check.table:<24} {check.step:<8} {'ok' if check.ok else 'FAILED':<6} {check.detail}")
+
+    code, checks = verify_local(root, names, target, shape=shape, cleanup=cleanup, report=report)
+    if as_json:
+        click.echo(dumps(checks, code))
+    elif not quiet:
+        click.echo("local endpoint verified: every table's rows landed and were cleaned up" if code == 0
+                   else f"local verification failed (exit {code})")
+    return code

@@ -1,0 +1,203 @@
+"""inspect: explain a saved Acumatica push notification against a table definition."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from . import naming
+from .definition import TableDef, load_definition
+from .errors import InputError
+from .render import render
+from .server import validate_body
+from .store import row_key
+from .yamlio import read_text
+
+JIGX_COLUMNS = ("_tab", "_del", "_mod")
+
+
+@dataclass
+class RowChange:
+    kind: str  # insert | update | delete | soft-delete
+    key: str
+    changes: list[tuple[str, Any, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    file: str
+    table: str
+    definition: str
+    query: str
+    company: str
+    notification_id: str | None
+    timestamp: int | None
+    committed_utc: str | None
+    rows: list[RowChange] = field(default_factory=list)
+    missing_columns: list[str] = field(default_factory=list)
+    unexpected_columns: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for r in self.rows:
+            out[r.kind] = out.get(r.kind, 0) + 1
+        return out
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data["rows"] = [{"kind": r.kind, "key": r.key,
+                         "changes": [{"column": c, "old": o, "new": n} for c, o, n in r.changes]} for r in self.rows]
+        data["counts"] = self.counts()
+        data["ok"] = not self.problems
+        return data
+
+    def render(self) -> str:
+        return render("inspect.txt.j2", r=self, counts=self.counts(), show=_show).rstrip("\n")
+
+
+def _show(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def ticks_to_utc(ticks: int) -> str | None:
+    try:
+        moment = datetime(1, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=ticks // 10)
+    except OverflowError:
+        return None
+    return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{moment.microsecond // 1000:03d} UTC"
+
+
+def load_notification(path: Path) -> dict:
+    text = read_text(path, what="notification", max_bytes=20 * 1024 * 1024)
+    try:
+        body = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc.msg}", path=path, line=exc.lineno, column=exc.colno,
+                         hint="save the notification body exactly as received") from None
+    problem = validate_body(body)
+    if problem:
+        raise InputError(f"not an Acumatica push notification: {problem}", path=path,
+                         hint="the body has Inserted, Deleted, Query and CompanyId")
+    return body
+
+
+def find_definition(body: dict, table_def: Path | None, solution: Path) -> TableDef:
+    if table_def is not None:
+        return load_definition(table_def)
+    from .project import load_definitions, solution_definitions
+
+    defs = load_definitions(solution_definitions(solution))
+    query = body["Query"]
+    match = [d for d in defs if d.inquiry == query] or [d for d in defs if d.inquiry.lower() == query.lower()]
+    if not match:
+        titles = ", ".join(f"'{d.inquiry}'" for d in defs) or "none"
+        raise InputError(f"no table in the solution has the inquiry title '{query}'", path=solution,
+                         hint=f"pass --table DEF; inquiry titles here: {titles}")
+    return match[0]
+
+
+def inspect_file(path: Path, *, table_def: Path | None = None, solution: Path = Path(".")) -> Report:
+    body = load_notification(path)
+    defn = find_definition(body, table_def, solution)
+    return analyse(body, defn, file=path.name)
+
+
+def analyse(body: dict, defn: TableDef, *, file: str) -> Report:
+    ts = body.get("TimeStamp")
+    report = Report(file=file, table=defn.table, definition=Path(defn.path).name, query=body["Query"],
+                    company=body["CompanyId"], notification_id=body.get("Id"),
+                    timestamp=ts if isinstance(ts, int) else None,
+                    committed_utc=ticks_to_utc(ts) if isinstance(ts, int) else None)
+    _check_envelope(body, defn, report)
+    _check_columns(body, defn, report)
+    _classify_rows(body, defn, report)
+    return report
+
+
+def _check_envelope(body: dict, defn: TableDef, report: Report) -> None:
+    if body["Query"] != defn.inquiry:
+        report.problems.append(f"Query '{body['Query']}' is not the definition's inquiry title '{defn.inquiry}'")
+    nid = body.get("Id")
+    if nid is None:
+        report.notes.append("no Id: duplicates of this notification cannot be recognised")
+    elif not (isinstance(nid, str) and naming.UUID_RE.match(nid) and nid == nid.lower()):
+        report.notes.append(f"Id {nid!r} is not a lowercase GUID as Acumatica sends")
+    if "TimeStamp" not in body:
+        report.notes.append("no TimeStamp: out-of-order notifications cannot be recognised")
+    if not body["Inserted"] and not body["Deleted"]:
+        report.notes.append("no rows: nothing to apply")
+
+
+def _check_columns(body: dict, defn: TableDef, report: Report) -> None:
+    rows = body["Inserted"] + body["Deleted"]
+    if not rows:
+        return
+    expected = [c.name for c in defn.columns] + list(JIGX_COLUMNS)
+    present: list[str] = []
+    for row in rows:
+        present += [k for k in row if k not in present]
+    report.missing_columns = [c for c in expected if c not in present]
+    report.unexpected_columns = [c for c in present if c not in expected]
+    for col in report.missing_columns:
+        if col in JIGX_COLUMNS:
+            report.problems.append(f"missing Jigx column {col}: add it to the Generic Inquiry's results with "
+                                   f"Caption {col} (see generic-inquiry.md)")
+        else:
+            close = difflib.get_close_matches(col, report.unexpected_columns, n=1, cutoff=0.5)
+            hint = f" (the payload has '{close[0]}': was the caption renamed in Acumatica?)" if close else ""
+            report.problems.append(f"column {col} is expected but not in the payload{hint}")
+    for col in report.unexpected_columns:
+        report.notes.append(f"column {col} is in the payload but not in the definition")
+
+
+def _key_text(defn: TableDef, row: dict) -> str:
+    return ", ".join(f"{k}={_show(row.get(k))}" for k in defn.key)
+
+
+def _classify_rows(body: dict, defn: TableDef, report: Report) -> None:
+    deleted: dict[str, dict] = {}
+    for i, row in enumerate(body["Deleted"], start=1):
+        key = _row_key(defn, row, "Deleted", i, report)
+        if key is not None:
+            deleted[key] = row
+    seen: set[str] = set()
+    for i, row in enumerate(body["Inserted"], start=1):
+        key = _row_key(defn, row, "Inserted", i, report)
+        if key is None:
+            continue
+        if key in seen:
+            report.problems.append(f"Inserted row {i} repeats the key {_key_text(defn, row)}")
+        seen.add(key)
+        old = deleted.pop(key, None)
+        if row.get("_del") is True:
+            report.rows.append(RowChange("soft-delete", _key_text(defn, row)))
+        elif old is not None:
+            changes = [(c, old.get(c), row.get(c)) for c in dict.fromkeys([*old, *row]) if old.get(c) != row.get(c)]
+            report.rows.append(RowChange("update", _key_text(defn, row), changes))
+        else:
+            report.rows.append(RowChange("insert", _key_text(defn, row)))
+        if "_tab" in row and row["_tab"] != defn.entity:
+            report.problems.append(f"Inserted row {i}: _tab is {_show(row['_tab'])}, the definition's entity is "
+                                   f"'{defn.entity}'")
+    for row in deleted.values():
+        report.rows.append(RowChange("delete", _key_text(defn, row)))
+
+
+def _row_key(defn: TableDef, row: dict, where: str, index: int, report: Report) -> str | None:
+    key = row_key(defn, row)
+    if key is None:
+        report.problems.append(f"{where} row {index} has an empty or missing key ({', '.join(defn.key)}): "
+                               "the receiver cannot tell which record it is")
+        return None
+    padded = [row[k] for k in defn.key if isinstance(row.get(k), str) and row[k] != row[k].strip()]
+    if padded:
+        note = f"key values padded with spaces (trimmed when matching): {', '.join(map(_show, padded))}"
+        if note not in report.notes:
+            report.notes.append(note)
+    return key

@@ -1,0 +1,105 @@
+"""The local endpoint wired to a solution, and verify --local: the whole chain on this machine."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from . import errors
+from .config import PLACEHOLDER_COMPANY, Target
+from .definition import TableDef
+from .fsutil import read_if_exists
+from .merge import declared_tables, load_owned
+from .project import load_definitions, solution_definitions
+from .server import Endpoint, EndpointConfig, new_token
+from .solution import DATABASE
+from .store import row_key
+
+LOCAL_ORG = "00000000-0000-4000-8000-000000000001"
+LOCAL_SOLUTION = "00000000-0000-4000-8000-000000000002"
+
+
+def solution_tables(root: Path) -> dict[str, TableDef]:
+    return {d.table: d for d in load_definitions(solution_definitions(root))}
+
+
+def declared(root: Path) -> set[str]:
+    raw = read_if_exists(root / DATABASE)
+    if raw is None:
+        return set()
+    _, doc = load_owned(raw, str(root / DATABASE))
+    return set(declared_tables(doc, str(root / DATABASE)) or [])
+
+
+def endpoint_config(root: Path, token: str, target: Target, log: Callable[[str], None]) -> EndpointConfig:
+    return EndpointConfig(tables=solution_tables(root), declared=declared(root), token=token,
+                          organization_id=target.organization_id, solution_id=target.solution_id, log=log)
+
+
+@dataclass
+class LocalCheck:
+    table: str
+    step: str
+    ok: bool
+    detail: str
+
+    def as_dict(self) -> dict:
+        return self.__dict__.copy()
+
+
+def verify_local(root: Path, names: list[str], target: Target, *, shape: str = "insert", cleanup: bool = True,
+                 report: Callable[[LocalCheck], None] | None = None,
+                 log: Callable[[str], None] = lambda _: None) -> tuple[int, list[LocalCheck]]:
+    """Start the endpoint on a free loopback port, push every table's test payloads over HTTP,
+    check the rows landed and were cleaned up, stop it. Returns (exit code, checks)."""
+    import requests
+
+    from . import verify
+
+    token = new_token()
+    local = Target(base_url="", organization_id=target.organization_id or LOCAL_ORG,
+                   solution_id=target.solution_id or LOCAL_SOLUTION, company=target.company)
+    cfg = endpoint_config(root, token, local, log)
+    tables = list(cfg.tables.values()) if not names else [cfg.tables[n] for n in names if n in cfg.tables]
+    checks: list[LocalCheck] = []
+    code = errors.OK
+
+    def note(check: LocalCheck) -> None:
+        checks.append(check)
+        if report:
+            report(check)
+
+    with Endpoint(cfg) as endpoint, requests.Session() as session:
+        local = Target(base_url=endpoint.base_url, organization_id=local.organization_id,
+                       solution_id=local.solution_id, company=local.company)
+        policy = verify.Policy(timeout=10, retries=0)
+        rows_url = (f"{endpoint.base_url}/tool/organizations/{local.organization_id}/solutions/"
+                    f"{local.solution_id}/tables/{{table}}/rows")
+        for defn in tables:
+            test_key = None
+            for push in verify.pushes(defn, local.company or PLACEHOLDER_COMPANY, shape=shape, cleanup=cleanup):
+                outcome = verify.send(session, local.url(defn.table), token, push, policy)
+                if not outcome.ok:
+                    note(LocalCheck(defn.table, push.kind, False, f"{outcome.summary}: {outcome.server_message or ''}"))
+                    code = outcome.code
+                    break
+                test_key = row_key(defn, (push.body["Inserted"] or push.body["Deleted"])[0])
+                rows = session.get(rows_url.format(table=defn.table), headers={"Authorization": f"Bearer {token}"},
+                                   timeout=10).json()
+                present = any(row_key(defn, r) == test_key for r in rows)
+                want = push.kind != "cleanup"
+                ok = present == want
+                detail = ("test row stored" if want else "test row removed") if ok else \
+                         ("test row missing after the push" if want else "test row still there after cleanup")
+                note(LocalCheck(defn.table, push.kind, ok, f"{outcome.summary}; {detail}"))
+                if not ok:
+                    code = errors.VERIFY_UNEXPECTED
+                    break
+    return code, checks
+
+
+def dumps(checks: list[LocalCheck], code: int) -> str:
+    return json.dumps({"ok": code == 0, "exit_code": code, "local": True, "checks": [c.as_dict() for c in checks]},
+                      indent=2)

@@ -1,0 +1,205 @@
+"""A local endpoint with the contract of Jigx's Acumatica CDC endpoint, backed by SQLite.
+
+POST /tool/organizations/{org}/solutions/{solution}/acumatica/cdc?table=T   (Bearer token)
+GET  /tool/organizations/{org}/solutions/{solution}/tables/T/rows
+Standard library only (http.server, sqlite3): it runs anywhere the tool is installed."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+import secrets
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Callable
+from urllib.parse import parse_qs, urlsplit
+
+from . import naming
+from .definition import TableDef
+from .store import Store
+
+CDC_PATH = re.compile(r"^/tool/organizations/([^/]+)/solutions/([^/]+)/acumatica/cdc$")
+ROWS_PATH = re.compile(r"^/tool/organizations/([^/]+)/solutions/([^/]+)/tables/([^/]+)/rows$")
+MAX_BODY = 10 * 1024 * 1024  # larger than any sane push (Jigx rows are ~350 KB at most)
+REQUIRED = ("CompanyId", "Query", "Inserted", "Deleted")
+
+
+@dataclass
+class EndpointConfig:
+    tables: dict[str, TableDef]  # declared tables with a definition (needed for the key)
+    declared: set[str]  # every table declared in databases/default.jigx
+    token: str
+    organization_id: str | None = None
+    solution_id: str | None = None
+    max_body: int = MAX_BODY
+    log: Callable[[str], None] = print
+
+
+def new_token() -> str:
+    return "local-" + secrets.token_urlsafe(24)
+
+
+def validate_body(body: object) -> str | None:
+    """Why the body breaks the documented request schema, or None."""
+    if not isinstance(body, dict):
+        return "the body must be a JSON object"
+    missing = [k for k in REQUIRED if k not in body]
+    if missing:
+        return f"missing required properties: {', '.join(missing)}"
+    for k in ("CompanyId", "Query"):
+        if not isinstance(body[k], str):
+            return f"{k} must be a string"
+    for k in ("Inserted", "Deleted"):
+        if not isinstance(body[k], list):
+            return f"{k} must be an array"
+        if not all(isinstance(r, dict) for r in body[k]):
+            return f"every item of {k} must be an object"
+    if "TimeStamp" in body and (not isinstance(body["TimeStamp"], int) or isinstance(body["TimeStamp"], bool)):
+        return "TimeStamp must be an integer (.NET ticks)"
+    return None
+
+
+class Handler(BaseHTTPRequestHandler):
+    server_version = "jigx-acumatica-local"
+    protocol_version = "HTTP/1.1"
+
+    @property
+    def cfg(self) -> EndpointConfig:
+        return self.server.cfg  # type: ignore[attr-defined]
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - quiet: we log one line per request ourselves
+        return
+
+    def _send(self, status: int, payload: object | None = None) -> None:
+        data = b"" if payload is None else json.dumps(payload).encode("utf-8")
+        self.send_response(status)
+        if payload is not None:
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _error(self, status: int, message: str, table: str | None = None) -> None:
+        self.cfg.log(f"{self.command} {status} table={table or '-'} rejected: {message}")
+        self._send(status, {"error": message, "status": status})
+
+    def _authorised(self) -> bool:
+        header = self.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), self.cfg.token.encode())
+
+    def _ids_known(self, org: str, solution: str) -> bool:
+        if not (naming.UUID_RE.match(org) and naming.UUID_RE.match(solution)):
+            return False
+        return ((self.cfg.organization_id or org).lower() == org.lower()
+                and (self.cfg.solution_id or solution).lower() == solution.lower())
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._guard(self._post)
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._guard(self._get)
+
+    def do_PUT(self) -> None:  # noqa: N802
+        self._guard(lambda: self._error(405, "method not allowed"))
+
+    do_DELETE = do_PATCH = do_PUT
+
+    def _guard(self, action: Callable[[], None]) -> None:
+        try:
+            action()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        except Exception as exc:  # noqa: BLE001 - bad input must never take the endpoint down
+            self.cfg.log(f"{self.command} 500 internal error: {type(exc).__name__}")
+            try:
+                self._send(500, {"error": "internal error", "status": 500})
+            except OSError:
+                pass
+
+    def _post(self) -> None:
+        url = urlsplit(self.path)
+        m = CDC_PATH.match(url.path)
+        if not m:
+            return self._error(404, "no such endpoint")
+        length = self.headers.get("Content-Length")
+        if length is None or not length.isdigit():
+            self.close_connection = True
+            return self._error(411, "Content-Length required")
+        if int(length) > self.cfg.max_body:
+            self.close_connection = True
+            return self._error(413, f"body larger than {self.cfg.max_body} bytes")
+        raw = self.rfile.read(int(length))
+        if not self._authorised():
+            return self._error(401, "missing or invalid Bearer token")
+        if not self._ids_known(*m.groups()):
+            return self._error(404, "unknown organization or solution")
+        tables = parse_qs(url.query).get("table", [])
+        if len(tables) != 1 or not tables[0]:
+            return self._error(400, "the table query parameter is required (?table=<table>)")
+        table = tables[0]
+        if table not in self.cfg.declared:
+            return self._error(400, f"table '{table}' is not declared in databases/default.jigx", table)
+        if table not in self.cfg.tables:
+            return self._error(400, f"table '{table}' has no table definition, so its key is unknown", table)
+        try:
+            body = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            return self._error(400, f"the body is not valid UTF-8 JSON: {exc}", table)
+        problem = validate_body(body)
+        if problem:
+            return self._error(400, problem, table)
+        applied = self.server.store.apply(table, body)  # type: ignore[attr-defined]
+        self.cfg.log(f"POST 200 {applied.log_line()}")
+        self._send(200)
+
+    def _get(self) -> None:
+        m = ROWS_PATH.match(urlsplit(self.path).path)
+        if not m:
+            return self._error(404, "no such endpoint")
+        if not self._authorised():
+            return self._error(401, "missing or invalid Bearer token")
+        org, solution, table = m.groups()
+        if not self._ids_known(org, solution):
+            return self._error(404, "unknown organization or solution")
+        if table not in self.cfg.tables:
+            return self._error(404, f"no table '{table}'", table)
+        self._send(200, self.server.store.rows(table))  # type: ignore[attr-defined]
+
+
+class Endpoint:
+    """The server and its store, startable in a background thread (verify --local, tests)."""
+
+    def __init__(self, cfg: EndpointConfig, db: str | Path = ":memory:", host: str = "127.0.0.1", port: int = 0):
+        self.store = Store(db, cfg.tables)
+        self.httpd = ThreadingHTTPServer((host, port), Handler)
+        self.httpd.daemon_threads = True
+        self.httpd.cfg = cfg  # type: ignore[attr-defined]
+        self.httpd.store = self.store  # type: ignore[attr-defined]
+        self.thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> "Endpoint":
+        self.thread = threading.Thread(target=self.httpd.serve_forever, name="cdc-endpoint", daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        if self.thread:
+            self.thread.join(timeout=5)
+        self.store.close()
+
+    def __enter__(self) -> "Endpoint":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

@@ -1,0 +1,98 @@
+"""inspect: golden outputs for notifications written in Acumatica's documented format.
+
+Refresh after an intended change: UPDATE_GOLDEN=1 python -m pytest tests/test_inspect.py"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import SAMPLES, cli
+
+FIXTURES = Path(__file__).parent / "fixtures"
+GOLDEN = Path(__file__).parent / "golden" / "inspect"
+DEFINITION = {
+    "stock-item-status-update": FIXTURES / "definitions/stock-items-docs.yaml",
+    "item-availability-update": FIXTURES / "definitions/item-availability.yaml",
+}
+NOTIFICATIONS = sorted((FIXTURES / "notifications").glob("*.json"))
+
+
+def definition_for(path: Path) -> Path:
+    return DEFINITION.get(path.stem, SAMPLES / "customers.yaml")
+
+
+@pytest.mark.parametrize("notification", NOTIFICATIONS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("fmt", ["txt", "json"])
+def test_inspect_golden(notification, fmt):
+    args = ["inspect", notification, "--table", definition_for(notification)] + (["--json"] if fmt == "json" else [])
+    r = cli(*args)
+    assert r.exit_code in (0, 1), r.output
+    golden = GOLDEN / f"{notification.stem}.{fmt}"
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(r.stdout)
+    assert r.stdout == golden.read_text()
+    if fmt == "json":
+        assert json.loads(r.stdout)["ok"] == (r.exit_code == 0)
+
+
+def report(name: str) -> dict:
+    path = FIXTURES / "notifications" / f"{name}.json"
+    r = cli("inspect", path, "--table", definition_for(path), "--json")
+    return json.loads(r.stdout)
+
+
+def test_update_pairs_by_trimmed_key():
+    data = report("item-availability-update")
+    assert data["counts"] == {"update": 1}
+    assert data["rows"][0]["changes"] == [
+        {"column": "Warehouse", "old": "EAST", "new": "EAST "},
+        {"column": "InventoryID", "old": "BOLT-M6 ", "new": "BOLT-M6"},
+        {"column": "QtyAvailable", "old": 400, "new": 388}]
+    assert any("padded with spaces" in n for n in data["notes"])
+    assert any("missing Jigx column _mod" in p for p in data["problems"])
+
+
+def test_row_kinds():
+    assert report("customers-insert")["counts"] == {"insert": 1}
+    assert report("customers-update")["counts"] == {"update": 1}
+    assert report("customers-soft-delete")["counts"] == {"soft-delete": 1}
+    assert report("customers-delete")["counts"] == {"delete": 1}
+    assert report("customers-mixed")["counts"] == {"insert": 1, "update": 1, "delete": 1}
+    assert report("customers-insert")["ok"] is True
+
+
+def test_problems_are_named():
+    renamed = report("customers-renamed-caption")
+    assert renamed["missing_columns"] == ["CustomerName"] and renamed["unexpected_columns"] == ["Customer_Name"]
+    assert any("renamed in Acumatica" in p for p in renamed["problems"])
+    assert any("empty or missing key" in p for p in report("customers-empty-key")["problems"])
+    wrong = report("customers-wrong-tab-no-mod")
+    assert any("_tab is" in p for p in wrong["problems"]) and any("_mod" in p for p in wrong["problems"])
+    assert any("lowercase GUID" in n for n in wrong["notes"])
+
+
+def test_definition_found_through_the_solution(tmp_path):
+    app = tmp_path / "app"
+    assert cli("generate", SAMPLES / "customers.yaml", "--out", app).exit_code == 0
+    r = cli("inspect", FIXTURES / "notifications/customers-update.json", "--solution", app)
+    assert r.exit_code == 0 and "update" in r.stdout
+    r = cli("inspect", FIXTURES / "notifications/stock-item-status-update.json", "--solution", app)
+    assert r.exit_code == 2 and "no table in the solution has the inquiry title" in r.stderr
+
+
+@pytest.mark.parametrize("content,message", [
+    ("{not json", "not valid JSON"),
+    ('{"Inserted": []}', "missing required properties"),
+    ('{"Inserted": {}, "Deleted": [], "Query": "q", "CompanyId": "c"}', "Inserted must be an array"),
+    ("[1, 2]", "must be a JSON object"),
+])
+def test_bad_notifications(tmp_path, content, message):
+    path = tmp_path / "n.json"
+    path.write_text(content)
+    r = cli("inspect", path, "--table", SAMPLES / "customers.yaml")
+    assert r.exit_code == 2 and message in r.stderr and "n.json" in r.stderr
