@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-import json
 import os
 import sys
 from contextlib import contextmanager
@@ -26,6 +24,9 @@ def _echo_err(text: str) -> None:
 def fail(exc: ToolError | ErrorList, as_json: bool) -> None:
     errors = exc.errors if isinstance(exc, ErrorList) else [exc]
     if as_json:
+        import json
+
+
         click.echo(json.dumps({"ok": False, "errors": [e.as_dict() for e in errors]}, indent=2))
     for e in errors:
         _echo_err(f"error: {e.render()}")
@@ -113,6 +114,8 @@ def main() -> None:
 
 def print_plan(plan, *, wrote: bool, quiet: bool, as_json: bool, mode: str) -> None:
     if as_json:
+        import json
+
         data = plan.as_dict()
         data.update({"ok": not plan.conflicts, "mode": mode, "written": wrote,
                      "pending": plan.pending and not wrote})
@@ -146,6 +149,8 @@ def print_plan(plan, *, wrote: bool, quiet: bool, as_json: bool, mode: str) -> N
 
 
 def print_diff(plan) -> None:
+    import difflib
+
     for rel, (old, new) in sorted(plan.writes.items()):
         sys.stdout.writelines(difflib.unified_diff(
             (old or "").splitlines(keepends=True), new.splitlines(keepends=True),
@@ -398,6 +403,8 @@ def inspect_command(notification, table_def, solution, as_json):
       jigx-acumatica inspect failed-push.json --solution field-app
       jigx-acumatica inspect push.json --table samples/customers.yaml --json
     """
+    import json
+
     from .inspector import inspect_file
 
     with handled(as_json):

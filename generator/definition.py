@@ -8,11 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
 from . import naming
 from .errors import ErrorList, InputError
-from .yamlio import key_position, load_roundtrip, node_position, plain, read_text, screen_events, value_position
+from .yamlio import (key_position, load_fast, load_roundtrip, node_position, plain, read_text, screen_events,
+                     value_position)
 
 COLUMN_TYPES = ("string", "int", "decimal", "bool", "datetime", "guid")
 JOIN_TYPES = {"inner": "I", "left": "L", "right": "R", "full": "F"}
@@ -98,7 +97,7 @@ class _Checker:
         self.errors.append(InputError(message, path=self.path, line=line, column=col, hint=hint))
 
     def mapping(self, parent: Any, key: Any, value: Any, allowed: tuple[str, ...], what: str) -> bool:
-        if not isinstance(value, CommentedMap):
+        if not isinstance(value, dict):
             self.fail(parent, key, f"{what} must be a mapping (key: value lines)", f"see the table definition format in the README")
             return False
         for k in value:
@@ -138,19 +137,23 @@ def load_definition(path: str | Path) -> TableDef:
     if not text.strip():
         raise InputError("table definition is empty", path=spath, hint="start from one of the files in samples/")
     screen_events(text, spath)
-    doc = load_roundtrip(text, spath)
+    doc = load_fast(text, spath)
     if doc is None:
         raise InputError("table definition has no content (only comments?)", path=spath, hint="start from one of the files in samples/")
-    if not isinstance(doc, CommentedMap):
-        line, col = node_position(doc)
+    if not isinstance(doc, dict):
+        line, col = node_position(load_roundtrip(text, spath))
         raise InputError(
             f"a table definition must be a mapping, not a {type(doc).__name__}",
             path=spath, line=line or 1, column=col or 1, hint="start the file with 'entity: YourEntity'",
         )
-    return check_definition(doc, spath, text)
+    try:
+        return check_definition(doc, spath, text)
+    except ErrorList:
+        # Most files are valid: only a bad one pays for the slower parse that knows positions.
+        return check_definition(load_roundtrip(text, spath), spath, text)
 
 
-def check_definition(doc: CommentedMap, path: str, text: str = "") -> TableDef:
+def check_definition(doc: dict, path: str, text: str = "") -> TableDef:
     c = _Checker(path)
     for k in doc:
         if not isinstance(k, str):
@@ -179,7 +182,7 @@ def check_definition(doc: CommentedMap, path: str, text: str = "") -> TableDef:
     )
 
 
-def _check_table(c: _Checker, doc: CommentedMap, entity: str | None) -> str:
+def _check_table(c: _Checker, doc: dict, entity: str | None) -> str:
     if "table" in doc and doc["table"] is not None:
         table = c.text(doc, "table", "table")
         if table is None:
@@ -198,7 +201,7 @@ def _check_table(c: _Checker, doc: CommentedMap, entity: str | None) -> str:
     return table
 
 
-def _check_inquiry(c: _Checker, doc: CommentedMap, table: str) -> str:
+def _check_inquiry(c: _Checker, doc: dict, table: str) -> str:
     if "inquiry" not in doc or doc["inquiry"] is None:
         return f"Jigx CDC {table}"
     value = c.text(doc, "inquiry", "inquiry (the Generic Inquiry title)")
@@ -208,7 +211,7 @@ def _check_inquiry(c: _Checker, doc: CommentedMap, table: str) -> str:
     return value or ""
 
 
-def _check_source(c: _Checker, doc: CommentedMap) -> tuple[str, str, str, bool]:
+def _check_source(c: _Checker, doc: dict) -> tuple[str, str, str, bool]:
     if "source" not in doc:
         c.fail_at(doc, "'source' is required", "add 'source:' with 'dac: PX.Objects.AR.Customer'")
         return "", "", "LastModifiedDateTime", True
@@ -236,17 +239,17 @@ def _check_source(c: _Checker, doc: CommentedMap) -> tuple[str, str, str, bool]:
     return dac or "", alias, modified, deleted_flag
 
 
-def _check_joins(c: _Checker, doc: CommentedMap, aliases: dict[str, str]) -> list[Join]:
+def _check_joins(c: _Checker, doc: dict, aliases: dict[str, str]) -> list[Join]:
     if "joins" not in doc or doc["joins"] is None:
         return []
     joins_node = doc["joins"]
-    if not isinstance(joins_node, CommentedSeq):
+    if not isinstance(joins_node, list):
         c.fail(doc, "joins", "joins must be a list", "start each join with '- dac: ...'")
         return []
     out = []
     for i, j in enumerate(joins_node):
         what = f"joins[{i + 1}]"
-        if not isinstance(j, CommentedMap):
+        if not isinstance(j, dict):
             c.fail(joins_node, i, f"{what} must be a mapping with dac, alias, type and on", "see the README")
             continue
         c.mapping(joins_node, i, j, JOIN_KEYS, what)
@@ -274,19 +277,19 @@ def _check_joins(c: _Checker, doc: CommentedMap, aliases: dict[str, str]) -> lis
     return out
 
 
-def _check_on(c: _Checker, j: CommentedMap, what: str, alias: str | None, aliases: dict[str, str]):
+def _check_on(c: _Checker, j: dict, what: str, alias: str | None, aliases: dict[str, str]):
     hint = f"write on: [[Parent.Field, {alias or 'Alias'}.Field]]"
     if "on" not in j:
         c.fail_at(j, f"{what}.on is required", hint)
         return None, []
     on = j["on"]
-    if not isinstance(on, CommentedSeq) or not on:
+    if not isinstance(on, list) or not on:
         c.fail(j, "on", f"{what}.on must be a non-empty list of [Parent.Field, Child.Field] pairs", hint)
         return None, []
     parent = None
     pairs = []
     for k, pair in enumerate(on):
-        if not (isinstance(pair, CommentedSeq) and len(pair) == 2 and all(isinstance(x, str) for x in pair)):
+        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair)):
             c.fail(on, k, f"{what}.on[{k + 1}] must be a pair [Parent.Field, Child.Field]", hint)
             continue
         refs = [naming.FIELD_REF_RE.match(x) for x in pair]
@@ -313,12 +316,12 @@ def _check_on(c: _Checker, j: CommentedMap, what: str, alias: str | None, aliase
     return parent, pairs
 
 
-def _check_columns(c: _Checker, doc: CommentedMap, aliases: dict[str, str]) -> list[Column]:
+def _check_columns(c: _Checker, doc: dict, aliases: dict[str, str]) -> list[Column]:
     if "columns" not in doc:
         c.fail_at(doc, "'columns' is required", "add 'columns:' mapping output names to Alias.Field")
         return []
     cols = doc["columns"]
-    if not isinstance(cols, CommentedMap) or not cols:
+    if not isinstance(cols, dict) or not cols:
         c.fail(doc, "columns", "columns must be a non-empty mapping of OutputName: Alias.Field", "e.g. CustomerID: Customer.AcctCD")
         return []
     out: list[Column] = []
@@ -358,14 +361,14 @@ def _check_columns(c: _Checker, doc: CommentedMap, aliases: dict[str, str]) -> l
     return out
 
 
-def _spec_node(cols: CommentedMap, name: str, spec: Any) -> tuple[Any, Any]:
-    return (spec, "field") if isinstance(spec, CommentedMap) and "field" in spec else (cols, name)
+def _spec_node(cols: dict, name: str, spec: Any) -> tuple[Any, Any]:
+    return (spec, "field") if isinstance(spec, dict) and "field" in spec else (cols, name)
 
 
-def _column_spec(c: _Checker, cols: CommentedMap, name: str, spec: Any) -> tuple[str | None, str]:
+def _column_spec(c: _Checker, cols: dict, name: str, spec: Any) -> tuple[str | None, str]:
     if isinstance(spec, str) and not isinstance(spec, bool):
         return str(spec), "string"
-    if isinstance(spec, CommentedMap):
+    if isinstance(spec, dict):
         c.mapping(cols, name, spec, COLUMN_KEYS, f"column '{name}'")
         ref = c.text(spec, "field", f"column '{name}' field")
         ctype = "string"
@@ -389,7 +392,7 @@ def _suggest_column(name: str) -> str:
     return s or "Column1"
 
 
-def _check_key(c: _Checker, doc: CommentedMap, columns: list[Column]) -> list[str]:
+def _check_key(c: _Checker, doc: dict, columns: list[Column]) -> list[str]:
     hint = "name the output column(s) that identify a row, e.g. key: [CustomerID]"
     if "key" not in doc or doc["key"] is None:
         c.fail_at(doc, "'key' is required: the column(s) that identify a row", hint)
@@ -402,7 +405,7 @@ def _check_key(c: _Checker, doc: CommentedMap, columns: list[Column]) -> list[st
     names = {col.name for col in columns}
     out: list[str] = []
     for i, k in enumerate(items):
-        where = (node, i) if isinstance(node, CommentedSeq) else (doc, "key")
+        where = (node, i) if isinstance(node, list) else (doc, "key")
         if not isinstance(k, str):
             c.fail(*where, f"key entry {k!r} must be a column name", hint)
         elif k in out:
@@ -416,18 +419,18 @@ def _check_key(c: _Checker, doc: CommentedMap, columns: list[Column]) -> list[st
     return out
 
 
-def _check_on_change(c: _Checker, doc: CommentedMap, table: str) -> dict:
+def _check_on_change(c: _Checker, doc: dict, table: str) -> dict:
     if "on_change" not in doc or doc["on_change"] is None:
         return default_on_change(table)
     node = doc["on_change"]
-    if not isinstance(node, CommentedMap):
+    if not isinstance(node, dict):
         c.fail(doc, "on_change", "on_change must be one Jigx action (a mapping with type and options)",
                "e.g. on_change: {type: action.sync-entities, options: {...}}")
         return {}
     atype = c.text(node, "type", "on_change.type")
     if atype is not None and not atype.startswith("action."):
         c.fail(node, "type", f"on_change.type '{atype}' is not a Jigx action", "Jigx action types start with 'action.'")
-    if "options" in node and not isinstance(node["options"], (CommentedMap, type(None))):
+    if "options" in node and not isinstance(node["options"], (dict, type(None))):
         c.fail(node, "options", "on_change.options must be a mapping", "e.g. options: {provider: DATA_PROVIDER_DYNAMIC}")
     action = plain(node)
     target = writes_to(action, table)

@@ -11,7 +11,7 @@ from . import errors
 from .config import PLACEHOLDER_COMPANY, Target
 from .definition import TableDef
 from .fsutil import read_if_exists
-from .merge import declared_tables, load_owned
+from .merge import read_declared
 from .project import load_definitions, solution_definitions
 from .server import Endpoint, EndpointConfig, new_token
 from .solution import DATABASE
@@ -29,8 +29,7 @@ def declared(root: Path) -> set[str]:
     raw = read_if_exists(root / DATABASE)
     if raw is None:
         return set()
-    _, doc = load_owned(raw, str(root / DATABASE))
-    return set(declared_tables(doc, str(root / DATABASE)) or [])
+    return set(read_declared(raw, str(root / DATABASE)) or [])
 
 
 def endpoint_config(root: Path, token: str, target: Target, log: Callable[[str], None]) -> EndpointConfig:

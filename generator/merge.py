@@ -15,7 +15,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from .errors import InputError
 from .jigx import yaml_node
-from .yamlio import dump, load_roundtrip, plain, screen_events
+from .yamlio import dump, key_position, load_fast, load_roundtrip, plain, screen_events, value_position
 
 EVENT_KEY = "onTableChanged"
 MISSPELLINGS = ("onTableChange", "OnTableChanged", "ontablechanged", "onTablesChanged", "on_table_changed")
@@ -149,19 +149,40 @@ def anchor_lines(body: str) -> set[int]:
     return lines
 
 
-def load_owned(raw: str, path: str) -> tuple[Text, Any]:
-    """Parse a user-owned file; its top level must be a mapping (or empty)."""
+def load_owned(raw: str, path: str, *, roundtrip: bool = True) -> tuple[Text, Any]:
+    """Parse a user-owned file; its top level must be a mapping (or empty).
+
+    Round-trip mode (positions, comments) is needed to edit; reading uses the fast loader."""
     text = Text.parse(raw)
     _refuse_aliases(text.body, path)
-    doc = load_roundtrip(text.body, path)
-    if doc is not None and not isinstance(doc, CommentedMap):
+    doc = load_roundtrip(text.body, path) if roundtrip else load_fast(text.body, path)
+    if doc is not None and not isinstance(doc, dict):
         raise InputError("the top level of this file must be a mapping (key: value lines)", path=path, line=1, column=1,
                          hint="restore the file from git, or fix its first lines")
     return text, doc
 
 
+def _read(raw: str, path: str, reader: Callable[[Any, str], Any]) -> Any:
+    """reader over the fast parse; when it finds a problem, again over the round-trip parse so
+    the error can name its line and column."""
+    _, doc = load_owned(raw, path, roundtrip=False)
+    try:
+        return reader(doc, path)
+    except InputError:
+        _, doc = load_owned(raw, path)
+        return reader(doc, path)
+
+
+def read_entries(raw: str, path: str) -> dict[str, Any]:
+    return _read(raw, path, current_entries)
+
+
+def read_declared(raw: str, path: str) -> list[str] | None:
+    return _read(raw, path, declared_tables)
+
+
 def _verify(new_body: str, path: str, expected: Any) -> None:
-    got = plain(load_roundtrip(new_body, path))
+    got = plain(load_fast(new_body, path))
     if got != expected:
         raise RuntimeError(f"internal error: editing {path} would change more than intended; nothing was written")
 
@@ -204,16 +225,16 @@ def table_changed_items(doc: Any, path: str) -> list | None:
         return None
     for wrong in MISSPELLINGS:
         if wrong in doc and EVENT_KEY not in doc:
-            line, col = doc.lc.key(wrong)
-            raise InputError(f"'{wrong}' is not a Jigx event", path=path, line=line + 1, column=col + 1,
+            line, col = key_position(doc, wrong)
+            raise InputError(f"'{wrong}' is not a Jigx event", path=path, line=line, column=col,
                              hint=f"rename it to '{EVENT_KEY}'")
     if EVENT_KEY not in doc or doc[EVENT_KEY] is None:
         return None
     value = doc[EVENT_KEY]
-    if not isinstance(value, CommentedSeq):
-        line, col = doc.lc.value(EVENT_KEY)
+    if not isinstance(value, list):
+        line, col = value_position(doc, EVENT_KEY)
         raise InputError(f"{EVENT_KEY} must be a list of '- table: ... action: ...' entries", path=path,
-                         line=line + 1, column=col + 1, hint="turn it into a list, or remove it and run again")
+                         line=line, column=col, hint="turn it into a list, or remove it and run again")
     return value
 
 
@@ -235,9 +256,9 @@ def current_entries(doc: Any, path: str) -> dict[str, Any]:
 def edit_table_changed(raw: str, path: str, *, replace: dict[str, Any], append: list[Any],
                        remove: set[str] = frozenset()) -> str:
     """New file text with managed entries replaced, appended and removed; nothing else touched."""
-    text, doc = load_owned(raw, path)
     if not replace and not append and not remove:
         return raw
+    text, doc = load_owned(raw, path)
     style = guess_style(text.body)
     expected = plain(doc) if doc is not None else {}
     items = table_changed_items(doc, path)
@@ -296,20 +317,20 @@ def declared_tables(doc: Any, path: str) -> list[str] | None:
     if doc is None or "tables" not in doc or doc["tables"] is None:
         return None if doc is None or "tables" not in doc else []
     tables = doc["tables"]
-    if not isinstance(tables, CommentedMap):
-        line, col = doc.lc.value("tables")
-        raise InputError("'tables' must be a mapping of table names", path=path, line=line + 1, column=col + 1,
+    if not isinstance(tables, dict):
+        line, col = value_position(doc, "tables")
+        raise InputError("'tables' must be a mapping of table names", path=path, line=line, column=col,
                          hint="write one '  name:' line per table under 'tables:'")
     return [str(k) for k in tables]
 
 
 def declare_tables(raw: str, path: str, add: list[str]) -> str:
     """New text of databases/default.jigx with `add` declared (value null) after the last table."""
-    text, doc = load_owned(raw, path)
-    existing = declared_tables(doc, path) or []
+    existing = read_declared(raw, path) or []
     add = [t for t in add if t not in existing]
     if not add:
         return raw
+    text, doc = load_owned(raw, path)
     style = guess_style(text.body)
     expected = plain(doc) if doc is not None else {}
     tables_plain = dict(expected.get("tables") or {})

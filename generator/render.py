@@ -45,3 +45,15 @@ def environment() -> jinja2.Environment:
 
 def render(name: str, **context: object) -> str:
     return environment().get_template(name).render(**context)
+
+
+@lru_cache(maxsize=1)
+def templates_fingerprint() -> str:
+    """Changes whenever a template does: part of the key that lets unchanged tables skip rendering."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for folder in TEMPLATE_DIRS[:1]:
+        for path in sorted(folder.glob("*.j2")):
+            h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()

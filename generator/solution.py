@@ -17,7 +17,7 @@ from .config import CONFIG_FILE, PLACEHOLDER_COMPANY, Target
 from .definition import TableDef
 from .errors import ConflictError, InputError
 from .fsutil import digest, locked, read_if_exists, write_all
-from .merge import current_entries, declare_tables, declared_tables, edit_table_changed, load_owned
+from .merge import declare_tables, edit_table_changed, read_declared, read_entries
 from .render import render
 
 STATE_DIR = ".jigx-acumatica"
@@ -153,6 +153,28 @@ def _rel_source(root: Path, defn: TableDef) -> tuple[str, str]:
     return (p.name if rel.startswith("../") else rel), rel
 
 
+def _fingerprint(defn: TableDef, target: Target, source: str) -> str:
+    """Everything the generated files depend on, hashed."""
+    from . import __version__
+    from .render import templates_fingerprint
+
+    inputs = [__version__, templates_fingerprint(), defn.text, source, repr(target)]
+    return digest("\0".join(inputs))
+
+
+def _unchanged(root: Path, base: dict, fingerprint: str) -> dict[str, None] | None:
+    """{path: None} when the inputs are those of the last run and every file is as then written;
+    None when the files must be rendered and compared."""
+    files = base.get("files") or {}
+    if base.get("fingerprint") != fingerprint or not files:
+        return None
+    for rel, recorded in files.items():
+        current = read_if_exists(root / rel)
+        if current is None or digest(current) != recorded:
+            return None
+    return dict.fromkeys(files)
+
+
 def artifacts(defn: TableDef, target: Target, source: str) -> dict[str, str]:
     """Every tool-owned file for one table: relative path -> text."""
     gi = inquiry.build(defn)
@@ -195,13 +217,9 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
         plan.create_if_missing(HOME_JIG, jigx.home_jig_text("Home"))
     else:
         index_raw_base = index_raw
-    _, index_doc = load_owned(index_raw_base, str(root / INDEX))
-    entries = current_entries(index_doc, str(root / INDEX))
+    entries = read_entries(index_raw_base, str(root / INDEX))
     db_raw = read_if_exists(root / DATABASE)
-    declared = None
-    if db_raw is not None:
-        _, db_doc = load_owned(db_raw, str(root / DATABASE))
-        declared = declared_tables(db_doc, str(root / DATABASE)) or []
+    declared = None if db_raw is None else (read_declared(db_raw, str(root / DATABASE)) or [])
 
     replace: dict[str, dict] = {}
     append: list[dict] = []
@@ -211,9 +229,14 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
         source, recorded = (definition_file(defn.table),) * 2 if copy_definitions else _rel_source(root, defn)
         if copy_definitions:
             _plan_file(plan, source, read_if_exists(root / source), defn.text, table=defn.table, what="definition")
-        files = artifacts(defn, target, source)
+        fingerprint = _fingerprint(defn, target, source)
+        files = _unchanged(root, base, fingerprint) or artifacts(defn, target, source)
         hashes = {}
         for rel, text in files.items():
+            if text is None:  # up to date: known without rendering it again
+                plan.add(Change(IDENTICAL, rel, "file", defn.table))
+                hashes[rel] = base["files"][rel]
+                continue
             current = read_if_exists(root / rel)
             action = decide(None if current is None else digest(current), base.get("files", {}).get(rel),
                             digest(text), force=force)
@@ -238,7 +261,7 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
             declare.append(defn.table)
         new_tables[defn.table] = {
             "definition": recorded,
-            "entry": entry, "declared": True, "files": hashes, "inquiry": defn.inquiry,
+            "entry": entry, "declared": True, "files": hashes, "inquiry": defn.inquiry, "fingerprint": fingerprint,
         }
         plan.tables.append(TableSummary(defn.table, defn.entity, defn.inquiry, target.url(defn.table),
                                         target.placeholders()))
@@ -304,8 +327,7 @@ def plan_remove(root: Path, table: str) -> Plan:
         raise InputError(f"table '{table}' is not managed by jigx-acumatica in this solution", path=root / STATE_FILE,
                          hint="run 'jigx-acumatica generate --check' to list the managed tables")
     if index_raw is not None:
-        _, doc = load_owned(index_raw, str(root / INDEX))
-        if table in current_entries(doc, str(root / INDEX)):
+        if table in read_entries(index_raw, str(root / INDEX)):
             new = edit_table_changed(index_raw, str(root / INDEX), replace={}, append=[], remove={table})
             plan.add(Change(DELETE, INDEX, "entry", table, "onTableChanged entry removed"))
             plan.writes[INDEX] = (index_raw, new)

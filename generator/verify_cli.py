@@ -13,7 +13,7 @@ from .config import PLACEHOLDER_COMPANY, Target
 from .definition import TableDef
 from .errors import InputError
 from .fsutil import read_if_exists
-from .merge import declared_tables, load_owned
+from .merge import read_declared
 from .project import load_definitions, solution_definitions
 from .solution import DATABASE
 
@@ -53,8 +53,7 @@ def undeclared(root: Path, defs: list[TableDef]) -> list[str]:
     raw = read_if_exists(root / DATABASE)
     if raw is None:
         return [d.table for d in defs]
-    _, doc = load_owned(raw, str(root / DATABASE))
-    declared = declared_tables(doc, str(root / DATABASE)) or []
+    declared = read_declared(raw, str(root / DATABASE)) or []
     return [d.table for d in defs if d.table not in declared]
 
 
