@@ -168,7 +168,7 @@ def finish(plan, *, mode: str, quiet: bool, as_json: bool) -> None:
         print_diff(plan)
     wrote = False
     if mode == "write" and not plan.conflicts:
-        apply(plan, lock_timeout=click.get_current_context().params.get("lock_timeout", 10.0))
+        apply(plan, lock_held=True)  # the command holds the lock from planning on
         wrote = bool(plan.pending)
     print_plan(plan, wrote=wrote, quiet=quiet, as_json=as_json, mode=mode)
     if plan.conflicts:
@@ -216,14 +216,18 @@ def generate(definitions, solution, region, org, solution_id, company, base_url,
       jigx-acumatica generate --solution build/demo --check
     """
     from . import project
+    from .solution import plan_generate, solution_lock
 
     with handled(as_json):
         target = project.target_for(solution, region=region, organization_id=org, solution_id=solution_id,
                                     company=company, base_url=base_url)
         count = len(definitions) or len(project.solution_definitions(solution))
         with progress_bar(count, quiet or as_json, "reading definitions") as bar:
-            plan = project.generate(solution, list(definitions), target, force=force, write=False, progress=bar)
-        finish(plan, mode=run_mode(dry_run, check, diff), quiet=quiet, as_json=as_json)
+            defs = project.definitions_for(solution, list(definitions), target, bar)
+        mode = run_mode(dry_run, check, diff)
+        with solution_lock(solution, lock_timeout, enabled=mode == "write"):
+            plan = plan_generate(solution, defs, target, force=force)
+            finish(plan, mode=mode, quiet=quiet, as_json=as_json)
 
 
 @main.command(context_settings=CONTEXT)
@@ -284,7 +288,7 @@ def add(definitions, solution, region, org, solution_id, company, base_url, dry_
       jigx-acumatica add samples/vendors.yaml samples/contacts.yaml --solution field-app
     """
     from . import project
-    from .solution import INDEX
+    from .solution import INDEX, plan_generate, solution_lock
 
     with handled(as_json):
         if not (solution / INDEX).exists():
@@ -292,9 +296,11 @@ def add(definitions, solution, region, org, solution_id, company, base_url, dry_
         target = project.target_for(solution, region=region, organization_id=org, solution_id=solution_id,
                                     company=company, base_url=base_url)
         with progress_bar(len(definitions), quiet or as_json, "reading definitions") as bar:
-            plan = project.generate(solution, list(definitions), target, force=force, write=False,
-                                    copy_definitions=True, progress=bar)
-        finish(plan, mode=run_mode(dry_run, False, False), quiet=quiet, as_json=as_json)
+            defs = project.definitions_for(solution, list(definitions), target, bar)
+        mode = run_mode(dry_run, False, False)
+        with solution_lock(solution, lock_timeout, enabled=mode == "write"):
+            plan = plan_generate(solution, defs, target, force=force, copy_definitions=True)
+            finish(plan, mode=mode, quiet=quiet, as_json=as_json)
 
 
 @main.command(context_settings=CONTEXT)
@@ -315,10 +321,14 @@ def remove(table, solution, dry_run, lock_timeout, as_json, quiet):
       jigx-acumatica remove vendors --solution field-app
     """
     from . import project
+    from .solution import plan_remove, solution_lock
 
     with handled(as_json):
-        plan = project.remove(solution, table, write=False)
-        finish(plan, mode=run_mode(dry_run, False, False), quiet=quiet, as_json=as_json)
+        mode = run_mode(dry_run, False, False)
+        project.remove_check(table)
+        with solution_lock(solution, lock_timeout, enabled=mode == "write"):
+            plan = plan_remove(solution, table)
+            finish(plan, mode=mode, quiet=quiet, as_json=as_json)
 
 
 @main.command(context_settings=CONTEXT)
@@ -411,6 +421,40 @@ def inspect_command(notification, table_def, solution, as_json):
         report = inspect_file(notification, table_def=table_def, solution=solution)
         click.echo(json.dumps(report.as_dict(), indent=2) if as_json else report.render())
         sys.exit(CHANGES if report.problems else 0)
+
+
+@main.command(context_settings=CONTEXT)
+@solution_option
+@json_option
+def doctor(solution, as_json):
+    """Check an existing solution, hand-made or generated, against the Jigx and Acumatica rules.
+
+    One line per finding with file:line, a severity and the fix: onTableChanged spelled right
+    and a list, watched tables declared in databases/default.jigx, valid names, no handler
+    writing to the table it watches, tabs pointing at existing jigs, no deprecated keys, and
+    every table definition's artifacts up to date. Exit 0 when clean, 4 for warnings only,
+    1 for errors.
+
+    \b
+    Example:
+      jigx-acumatica doctor --solution field-app
+    """
+    from .doctor import diagnose, exit_code
+
+    with handled(as_json):
+        findings = diagnose(solution)
+        code = exit_code(findings)
+        if as_json:
+            import json
+
+            click.echo(json.dumps({"ok": code == 0, "exit_code": code,
+                                   "findings": [f.as_dict() for f in findings]}, indent=2))
+        else:
+            for f in findings:
+                click.echo(f.render())
+            counts = {s: sum(f.severity == s for f in findings) for s in ("error", "warning", "info")}
+            click.echo(f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes")
+        sys.exit(code)
 
 
 def _not_a_solution(folder: Path) -> ToolError:

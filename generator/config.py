@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -19,6 +20,7 @@ REGIONS = {
 }
 CONFIG_KEYS = ("region", "baseUrl", "organizationId", "solutionId", "company")
 SECRET_WORDS = ("pat", "token", "secret", "password", "authorization", "bearer")
+BASE_URL_RE = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?$")
 ADDRESS_LIMIT = 250  # Acumatica's Address field on the Push Notifications form
 
 # Clearly marked stand-ins when a value is not known yet.
@@ -70,9 +72,11 @@ class Target:
             if value is not None and not naming.UUID_RE.match(value):
                 raise InputError(f"{label} '{value}' is not a UUID", path=None if source == "options" else source,
                                  hint="copy it from Jigx Management (looks like 3f2b...-....-....-....-............)")
-        if self.base_url is not None and not self.base_url.startswith(("http://", "https://")):
-            raise InputError(f"base URL '{self.base_url}' must start with https:// (or http:// for a local endpoint)",
-                             path=None if source == "options" else source)
+        if self.base_url is not None and not BASE_URL_RE.match(self.base_url):
+            raise InputError(f"base URL {self.base_url!r} is not a plain http(s) URL",
+                             path=None if source == "options" else source,
+                             hint="e.g. https://eu-central-1.api.jigx.com/v2.0 (or http://127.0.0.1:8787 locally); "
+                                  "no spaces, quotes, backticks or query string")
         return self
 
     def check_address(self, table: str) -> str:

@@ -64,6 +64,20 @@ def stage(path: Path, text: str, *, private: bool = False) -> Path:
     return Path(tmp)
 
 
+def clear_stale_temps(path: Path) -> None:
+    """Temp files of this path left by a run that was killed (the solution lock is held)."""
+    if path.parent.is_dir():
+        for stale in path.parent.glob(f".{glob_escape(path.name)}.*.tmp"):
+            with contextlib.suppress(OSError):
+                stale.unlink()
+
+
+def glob_escape(name: str) -> str:
+    import glob
+
+    return glob.escape(name)
+
+
 def write_all(files: list[tuple[Path, str, bool]]) -> None:
     """Stage every file first, then rename each into place: an error while staging changes nothing."""
     staged: list[tuple[Path, Path]] = []
@@ -91,13 +105,18 @@ def _fsync_dir(folder: Path) -> None:
 
 
 @contextlib.contextmanager
-def locked(lock_file: Path, timeout: float = 10.0) -> Iterator[None]:
-    """Hold an exclusive lock on the solution; wait up to timeout seconds for another run."""
+def locked(folder: Path, timeout: float = 10.0) -> Iterator[None]:
+    """Hold an exclusive lock on a folder; wait up to timeout seconds for another run.
+
+    The lock is taken on the folder itself (the nearest existing one), so locking creates
+    nothing: a run that fails leaves no trace."""
     if fcntl is None:
         yield
         return
-    lock_file.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o600)
+    target = folder
+    while not target.is_dir() and target != target.parent:
+        target = target.parent
+    fd = os.open(target, os.O_RDONLY)
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -107,7 +126,7 @@ def locked(lock_file: Path, timeout: float = 10.0) -> Iterator[None]:
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     raise BusyError(f"another jigx-acumatica run is working on this solution (waited {timeout:g} s)",
-                                    path=lock_file, hint="wait for it to finish, or raise --lock-timeout") from None
+                                    path=folder, hint="wait for it to finish, or raise --lock-timeout") from None
                 time.sleep(0.05)
         yield
     finally:

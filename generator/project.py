@@ -10,7 +10,8 @@ from .config import CONFIG_FILE, Target, load_config
 from .definition import TableDef, check_unique, load_definition
 from .errors import ErrorList, InputError, ToolError
 from .fsutil import write_all
-from .solution import ARTIFACTS, DEFINITION_NAME, Plan, Skeleton, apply, load_state, plan_generate, plan_remove
+from .solution import (ARTIFACTS, DEFINITION_NAME, Plan, Skeleton, apply, load_state, plan_generate, plan_remove,
+                       solution_lock)
 from .yamlio import dump
 
 Progress = Callable[[int], None] | None
@@ -62,31 +63,47 @@ def target_for(root: Path, **overrides: str | None) -> Target:
     return load_config(root).merged(**overrides).validate()
 
 
-def generate(root: Path, definitions: list[str | Path], target: Target, *, force: bool = False,
-             write: bool = True, copy_definitions: bool = False, skeleton: Skeleton | None = None,
-             progress: Progress = None, lock_timeout: float = 10.0) -> Plan:
-    """Plan (and unless write is False, apply) the generation of the given tables.
-
-    With no definitions, every definition stored in the solution is regenerated."""
+def definitions_for(root: Path, definitions: list[str | Path], target: Target, progress: Progress = None
+                    ) -> list[TableDef]:
+    """The tables to generate: the files given, else the solution's own; all checked before any
+    file (or lock) is touched."""
     if not definitions:
         definitions = solution_definitions(root)
         if not definitions:
             raise InputError("no table definitions given and none stored in the solution", path=root / ARTIFACTS,
                              hint="pass definition files, or onboard them with 'jigx-acumatica add DEF...'")
     defs = load_definitions(definitions, progress)
-    plan = plan_generate(root, defs, target, force=force, skeleton=skeleton, copy_definitions=copy_definitions)
-    if write:
-        apply(plan, lock_timeout=lock_timeout)
+    for d in defs:
+        target.check_address(d.table)
+    return defs
+
+
+def generate(root: Path, definitions: list[str | Path], target: Target, *, force: bool = False,
+             write: bool = True, copy_definitions: bool = False, skeleton: Skeleton | None = None,
+             progress: Progress = None, lock_timeout: float = 10.0) -> Plan:
+    """Plan (and unless write is False, apply) the generation of the given tables.
+
+    With no definitions, every definition stored in the solution is regenerated."""
+    defs = definitions_for(root, definitions, target, progress)
+    with solution_lock(root, lock_timeout, enabled=write):
+        plan = plan_generate(root, defs, target, force=force, skeleton=skeleton, copy_definitions=copy_definitions)
+        if write:
+            apply(plan, lock_held=True)
     return plan
 
 
-def remove(root: Path, table: str, *, write: bool = True, lock_timeout: float = 10.0) -> Plan:
+def remove_check(table: str) -> None:
     problem = naming.table_name_problem(table)
     if problem:
         raise InputError(f"'{table}' is not a table name: it {problem}")
-    plan = plan_remove(root, table)
-    if write:
-        apply(plan, lock_timeout=lock_timeout)
+
+
+def remove(root: Path, table: str, *, write: bool = True, lock_timeout: float = 10.0) -> Plan:
+    remove_check(table)
+    with solution_lock(root, lock_timeout, enabled=write):
+        plan = plan_remove(root, table)
+        if write:
+            apply(plan, lock_held=True)
     return plan
 
 
@@ -119,10 +136,12 @@ def init(root: Path, *, name: str, title: str, category: str, target: Target, de
         raise InputError("folder is not empty", path=root, hint="pick an empty folder, or pass --force to init into it")
     skeleton = Skeleton(name=name, title=title, category=category)
     defs = load_definitions(definitions) if definitions else []
-    plan = plan_generate(root, defs, target, skeleton=skeleton, copy_definitions=True)
-    plan.create_if_missing(CONFIG_FILE, config_text(target))
-    root.mkdir(parents=True, exist_ok=True)
-    apply(plan, lock_timeout=lock_timeout)
+    for d in defs:
+        target.check_address(d.table)
+    with solution_lock(root, lock_timeout):
+        plan = plan_generate(root, defs, target, skeleton=skeleton, copy_definitions=True)
+        plan.create_if_missing(CONFIG_FILE, config_text(target))
+        apply(plan, lock_held=True)
     return plan
 
 

@@ -7,22 +7,23 @@ tool generated last time, recorded in the solution's state file.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from . import inquiry, jigx, payload
 from .config import CONFIG_FILE, PLACEHOLDER_COMPANY, Target
 from .definition import TableDef
 from .errors import ConflictError, InputError
-from .fsutil import digest, locked, read_if_exists, write_all
+from .fsutil import clear_stale_temps, digest, locked, read_if_exists, write_all
 from .merge import declare_tables, edit_table_changed, read_declared, read_entries
 from .render import render
 
 STATE_DIR = ".jigx-acumatica"
 STATE_FILE = f"{STATE_DIR}/state.json"
-LOCK_FILE = f"{STATE_DIR}/lock"
 INDEX = "index.jigx"
 DATABASE = "databases/default.jigx"
 HOME_JIG = "jigs/home.jigx"
@@ -359,21 +360,30 @@ def default_solution_name(root: Path) -> str:
 
 # --- applying ------------------------------------------------------------------------------------
 
-def apply(plan: Plan, *, lock_timeout: float = 10.0) -> None:
+@contextlib.contextmanager
+def solution_lock(root: Path, timeout: float = 10.0, *, enabled: bool = True) -> Iterator[None]:
+    """Held from planning to writing, so a second run plans on the first one's result."""
+    if not enabled:
+        yield
+        return
+    with locked(root, timeout):
+        yield
+
+
+def apply(plan: Plan, *, lock_timeout: float = 10.0, lock_held: bool = False) -> None:
     """Write the plan: refuse on conflicts; every file is replaced atomically, the state file last."""
     if plan.conflicts:
         names = ", ".join(f"{c.path} ({c.table})" if c.what != "file" else c.path for c in plan.conflicts)
         raise ConflictError(f"hand edits would be overwritten: {names}; nothing was written",
                             hint="merge your edits into the table definition, or rerun with --force")
     root = plan.root
-    with locked(root / LOCK_FILE, lock_timeout):
+    with solution_lock(root, lock_timeout, enabled=not lock_held):
+        for rel in {c.path for c in plan.changes} | {STATE_FILE}:
+            clear_stale_temps(root / rel)  # left by a run that was killed while writing
         _check_unchanged(plan)
         files = [(root / rel, new, rel == CONFIG_FILE) for rel, (_, new) in sorted(plan.writes.items())]
         if plan.state_text() != plan.old_state_text:
             files.append((root / STATE_FILE, plan.state_text(), True))
-        gitignore = root / STATE_DIR / ".gitignore"
-        if not gitignore.exists():
-            files.append((gitignore, "lock\n", False))
         write_all(files)
         for rel in sorted(plan.deletes):
             (root / rel).unlink(missing_ok=True)

@@ -321,7 +321,7 @@ def test_add_needs_a_solution(tmp_path):
 def test_second_run_waits_for_the_lock(tmp_path):
     app = tmp_path / "app"
     assert cli("init", app).exit_code == 0
-    with fsutil.locked(app / ".jigx-acumatica/lock"):
+    with fsutil.locked(app):
         r = cli("add", CUSTOMERS, "--solution", app, "--lock-timeout", "0.2")
     assert r.exit_code == 3 and "another jigx-acumatica run" in r.stderr
     assert not (app / "acumatica").exists()

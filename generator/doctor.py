@@ -1,0 +1,230 @@
+"""doctor: check an existing solution (hand-made or generated) against the Jigx and Acumatica rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import naming, schema
+from .config import load_config
+from .definition import writes_to
+from .errors import ErrorList, ToolError
+from .fsutil import read_if_exists
+from .merge import EVENT_KEY, MISSPELLINGS, load_owned
+from .solution import DATABASE, INDEX
+from .yamlio import key_position, load_fast, plain
+
+ERROR, WARNING, INFO = "error", "warning", "info"
+SEVERITY_EXIT = {ERROR: 1, WARNING: 4, INFO: 0}  # documented in the README
+DEPRECATED = ("widgets", "stories", "home")
+
+
+@dataclass
+class Finding:
+    severity: str
+    path: str
+    line: int | None
+    message: str
+    fix: str = ""
+
+    def render(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        text = f"{where}: {self.severity}: {self.message}"
+        return text + (f"\n  fix: {self.fix}" if self.fix else "")
+
+    def as_dict(self) -> dict:
+        return self.__dict__.copy()
+
+
+def exit_code(findings: list[Finding]) -> int:
+    """By the worst severity: errors 1, warnings only 4, otherwise 0."""
+    severities = {f.severity for f in findings}
+    for severity in (ERROR, WARNING):
+        if severity in severities:
+            return SEVERITY_EXIT[severity]
+    return 0
+
+
+def _position(doc: Any, path: list) -> int | None:
+    """Line (1-based) of the node at a JSON path, as far down as it can be followed."""
+    line = None
+    node = doc
+    for step in path:
+        try:
+            line = key_position(node, step)[0] or line
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            break
+    return line
+
+
+class Doctor:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.findings: list[Finding] = []
+
+    def add(self, severity: str, rel: str, line: int | None, message: str, fix: str = "") -> None:
+        self.findings.append(Finding(severity, rel, line, message, fix))
+
+    def add_error(self, rel: str, exc: ToolError) -> None:
+        path = Path(rel)
+        if path.is_absolute():
+            try:
+                rel = path.resolve().relative_to(self.root.resolve()).as_posix()
+            except ValueError:
+                pass
+        self.add(ERROR, rel, exc.line, exc.message, exc.hint or "")
+
+    def load(self, rel: str) -> Any:
+        raw = read_if_exists(self.root / rel)
+        if raw is None:
+            return None
+        try:
+            return load_owned(raw, rel)[1]
+        except ToolError as exc:
+            self.add_error(rel, exc)
+            return None
+
+    def run(self) -> list[Finding]:
+        if not (self.root / INDEX).exists():
+            self.add(ERROR, INDEX, None, "no index.jigx: this is not a Jigx solution",
+                     "point --solution at the solution folder, or create one with 'jigx-acumatica init'")
+            return self.findings
+        try:
+            load_config(self.root)
+        except ToolError as exc:
+            self.add_error("jigx-acumatica.yaml", exc)
+        index = self.load(INDEX)
+        database = self.load(DATABASE)
+        declared = self.check_database(database)
+        if isinstance(index, dict):
+            self.check_index(index, declared)
+        self.check_datasources()
+        self.check_generated()
+        order = {ERROR: 0, WARNING: 1, INFO: 2}
+        self.findings.sort(key=lambda f: (order[f.severity], f.path, f.line or 0))
+        return self.findings
+
+    def check_database(self, database: Any) -> set[str] | None:
+        if database is None:
+            if not (self.root / DATABASE).exists():
+                self.add(WARNING, DATABASE, None, "no databases/default.jigx: no Dynamic Data table is declared",
+                         "run 'jigx-acumatica generate' or declare the tables under 'tables:'")
+            return set() if not (self.root / DATABASE).exists() else None
+        for path, message in schema.problems("database", plain(database)):
+            self.add(ERROR, DATABASE, _position(database, path.split("/")), f"{path}: {message}",
+                     "table names are lowercase letters, digits, '-' and '_' (2-30), values empty")
+        tables = database.get("tables") if isinstance(database.get("tables"), dict) else {}
+        return {str(t) for t in tables}
+
+    def check_index(self, index: dict, declared: set[str] | None) -> None:
+        data = plain(index)
+        for path, message in schema.problems("index", data):
+            if path.startswith(EVENT_KEY) or "deprecated" in message:
+                continue  # reported below with a better message
+            self.add(ERROR, INDEX,
+                     _position(index, [] if path == "(top level)" else path.split("/")), f"{path}: {message}",
+                     "see the Jigx index.jigx reference")
+        for key in DEPRECATED:
+            if key in index:
+                self.add(WARNING, INDEX, key_position(index, key)[0], f"'{key}' is deprecated in Jigx",
+                         "move it to 'tabs' and remove it")
+        for tab, spec in (data.get("tabs") or {}).items() if isinstance(data.get("tabs"), dict) else []:
+            jig = spec.get("jigId") if isinstance(spec, dict) else None
+            if isinstance(jig, str) and not (self.root / "jigs" / f"{jig}.jigx").exists():
+                self.add(ERROR, INDEX, _position(index, ["tabs", tab, "jigId"]),
+                         f"tab '{tab}' points at jig '{jig}', but jigs/{jig}.jigx does not exist",
+                         f"create jigs/{jig}.jigx or fix the jigId")
+        for wrong in MISSPELLINGS:
+            if wrong in index:
+                self.add(ERROR, INDEX, key_position(index, wrong)[0], f"'{wrong}' is not a Jigx event",
+                         f"rename it to '{EVENT_KEY}'")
+        if EVENT_KEY in index:
+            self.check_entries(index, declared)
+
+    def check_entries(self, index: dict, declared: set[str] | None) -> None:
+        items = index[EVENT_KEY]
+        line = key_position(index, EVENT_KEY)[0]
+        if items is None:
+            return
+        if not isinstance(items, list):
+            self.add(ERROR, INDEX, line, f"{EVENT_KEY} must be a list", "write one '- table: ...' item per table")
+            return
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            at = key_position(items, i)[0]
+            entry = plain(item)
+            if not isinstance(entry, dict) or not isinstance(entry.get("table"), str):
+                self.add(ERROR, INDEX, at, f"{EVENT_KEY} item {i + 1} has no 'table'", "add 'table: <name>'")
+                continue
+            table = entry["table"]
+            problem = naming.table_name_problem(table)
+            if problem:
+                self.add(ERROR, INDEX, at, f"table name '{table}' {problem}",
+                         "use the bare Dynamic Data table name (no 'default/' prefix)")
+            action = entry.get("action")
+            if not isinstance(action, dict) or not str(action.get("type", "")).startswith("action."):
+                self.add(ERROR, INDEX, at, f"the entry for '{table}' needs one action with a 'type: action....'",
+                         "several actions go inside type: action.action-list")
+            elif writes_to(action, table):
+                self.add(ERROR, INDEX, at, f"the handler for '{table}' writes to the table it watches (a loop)",
+                         "sync or read the table instead, or write to another table")
+            extra = sorted(set(entry) - {"table", "action"})
+            if extra:
+                self.add(WARNING, INDEX, at, f"the entry for '{table}' has unknown keys: {', '.join(extra)}",
+                         "an entry has only 'table' and 'action'")
+            if table in seen:
+                self.add(WARNING, INDEX, at, f"'{table}' is watched twice", "merge the two entries")
+            seen.add(table)
+            if declared is not None and table not in declared:
+                self.add(ERROR, INDEX, at, f"'{table}' is watched but not declared in {DATABASE}",
+                         f"add '  {table}:' under 'tables:' in {DATABASE}")
+
+    def check_datasources(self) -> None:
+        for path in sorted((self.root / "datasources").glob("*.jigx")):
+            rel = path.relative_to(self.root).as_posix()
+            try:
+                data = load_fast(path.read_text(encoding="utf-8"), rel)
+            except (ToolError, UnicodeDecodeError) as exc:
+                self.add(ERROR, rel, getattr(exc, "line", None), getattr(exc, "message", "not UTF-8 text"))
+                continue
+            if isinstance(data, dict) and data.get("type") == "datasource.sqlite" and \
+                    isinstance(data.get("options"), dict) and data["options"].get("provider") == "DATA_PROVIDER_DYNAMIC":
+                for where, message in schema.problems("datasource", data):
+                    self.add(WARNING, rel, None, f"{where}: {message}")
+
+    def check_generated(self) -> None:
+        """Every table definition's artifacts are up to date (what 'generate --check' would say)."""
+        from .project import definitions_for, solution_definitions
+        from .solution import CONFLICT, IDENTICAL, SKIP, plan_generate
+
+        if not solution_definitions(self.root):
+            return
+        try:
+            target = load_config(self.root)
+            defs = definitions_for(self.root, [], target)
+            plan = plan_generate(self.root, defs, target)
+        except ErrorList as exc:
+            for e in exc.errors:
+                self.add_error(e.path or "", e)
+            return
+        except ToolError as exc:
+            self.add_error(exc.path or "", exc)
+            return
+        for change in plan.changes:
+            if change.action == IDENTICAL or change.what == "declaration" and change.action == SKIP:
+                continue
+            subject = change.path if change.what == "file" else f"{change.what} for '{change.table}'"
+            if change.action == CONFLICT:
+                self.add(WARNING, change.path, None, f"{subject}: edited by hand and out of date",
+                         "merge your edits into the table definition, or 'jigx-acumatica generate --force'")
+            elif change.action == SKIP:
+                self.add(INFO, change.path, None, f"{subject}: kept as edited by hand")
+            else:
+                self.add(WARNING, change.path, None, f"{subject} is out of date ({change.action})",
+                         "run 'jigx-acumatica generate'")
+
+
+def diagnose(root: Path) -> list[Finding]:
+    return Doctor(root).run()

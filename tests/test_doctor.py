@@ -1,0 +1,137 @@
+"""doctor on hand-made and generated solutions: one finding per problem, with file:line and a fix."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import SAMPLES, cli
+
+BROKEN_INDEX = """name: Field App
+title: Field
+category: business
+widgets: {}
+tabs:
+  home:
+    jigId: home
+    icon: home-apps-logo
+  jobs:
+    jigId: job-list
+    icon: list
+onTableChanged:
+  - table: customers
+    action:
+      type: action.sync-entities
+      options: {provider: DATA_PROVIDER_DYNAMIC, entities: [default/customers]}
+  - table: default/orders
+    action: {type: action.sync-entities}
+  - table: jobs
+    action:
+      type: action.execute-entity
+      options: {provider: DATA_PROVIDER_DYNAMIC, entity: default/jobs, method: update}
+  - table: notes
+    action: {type: action.reset-solution-state}
+    when: =true
+  - table: customers
+    action: {type: action.reset-solution-state}
+  - table: visits
+"""
+
+BROKEN_DB = """databaseId: default
+tables:
+  customers:
+  jobs:
+  notes:
+  Bad_Name:
+"""
+
+
+def make(tmp_path: Path, index: str, db: str | None = None) -> Path:
+    app = tmp_path / "app"
+    (app / "jigs").mkdir(parents=True)
+    (app / "jigs/home.jigx").write_text("title: Home\ntype: jig.default\nchildren: []\n")
+    (app / "index.jigx").write_text(index)
+    if db is not None:
+        (app / "databases").mkdir()
+        (app / "databases/default.jigx").write_text(db)
+    return app
+
+
+def findings(app: Path) -> tuple[int, list[dict]]:
+    r = cli("doctor", "--solution", app, "--json")
+    return r.exit_code, json.loads(r.stdout)["findings"]
+
+
+def test_every_problem_is_found_with_its_line(tmp_path):
+    app = make(tmp_path, BROKEN_INDEX, BROKEN_DB)
+    code, found = findings(app)
+    assert code == 1
+    by_text = {f["message"]: f for f in found}
+
+    def one(fragment: str) -> dict:
+        hits = [f for m, f in by_text.items() if fragment in m]
+        assert hits, f"no finding mentions {fragment!r}: {list(by_text)}"
+        return hits[0]
+
+    assert one("name")["line"] == 1 and one("name")["severity"] == "error"
+    assert one("'widgets' is deprecated")["line"] == 4
+    assert one("jigs/job-list.jigx does not exist")["line"] == 10
+    assert one("table name 'default/orders'")["line"] == 17
+    assert one("writes to the table it watches")["line"] == 19
+    assert one("unknown keys: when")["severity"] == "warning"
+    assert one("'customers' is watched twice")["line"] == 26
+    assert one("the entry for 'visits' needs one action")["line"] == 28
+    assert one("'visits' is watched but not declared")["severity"] == "error"
+    assert len([f for f in found if "deprecated" in f["message"]]) == 1
+    assert one("Bad_Name")["path"] == "databases/default.jigx"
+    for f in found:
+        assert f["fix"] or f["severity"] == "info", f
+
+
+def test_text_output_names_file_line_severity_and_fix(tmp_path):
+    app = make(tmp_path, BROKEN_INDEX, BROKEN_DB)
+    r = cli("doctor", "--solution", app)
+    assert r.exit_code == 1
+    assert "index.jigx:10: error: tab 'jobs' points at jig 'job-list'" in r.stdout
+    assert "  fix: create jigs/job-list.jigx or fix the jigId" in r.stdout
+
+
+def test_misspelled_event_and_undeclared_table(tmp_path):
+    app = make(tmp_path, "name: app\ntitle: App\ncategory: business\nonTableChange:\n  - table: jobs\n"
+                         "    action: {type: action.sync-entities}\n", "tables:\n  other:\n")
+    code, found = findings(app)
+    assert code == 1
+    assert any("'onTableChange' is not a Jigx event" in f["message"] and f["line"] == 4 for f in found)
+    app2 = make(tmp_path / "b", "name: app\ntitle: App\ncategory: business\nonTableChanged:\n  - table: jobs\n"
+                                "    action: {type: action.sync-entities}\n", "tables:\n  other:\n")
+    code, found = findings(app2)
+    assert any("'jobs' is watched but not declared" in f["message"] and f["line"] == 5 for f in found)
+
+
+def test_generated_solution_is_clean_and_staleness_is_reported(tmp_path):
+    app = tmp_path / "app"
+    assert cli("init", app, "--table", SAMPLES / "customers.yaml", "--table", SAMPLES / "vendors.yaml").exit_code == 0
+    code, found = findings(app)
+    assert (code, found) == (0, [])
+    definition = app / "acumatica/vendors/table.yaml"
+    definition.write_text(definition.read_text() + "inquiry: Jigx Vendors\n")
+    code, found = findings(app)
+    assert code == 4
+    assert any(f["path"] == "acumatica/vendors/generic-inquiry.xml" and "out of date" in f["message"] for f in found)
+    assert cli("generate", "--solution", app).exit_code == 0
+    assert findings(app) == (0, [])
+    definition.write_text("entity: [\n")
+    code, found = findings(app)
+    assert code == 1 and any("invalid YAML" in f["message"] and f["line"]
+                             and f["path"] == "acumatica/vendors/table.yaml" for f in found)
+
+
+def test_not_a_solution(tmp_path):
+    code, found = findings(tmp_path)
+    assert code == 1 and "not a Jigx solution" in found[0]["message"]
+
+
+def test_unreadable_index(tmp_path):
+    app = make(tmp_path, "name: [\n")
+    code, found = findings(app)
+    assert code == 1 and found[0]["path"] == "index.jigx" and "invalid YAML" in found[0]["message"]
