@@ -78,8 +78,8 @@ def glob_escape(name: str) -> str:
     return glob.escape(name)
 
 
-def write_all(files: list[tuple[Path, str, bool]]) -> None:
-    """Stage every file first, then rename each into place: an error while staging changes nothing."""
+def stage_all(files: list[tuple[Path, str, bool]]) -> list[tuple[Path, Path]]:
+    """Stage every file; on any error remove what was staged, so nothing changed."""
     staged: list[tuple[Path, Path]] = []
     try:
         for path, text, private in files:
@@ -89,10 +89,20 @@ def write_all(files: list[tuple[Path, str, bool]]) -> None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
         raise
+    return staged
+
+
+def commit_all(staged: list[tuple[Path, Path]]) -> None:
+    """Rename staged files into place, in order; each rename is atomic."""
     for tmp, path in staged:
         os.replace(tmp, path)
     for parent in {p.parent for _, p in staged}:
         _fsync_dir(parent)
+
+
+def write_all(files: list[tuple[Path, str, bool]]) -> None:
+    """Stage every file first, then rename each into place: an error while staging changes nothing."""
+    commit_all(stage_all(files))
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -18,12 +18,15 @@ from . import inquiry, jigx, payload
 from .config import CONFIG_FILE, PLACEHOLDER_COMPANY, Target
 from .definition import TableDef
 from .errors import ConflictError, InputError
-from .fsutil import clear_stale_temps, digest, locked, read_if_exists, write_all
+from .fsutil import clear_stale_temps, commit_all, digest, locked, read_if_exists, stage_all, write_all
 from .merge import declare_tables, edit_table_changed, read_declared, read_entries
 from .render import render
 
 STATE_DIR = ".jigx-acumatica"
 STATE_FILE = f"{STATE_DIR}/state.json"
+# Written before any file of a run is replaced and removed after the state file: when a run is
+# killed half-way, the next one knows which contents that run generated (they are not hand edits).
+PENDING_FILE = f"{STATE_DIR}/pending.json"
 INDEX = "index.jigx"
 DATABASE = "databases/default.jigx"
 HOME_JIG = "jigs/home.jigx"
@@ -109,8 +112,17 @@ class Plan:
 
 # --- state -------------------------------------------------------------------------------------
 
-def load_state(root: Path) -> tuple[dict, str | None]:
-    path = root / STATE_FILE
+def load_pending(root: Path) -> dict:
+    """Tables of an interrupted run's state ({} when the last run finished)."""
+    try:
+        state, text = load_state(root, PENDING_FILE)
+    except InputError:
+        return {}  # a pending file is only a hint; a damaged one is ignored
+    return state["tables"] if text is not None else {}
+
+
+def load_state(root: Path, name: str = STATE_FILE) -> tuple[dict, str | None]:
+    path = root / name
     text = read_if_exists(path)
     if text is None:
         return {"version": 1, "tables": {}}, None
@@ -126,8 +138,10 @@ def load_state(root: Path) -> tuple[dict, str | None]:
 
 # --- decisions ---------------------------------------------------------------------------------
 
-def decide(current, base, new, *, force: bool) -> str:
-    """Three-way decision for one managed file or entry (values compared as plain data or hashes)."""
+def decide(current, base, new, *, force: bool, interrupted=None) -> str:
+    """Three-way decision for one managed file or entry (values compared as plain data or hashes).
+
+    interrupted: what a killed run generated for it; finding that is no sign of a hand edit."""
     if current is None:
         if base is None or force:
             return CREATE
@@ -136,7 +150,7 @@ def decide(current, base, new, *, force: bool) -> str:
         return IDENTICAL
     if force:
         return UPDATE
-    if base is not None and current == base:
+    if current in [b for b in (base, interrupted) if b is not None]:
         return UPDATE
     if base is not None and new == base:
         return SKIP  # edited by hand, nothing new to bring: keep the user's version
@@ -209,6 +223,7 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
                   skeleton: Skeleton | None = None, copy_definitions: bool = False,
                   progress=None) -> Plan:
     state, state_text = load_state(root)
+    pending = load_pending(root)
     plan = Plan(root=root, old_state_text=state_text)
     new_tables = dict(state["tables"])
     index_raw = read_if_exists(root / INDEX)
@@ -227,6 +242,7 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
     declare: list[str] = []
     for defn in defs:
         base = state["tables"].get(defn.table, {})
+        killed = pending.get(defn.table) if isinstance(pending.get(defn.table), dict) else {}
         source, recorded = (definition_file(defn.table),) * 2 if copy_definitions else _rel_source(root, defn)
         if copy_definitions:
             _plan_file(plan, source, read_if_exists(root / source), defn.text, table=defn.table, what="definition")
@@ -240,13 +256,14 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
                 continue
             current = read_if_exists(root / rel)
             action = decide(None if current is None else digest(current), base.get("files", {}).get(rel),
-                            digest(text), force=force)
+                            digest(text), force=force, interrupted=(killed.get("files") or {}).get(rel))
             if action == SKIP and current is None:
                 action = CREATE  # generated files come back when deleted; only entries stay deleted
             _record(plan, action, rel, current, text, table=defn.table)
             hashes[rel] = digest(text)
         entry = jigx.table_changed_entry(defn)
-        action = decide(entries.get(defn.table), base.get("entry"), entry, force=force)
+        action = decide(entries.get(defn.table), base.get("entry"), entry, force=force,
+                        interrupted=killed.get("entry"))
         detail = _entry_detail(action)
         if action == CONFLICT and not base.get("entry"):
             detail = "an entry for this table exists that jigx-acumatica did not write (--force replaces it)"
@@ -378,16 +395,24 @@ def apply(plan: Plan, *, lock_timeout: float = 10.0, lock_held: bool = False) ->
                             hint="merge your edits into the table definition, or rerun with --force")
     root = plan.root
     with solution_lock(root, lock_timeout, enabled=not lock_held):
-        for rel in {c.path for c in plan.changes} | {STATE_FILE}:
+        for rel in {c.path for c in plan.changes} | {STATE_FILE, PENDING_FILE}:
             clear_stale_temps(root / rel)  # left by a run that was killed while writing
         _check_unchanged(plan)
         files = [(root / rel, new, rel == CONFIG_FILE) for rel, (_, new) in sorted(plan.writes.items())]
+        if files or plan.deletes:
+            write_all([(root / PENDING_FILE, plan.state_text(), True)])
         if plan.state_text() != plan.old_state_text:
             files.append((root / STATE_FILE, plan.state_text(), True))
-        write_all(files)
+        try:
+            staged = stage_all(files)
+        except BaseException:
+            (root / PENDING_FILE).unlink(missing_ok=True)  # nothing was replaced
+            raise
+        commit_all(staged)
         for rel in sorted(plan.deletes):
             (root / rel).unlink(missing_ok=True)
         _prune_empty(root, plan.deletes)
+        (root / PENDING_FILE).unlink(missing_ok=True)
 
 
 def _check_unchanged(plan: Plan) -> None:

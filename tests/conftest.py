@@ -20,6 +20,12 @@ SOLUTION_ID = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
 TARGET_ARGS = ["--region", "us", "--org", ORG, "--solution-id", SOLUTION_ID, "--company", "MyTenant"]
 
 
+@pytest.fixture(scope="session")
+def httpserver_listen_address():
+    """pytest-httpserver on 127.0.0.1 (localhost may resolve to ::1)."""
+    return ("127.0.0.1", 0)
+
+
 @pytest.fixture(autouse=True)
 def loopback_only(monkeypatch):
     """Fail any test that tries to reach beyond this machine."""

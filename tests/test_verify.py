@@ -20,11 +20,6 @@ PATH = f"/tool/organizations/{ORG}/solutions/{SOLUTION_ID}/acumatica/cdc"
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
-@pytest.fixture(scope="session")
-def httpserver_listen_address():
-    return ("127.0.0.1", 0)
-
-
 @pytest.fixture
 def app(tmp_path) -> Path:
     app = tmp_path / "app"
