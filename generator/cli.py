@@ -79,6 +79,12 @@ def solution_option(f):
                         help="The Jigx solution folder (created when missing).")(f)
 
 
+def write_options(f):
+    """--dry-run and --force, shared by the commands that write generated files."""
+    f = click.option("--force", is_flag=True, help="Overwrite hand-edited generated entries and files.")(f)
+    return click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")(f)
+
+
 def lock_option(f):
     return click.option("--lock-timeout", type=click.FloatRange(0, 3600), default=10.0, show_default=True,
                         help="Seconds to wait for another run on the same solution.")(f)
@@ -193,14 +199,13 @@ def run_mode(dry_run: bool, check: bool, diff: bool) -> str:
 @click.argument("definitions", nargs=-1, type=click.Path(path_type=Path))
 @solution_option
 @target_options
-@click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
+@write_options
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 when any file is out of date (for CI).")
 @click.option("--diff", is_flag=True, help="Print unified diffs of what would change; write nothing.")
-@click.option("--force", is_flag=True, help="Overwrite hand-edited generated entries and files.")
 @lock_option
 @json_option
 @quiet_option
-def generate(definitions, solution, region, org, solution_id, company, base_url, dry_run, check, diff, force,
+def generate(definitions, solution, region, org, solution_id, company, base_url, dry_run, force, check, diff,
              lock_timeout, as_json, quiet):
     """Generate the CDC artifacts for table definitions into a Jigx solution folder.
 
@@ -271,8 +276,7 @@ def init(folder, name, title, category, tables, region, org, solution_id, compan
 @click.argument("definitions", nargs=-1, required=True, type=click.Path(path_type=Path))
 @solution_option
 @target_options
-@click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
-@click.option("--force", is_flag=True, help="Overwrite hand-edited generated entries and files.")
+@write_options
 @lock_option
 @json_option
 @quiet_option

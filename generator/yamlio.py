@@ -6,9 +6,10 @@ tags, extra documents and absurd nesting are refused before anything is built fr
 
 from __future__ import annotations
 
+import contextlib
 import io
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -86,7 +87,7 @@ def screen_events(text: str, path: str | Path, *, max_depth: int = MAX_DEPTH, al
     """Refuse what a table definition must never contain, before composing it."""
     depth = 0
     documents = 0
-    try:
+    with _yaml_errors(path):
         for event in _fast().parse(io.StringIO(text)):
             mark = event.start_mark
             where = {"path": path, "line": mark.line + 1, "column": mark.column + 1} if mark else {"path": path}
@@ -108,34 +109,31 @@ def screen_events(text: str, path: str | Path, *, max_depth: int = MAX_DEPTH, al
                     raise InputError(f"nested more than {max_depth} levels deep", hint="a table definition is a few levels deep at most", **where)
             elif isinstance(event, CollectionEndEvent):
                 depth -= 1
+
+
+@contextlib.contextmanager
+def _yaml_errors(path: str | Path) -> Iterator[None]:
+    """ruamel's exceptions (and the RecursionError of absurd nesting) as InputErrors."""
+    try:
+        yield
     except (MarkedYAMLError, ReaderError) as exc:
         raise _mark_error(exc, path) from None
     except YAMLError as exc:
         raise InputError(f"invalid YAML: {exc}", path=path) from None
+    except RecursionError:
+        raise InputError("nested too deeply to read", path=path, hint="flatten the file") from None
 
 
 def load_roundtrip(text: str, path: str | Path) -> Any:
     """Compose text in round-trip mode (keeps positions and comments)."""
-    try:
+    with _yaml_errors(path):
         return _rt().load(text)
-    except (MarkedYAMLError, ReaderError) as exc:
-        raise _mark_error(exc, path) from None
-    except YAMLError as exc:
-        raise InputError(f"invalid YAML: {exc}", path=path) from None
-    except RecursionError:
-        raise InputError("nested too deeply to read", path=path, hint="flatten the file") from None
 
 
 def load_fast(text: str, path: str | Path) -> Any:
     """Plain dict/list/scalars, no positions: for reading, and for checks that usually pass."""
-    try:
+    with _yaml_errors(path):
         return _fast().load(text)
-    except (MarkedYAMLError, ReaderError) as exc:
-        raise _mark_error(exc, path) from None
-    except YAMLError as exc:
-        raise InputError(f"invalid YAML: {exc}", path=path) from None
-    except RecursionError:
-        raise InputError("nested too deeply to read", path=path, hint="flatten the file") from None
 
 
 def key_position(node: Any, key: Any) -> tuple[int | None, int | None]:

@@ -17,6 +17,15 @@ SAMPLES = ROOT / "samples"
 SAMPLE_FILES = sorted(SAMPLES.glob("*.yaml"))
 ORG = "0f8fad5b-d9cb-469f-a165-70867728950e"
 SOLUTION_ID = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+# A small valid definition that tests vary.
+CUSTOMER_DEF = """entity: Customer
+table: customers
+source:
+  dac: PX.Objects.AR.Customer
+key: [CustomerID]
+columns:
+  CustomerID: Customer.AcctCD
+"""
 TARGET_ARGS = ["--region", "us", "--org", ORG, "--solution-id", SOLUTION_ID, "--company", "MyTenant"]
 
 

@@ -9,17 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, cli
+from conftest import CUSTOMER_DEF, ROOT, cli
 
-GOOD = """entity: Customer
-table: customers
-source:
-  dac: PX.Objects.AR.Customer
-key: [CustomerID]
-columns:
-  CustomerID: Customer.AcctCD
-  Name: Customer.AcctName
-"""
+GOOD = CUSTOMER_DEF + "  Name: Customer.AcctName\n"
 
 # (id, file text, expected text in the message, expected "file:line" suffix or None)
 CASES = [

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from conftest import ORG, ROOT, SAMPLES, SOLUTION_ID, cli, copy_samples, tree
+from conftest import CUSTOMER_DEF, ORG, ROOT, SAMPLES, SOLUTION_ID, cli, copy_samples, tree
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 PAT = "jxpat_Q7mZ-leak-canary-91c3e0a4"
@@ -114,14 +114,7 @@ def test_a_busy_solution_fails_clearly(tmp_path):
     assert p.returncode == 3 and "another jigx-acumatica run" in p.stderr and "Traceback" not in p.stderr
 
 
-BASE = """entity: Customer
-table: customers
-source:
-  dac: PX.Objects.AR.Customer
-key: [CustomerID]
-columns:
-  CustomerID: Customer.AcctCD
-"""
+BASE = CUSTOMER_DEF
 
 HOSTILE = [
     ("entity", "Cust'omer"), ("entity", 'Cust"omer'), ("entity", "Cust\nomer"), ("entity", "Kundé"),
