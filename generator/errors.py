@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 # Exit codes. Keep this table and the README's in step.
@@ -89,13 +88,14 @@ class BusyError(ToolError):
     exit_code = BUSY
 
 
-@dataclass
 class ErrorList(Exception):
     """Several input errors found in one pass; reported together."""
 
-    errors: list[ToolError]
-
     exit_code = BAD_INPUT
+
+    def __init__(self, errors: list[ToolError]) -> None:
+        super().__init__(errors)
+        self.errors = errors
 
     def __str__(self) -> str:
         return "\n".join(e.render() for e in self.errors)

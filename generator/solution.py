@@ -231,6 +231,7 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
         skeleton = skeleton or Skeleton(name=default_solution_name(root), title=root.resolve().name or "Acumatica")
         index_raw_base = jigx.index_text(skeleton.name, skeleton.title, skeleton.category)
         plan.create_if_missing(HOME_JIG, jigx.home_jig_text("Home"))
+        plan.create_if_missing(f"{ARTIFACTS}/README.md", render("acumatica-readme.md.j2"))
     else:
         index_raw_base = index_raw
     entries = read_entries(index_raw_base, str(root / INDEX))

@@ -224,3 +224,34 @@ def test_many_definitions_one_bad_writes_nothing(tmp_path):
     r = cli("generate", *defs, "--out", tmp_path / "out", "--json")
     assert r.exit_code == 0
     assert len(yaml_load(tmp_path / "out/index.jigx")["onTableChanged"]) == 40
+
+
+COMMANDS = ["init", "add", "generate", "remove", "verify", "serve", "inspect", "doctor"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(command):
+    r = cli(command, "--help")
+    assert r.exit_code == 0 and "Example:" in r.stdout and "jigx-acumatica " + command in r.stdout
+
+
+def test_group_help_lists_every_command_and_the_version():
+    r = cli("--help")
+    assert all(c in r.stdout for c in COMMANDS) and "Exit codes" in r.stdout
+    from generator import __version__
+
+    assert cli("--version").stdout.strip() == f"jigx-acumatica, version {__version__}"
+
+
+def test_quiet_prints_nothing_and_progress_goes_to_stderr(tmp_path):
+    defs = []
+    for i in range(12):
+        p = tmp_path / f"t{i}.yaml"
+        p.write_text(f"entity: Thing{i}\nsource: {{dac: PX.Objects.IN.InventoryItem}}\nkey: [ID]\n"
+                     "columns: {ID: InventoryItem.InventoryCD}\n")
+        defs.append(p)
+    r = cli("generate", *defs, "--out", tmp_path / "a")
+    assert r.exit_code == 0 and "reading definitions" in r.stderr and "reading definitions" not in r.stdout
+    r = cli("generate", *defs, "--out", tmp_path / "b", "-q")
+    assert r.exit_code == 0 and r.stdout == "" and r.stderr == ""
+    assert (tmp_path / "b/acumatica/thing11/generic-inquiry.xml").exists()

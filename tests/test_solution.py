@@ -324,7 +324,7 @@ def test_second_run_waits_for_the_lock(tmp_path):
     with fsutil.locked(app):
         r = cli("add", CUSTOMERS, "--solution", app, "--lock-timeout", "0.2")
     assert r.exit_code == 3 and "another jigx-acumatica run" in r.stderr
-    assert not (app / "acumatica").exists()
+    assert not (app / "acumatica/customers").exists()
     assert cli("add", CUSTOMERS, "--solution", app).exit_code == 0
 
 
