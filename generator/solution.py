@@ -220,24 +220,23 @@ class Skeleton:
 
 
 def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bool = False,
-                  skeleton: Skeleton | None = None, copy_definitions: bool = False,
-                  progress=None) -> Plan:
+                  skeleton: Skeleton | None = None, copy_definitions: bool = False) -> Plan:
+    """Every change generating these tables would make, decided and classified; nothing written."""
     state, state_text = load_state(root)
     pending = load_pending(root)
     plan = Plan(root=root, old_state_text=state_text)
-    new_tables = dict(state["tables"])
     index_raw = read_if_exists(root / INDEX)
-    if index_raw is None:
+    index_text = index_raw
+    if index_raw is None:  # not a solution yet: start one
         skeleton = skeleton or Skeleton(name=default_solution_name(root), title=root.resolve().name or "Acumatica")
-        index_raw_base = jigx.index_text(skeleton.name, skeleton.title, skeleton.category)
+        index_text = jigx.index_text(skeleton.name, skeleton.title, skeleton.category)
         plan.create_if_missing(HOME_JIG, jigx.home_jig_text("Home"))
         plan.create_if_missing(f"{ARTIFACTS}/README.md", render("acumatica-readme.md.j2"))
-    else:
-        index_raw_base = index_raw
-    entries = read_entries(index_raw_base, str(root / INDEX))
+    entries = read_entries(index_text, str(root / INDEX))
     db_raw = read_if_exists(root / DATABASE)
-    declared = None if db_raw is None else (read_declared(db_raw, str(root / DATABASE)) or [])
+    declared = [] if db_raw is None else (read_declared(db_raw, str(root / DATABASE)) or [])
 
+    new_tables = dict(state["tables"])
     replace: dict[str, dict] = {}
     append: list[dict] = []
     declare: list[str] = []
@@ -248,51 +247,62 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
         if copy_definitions:
             _plan_file(plan, source, read_if_exists(root / source), defn.text, table=defn.table, what="definition")
         fingerprint = _fingerprint(defn, target, source)
-        files = _unchanged(root, base, fingerprint) or artifacts(defn, target, source)
-        hashes = {}
-        for rel, text in files.items():
-            if text is None:  # up to date: known without rendering it again
-                plan.add(Change(IDENTICAL, rel, "file", defn.table))
-                hashes[rel] = base["files"][rel]
-                continue
-            current = read_if_exists(root / rel)
-            action = decide(None if current is None else digest(current), base.get("files", {}).get(rel),
-                            digest(text), force=force, interrupted=(killed.get("files") or {}).get(rel))
-            if action == SKIP and current is None:
-                action = CREATE  # generated files come back when deleted; only entries stay deleted
-            _record(plan, action, rel, current, text, table=defn.table)
-            hashes[rel] = digest(text)
+        hashes = _plan_artifacts(plan, defn, target, source, base, killed, fingerprint, force)
         entry = jigx.table_changed_entry(defn)
-        action = decide(entries.get(defn.table), base.get("entry"), entry, force=force,
-                        interrupted=killed.get("entry"))
-        detail = _entry_detail(action)
-        if action == CONFLICT and not base.get("entry"):
-            detail = "an entry for this table exists that jigx-acumatica did not write (--force replaces it)"
-        plan.add(Change(action, INDEX, "entry", defn.table, detail))
+        action = _plan_entry(plan, defn.table, entries.get(defn.table), base, killed, entry, force)
         if action == CREATE:
             append.append(entry)
         elif action == UPDATE:
             replace[defn.table] = entry
-        is_declared = declared is not None and defn.table in declared
-        d_action = decide(True if is_declared else None, True if base.get("declared") else None, True, force=force)
-        plan.add(Change(d_action, DATABASE, "declaration", defn.table, _declaration_detail(d_action)))
-        if d_action == CREATE:
+        if _plan_declaration(plan, defn.table, defn.table in declared, base, force) == CREATE:
             declare.append(defn.table)
-        new_tables[defn.table] = {
-            "definition": recorded,
-            "entry": entry, "declared": True, "files": hashes, "inquiry": defn.inquiry, "fingerprint": fingerprint,
-        }
+        new_tables[defn.table] = {"definition": recorded, "entry": entry, "declared": True, "files": hashes,
+                                  "inquiry": defn.inquiry, "fingerprint": fingerprint}
         plan.tables.append(TableSummary(defn.table, defn.entity, defn.inquiry, target.url(defn.table),
                                         target.placeholders()))
-        if progress:
-            progress(1)
-    new_index = edit_table_changed(index_raw_base, str(root / INDEX), replace=replace, append=append)
+
+    new_index = edit_table_changed(index_text, str(root / INDEX), replace=replace, append=append)
     _plan_file(plan, INDEX, index_raw, new_index, silent=True)
     new_db = jigx.database_text(declare) if db_raw is None else declare_tables(db_raw, str(root / DATABASE), declare)
     if declare or db_raw is not None or index_raw is None:
         _plan_file(plan, DATABASE, db_raw, new_db, silent=True)
     plan.state = {"version": 1, "tables": dict(sorted(new_tables.items()))}
     return plan
+
+
+def _plan_artifacts(plan: Plan, defn: TableDef, target: Target, source: str, base: dict, killed: dict,
+                    fingerprint: str, force: bool) -> dict[str, str]:
+    """Decide each generated file of one table; returns path -> hash of its generated content."""
+    files = _unchanged(plan.root, base, fingerprint) or artifacts(defn, target, source)
+    hashes = {}
+    for rel, text in files.items():
+        if text is None:  # up to date: known without rendering it again
+            plan.add(Change(IDENTICAL, rel, "file", defn.table))
+            hashes[rel] = base["files"][rel]
+            continue
+        current = read_if_exists(plan.root / rel)
+        action = decide(None if current is None else digest(current), base.get("files", {}).get(rel),
+                        digest(text), force=force, interrupted=(killed.get("files") or {}).get(rel))
+        if action == SKIP and current is None:
+            action = CREATE  # generated files come back when deleted; only entries stay deleted
+        _record(plan, action, rel, current, text, table=defn.table)
+        hashes[rel] = digest(text)
+    return hashes
+
+
+def _plan_entry(plan: Plan, table: str, current, base: dict, killed: dict, entry: dict, force: bool) -> str:
+    action = decide(current, base.get("entry"), entry, force=force, interrupted=killed.get("entry"))
+    detail = _entry_detail(action)
+    if action == CONFLICT and not base.get("entry"):
+        detail = "an entry for this table exists that jigx-acumatica did not write (--force replaces it)"
+    plan.add(Change(action, INDEX, "entry", table, detail))
+    return action
+
+
+def _plan_declaration(plan: Plan, table: str, is_declared: bool, base: dict, force: bool) -> str:
+    action = decide(True if is_declared else None, True if base.get("declared") else None, True, force=force)
+    plan.add(Change(action, DATABASE, "declaration", table, _declaration_detail(action)))
+    return action
 
 
 def _entry_detail(action: str) -> str:
@@ -315,11 +325,10 @@ def _declaration_detail(action: str) -> str:
     }[action]
 
 
-def _record(plan: Plan, action: str, rel: str, current: str | None, new: str, *, table: str | None,
-            what: str = "file") -> None:
+def _record(plan: Plan, action: str, rel: str, current: str | None, new: str, *, table: str | None) -> None:
     detail = {SKIP: "edited by hand; kept (--force overwrites)",
               CONFLICT: "edited by hand and the generated content changed (--force overwrites)"}.get(action, "")
-    plan.add(Change(action, rel, what, table, detail))
+    plan.add(Change(action, rel, "file", table, detail))
     if action in (CREATE, UPDATE):
         plan.writes[rel] = (current, new)
 

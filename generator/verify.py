@@ -9,14 +9,14 @@ import random
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, Callable
 
 import requests
 
 from . import errors, payload
-from .config import Target
+from .config import PLACEHOLDER_COMPANY, Target
 from .definition import TableDef
 
 MAX_BODY = 64 * 1024  # bytes of a response we read; the rest is not needed for a diagnosis
@@ -95,8 +95,6 @@ def pushes(defn: TableDef, company: str, *, shape: str = "insert", cleanup: bool
     row = test_row(defn, now)
 
     def body(inserted, deleted, offset_ms: int) -> dict:
-        from datetime import timedelta
-
         moment = now + timedelta(milliseconds=offset_ms)
         return payload.notification(defn, inserted=inserted, deleted=deleted, company=company,
                                     notification_id=str(uuid.uuid4()), moment=moment)
@@ -253,10 +251,9 @@ def run(defs: list[TableDef], target: Target, pat: str, *, shape: str, cleanup: 
     results = []
     redact = Redactor(pat)
     with requests.Session() as session:
-        session.trust_env = True
         for defn in defs:
             url = target.url(defn.table)
-            for push in pushes(defn, target.company or payload_company(), shape=shape, cleanup=cleanup):
+            for push in pushes(defn, target.company or PLACEHOLDER_COMPANY, shape=shape, cleanup=cleanup):
                 outcome = send(session, url, pat, push, policy)
                 outcome.summary = redact(outcome.summary)
                 outcome.server_message = redact(outcome.server_message) if outcome.server_message else None
@@ -266,12 +263,6 @@ def run(defs: list[TableDef], target: Target, pat: str, *, shape: str, cleanup: 
                 if not outcome.ok:
                     break
     return results
-
-
-def payload_company() -> str:
-    from .config import PLACEHOLDER_COMPANY
-
-    return PLACEHOLDER_COMPANY
 
 
 def exit_code(results: list[Outcome]) -> int:
