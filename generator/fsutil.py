@@ -64,18 +64,23 @@ def stage(path: Path, text: str, *, private: bool = False) -> Path:
     return Path(tmp)
 
 
-def clear_stale_temps(path: Path) -> None:
-    """Temp files of this path left by a run that was killed (the solution lock is held)."""
-    if path.parent.is_dir():
-        for stale in path.parent.glob(f".{glob_escape(path.name)}.*.tmp"):
-            with contextlib.suppress(OSError):
-                stale.unlink()
+def clear_stale_temps(paths: list[Path]) -> None:
+    """Temp files of these paths left by a run that was killed (the solution lock is held).
 
-
-def glob_escape(name: str) -> str:
-    import glob
-
-    return glob.escape(name)
+    One directory listing per folder: stage() names them '.<name>.<random>.tmp'."""
+    by_folder: dict[Path, set[str]] = {}
+    for path in paths:
+        by_folder.setdefault(path.parent, set()).add(path.name)
+    for folder, names in by_folder.items():
+        if not folder.is_dir():
+            continue
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.startswith(".") and entry.name.endswith(".tmp"):
+                    owner = entry.name[1:].rsplit(".", 2)[0]
+                    if owner in names:
+                        with contextlib.suppress(OSError):
+                            os.unlink(entry.path)
 
 
 def stage_all(files: list[tuple[Path, str, bool]]) -> list[tuple[Path, Path]]:

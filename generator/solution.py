@@ -79,6 +79,7 @@ class Plan:
     old_state_text: str | None = None
     tables: list[TableSummary] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    _state_text: str | None = field(default=None, repr=False)
 
     def add(self, change: Change) -> None:
         self.changes.append(change)
@@ -98,7 +99,10 @@ class Plan:
         return bool(self.writes or self.deletes) or self.state_text() != self.old_state_text
 
     def state_text(self) -> str:
-        return json.dumps(self.state, indent=2, sort_keys=True) + "\n"
+        """The state file's new text (the state is set once, when planning ends)."""
+        if self._state_text is None:
+            self._state_text = json.dumps(self.state, indent=2, sort_keys=True) + "\n"
+        return self._state_text
 
     def as_dict(self) -> dict:
         return {
@@ -405,8 +409,8 @@ def apply(plan: Plan, *, lock_timeout: float = 10.0, lock_held: bool = False) ->
                             hint="merge your edits into the table definition, or rerun with --force")
     root = plan.root
     with solution_lock(root, lock_timeout, enabled=not lock_held):
-        for rel in {c.path for c in plan.changes} | {STATE_FILE, PENDING_FILE}:
-            clear_stale_temps(root / rel)  # left by a run that was killed while writing
+        # temp files left by a run that was killed while writing
+        clear_stale_temps([root / rel for rel in {c.path for c in plan.changes} | {STATE_FILE, PENDING_FILE}])
         _check_unchanged(plan)
         files = [(root / rel, new, rel == CONFIG_FILE) for rel, (_, new) in sorted(plan.writes.items())]
         if files or plan.deletes:
