@@ -69,16 +69,14 @@ def guess_style(body: str) -> Style:
 
 def emit_block(value: Any, indent: int, style: Style, *, as_item: bool) -> list[str]:
     """YAML for one sequence item (as_item) or one 'key: value' pair, at column `indent`."""
-    holder = CommentedMap([("x", CommentedSeq([yaml_node(value)]) if as_item else yaml_node(value))])
-    if not as_item:
-        holder = yaml_node(value)
-    text = dump(holder, mapping=style.mapping, sequence=style.sequence, offset=style.offset)
-    lines = text.splitlines()
+    # An item is emitted under a dummy key so nested lists follow the file's style, then the
+    # dummy line is dropped and the item shifted to its column.
+    holder = CommentedMap([("x", CommentedSeq([yaml_node(value)]))]) if as_item else yaml_node(value)
+    lines = dump(holder, mapping=style.mapping, sequence=style.sequence, offset=style.offset).splitlines()
+    shift = 0
     if as_item:
         lines = lines[1:]
         shift = len(lines[0]) - len(lines[0].lstrip(" "))
-    else:
-        shift = 0
     return [(" " * indent + ln[shift:]) if ln.strip() else "" for ln in lines]
 
 
@@ -128,12 +126,15 @@ def _spans(lines: list[str], starts: list[tuple[int, int]], stop: int) -> list[t
     return spans
 
 
-def _top_key_line(doc: CommentedMap, key: str) -> tuple[int, int]:
-    line, col = doc.lc.key(key)
-    return line, col
+def _next_key_line(doc: CommentedMap, key: str, lines: list[str]) -> int:
+    """0-based line of the top-level key after `key` (the end of its value), or the file's end."""
+    keys = list(doc)
+    nxt = keys.index(key) + 1
+    return doc.lc.key(keys[nxt])[0] if nxt < len(keys) else len(lines)
 
 
-def _refuse_aliases(text: str, path: str) -> None:
+def _screen(text: str, path: str) -> None:
+    """One document, not absurdly deep; anchors are allowed (an anchored entry is refused when edited)."""
     screen_events(text, path, max_depth=200, allow_anchors=True)
 
 
@@ -154,7 +155,7 @@ def load_owned(raw: str, path: str, *, roundtrip: bool = True) -> tuple[Text, An
 
     Round-trip mode (positions, comments) is needed to edit; reading uses the fast loader."""
     text = Text.parse(raw)
-    _refuse_aliases(text.body, path)
+    _screen(text.body, path)
     doc = load_roundtrip(text.body, path) if roundtrip else load_fast(text.body, path)
     if doc is not None and not isinstance(doc, dict):
         raise InputError("the top level of this file must be a mapping (key: value lines)", path=path, line=1, column=1,
@@ -202,11 +203,8 @@ def _replace_lines(lines: list[str], start: int, end: int, new: list[str]) -> li
 
 def _rewrite_value(lines: list[str], doc: CommentedMap, key: str, value: Any, style: Style) -> list[str]:
     """Replace an empty or flow-style value of a top-level key with a block one."""
-    line, col = _top_key_line(doc, key)
-    keys = list(doc)
-    nxt = keys.index(key) + 1
-    bound = doc.lc.key(keys[nxt])[0] if nxt < len(keys) else len(lines)
-    end = _span_end(lines, line, col, bound)
+    line, col = doc.lc.key(key)
+    end = _span_end(lines, line, col, _next_key_line(doc, key, lines))
     comment = ""
     first = lines[line]
     if " #" in first and not doc[key]:  # keep the comment of an empty 'key: []  # ...'
@@ -278,10 +276,7 @@ def edit_table_changed(raw: str, path: str, *, replace: dict[str, Any], append: 
 
 
 def _splice_items(lines, doc, items, replace, append, remove, style, path) -> str:
-    keys = list(doc)
-    nxt = keys.index(EVENT_KEY) + 1
-    stop = doc.lc.key(keys[nxt])[0] if nxt < len(keys) else len(lines)
-    spans = _spans(lines, _item_starts(lines, items), stop)
+    spans = _spans(lines, _item_starts(lines, items), _next_key_line(doc, EVENT_KEY, lines))
     dash = spans[0][2]
     _check_item_style(lines, spans, dash)
     edits = []  # (start, end, new lines), applied bottom-up so earlier positions stay valid
@@ -343,11 +338,7 @@ def declare_tables(raw: str, path: str, add: list[str]) -> str:
     elif doc["tables"] is None or doc["tables"].fa.flow_style() or not doc["tables"]:
         body = "\n".join(_rewrite_value(lines, doc, "tables", tables_plain, style))
     else:
-        node = doc["tables"]
-        keys = list(doc)
-        nxt = keys.index("tables") + 1
-        stop = doc.lc.key(keys[nxt])[0] if nxt < len(keys) else len(lines)
-        spans = _spans(lines, _key_starts(node), stop)
+        spans = _spans(lines, _key_starts(doc["tables"]), _next_key_line(doc, "tables", lines))
         col = spans[0][2]
         block = [ln for t in add for ln in emit_block({t: None}, col, style, as_item=False)]
         lines = _replace_lines(lines, spans[-1][1], spans[-1][1], block)
