@@ -6,12 +6,12 @@ import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 import click
 
 from . import __version__
-from .errors import BAD_INPUT, CHANGES, INTERNAL, ErrorList, ToolError
+from .errors import CHANGES, INTERNAL, ErrorList, ToolError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 PROGRESS_FROM = 10  # tables; fewer finish before a bar would help
@@ -167,15 +167,11 @@ def print_diff(plan) -> None:
 
 
 def finish(plan, *, mode: str, quiet: bool, as_json: bool) -> None:
-    """Apply or report, then exit: conflicts and --check with work to do exit 1."""
-    from .solution import apply
-
+    """Report a plan (applied already in write mode unless it conflicts), then exit: conflicts,
+    and --check with work to do, exit 1."""
     if mode == "diff":
         print_diff(plan)
-    wrote = False
-    if mode == "write" and not plan.conflicts:
-        apply(plan, lock_held=True)  # the command holds the lock from planning on
-        wrote = bool(plan.pending)
+    wrote = mode == "write" and not plan.conflicts and plan.pending
     print_plan(plan, wrote=wrote, quiet=quiet, as_json=as_json, mode=mode)
     if plan.conflicts:
         for c in plan.conflicts:
@@ -221,18 +217,16 @@ def generate(definitions, solution, region, org, solution_id, company, base_url,
       jigx-acumatica generate --solution build/demo --check
     """
     from . import project
-    from .solution import plan_generate, solution_lock
 
     with handled(as_json):
         target = project.target_for(solution, region=region, organization_id=org, solution_id=solution_id,
                                     company=company, base_url=base_url)
         count = len(definitions) or len(project.solution_definitions(solution))
-        with progress_bar(count, quiet or as_json, "reading definitions") as bar:
-            defs = project.definitions_for(solution, list(definitions), target, bar)
         mode = run_mode(dry_run, check, diff)
-        with solution_lock(solution, lock_timeout, enabled=mode == "write"):
-            plan = plan_generate(solution, defs, target, force=force)
-            finish(plan, mode=mode, quiet=quiet, as_json=as_json)
+        with progress_bar(count, quiet or as_json, "reading definitions") as bar:
+            plan = project.generate(solution, list(definitions), target, force=force, write=mode == "write",
+                                    progress=bar, lock_timeout=lock_timeout)
+        finish(plan, mode=mode, quiet=quiet, as_json=as_json)
 
 
 @main.command(context_settings=CONTEXT)
@@ -292,19 +286,18 @@ def add(definitions, solution, region, org, solution_id, company, base_url, dry_
       jigx-acumatica add samples/vendors.yaml samples/contacts.yaml --solution field-app
     """
     from . import project
-    from .solution import INDEX, plan_generate, solution_lock
+    from .solution import INDEX
 
     with handled(as_json):
         if not (solution / INDEX).exists():
             raise _not_a_solution(solution)
         target = project.target_for(solution, region=region, organization_id=org, solution_id=solution_id,
                                     company=company, base_url=base_url)
-        with progress_bar(len(definitions), quiet or as_json, "reading definitions") as bar:
-            defs = project.definitions_for(solution, list(definitions), target, bar)
         mode = run_mode(dry_run, False, False)
-        with solution_lock(solution, lock_timeout, enabled=mode == "write"):
-            plan = plan_generate(solution, defs, target, force=force, copy_definitions=True)
-            finish(plan, mode=mode, quiet=quiet, as_json=as_json)
+        with progress_bar(len(definitions), quiet or as_json, "reading definitions") as bar:
+            plan = project.generate(solution, list(definitions), target, force=force, write=mode == "write",
+                                    copy_definitions=True, progress=bar, lock_timeout=lock_timeout)
+        finish(plan, mode=mode, quiet=quiet, as_json=as_json)
 
 
 @main.command(context_settings=CONTEXT)
@@ -325,14 +318,11 @@ def remove(table, solution, dry_run, lock_timeout, as_json, quiet):
       jigx-acumatica remove vendors --solution field-app
     """
     from . import project
-    from .solution import plan_remove, solution_lock
 
     with handled(as_json):
         mode = run_mode(dry_run, False, False)
-        project.remove_check(table)
-        with solution_lock(solution, lock_timeout, enabled=mode == "write"):
-            plan = plan_remove(solution, table)
-            finish(plan, mode=mode, quiet=quiet, as_json=as_json)
+        plan = project.remove(solution, table, write=mode == "write", lock_timeout=lock_timeout)
+        finish(plan, mode=mode, quiet=quiet, as_json=as_json)
 
 
 @main.command(context_settings=CONTEXT)

@@ -9,7 +9,6 @@ from . import naming
 from .config import CONFIG_FILE, Target, load_config
 from .definition import TableDef, check_unique, load_definition
 from .errors import ErrorList, InputError, ToolError
-from .fsutil import write_all
 from .solution import (ARTIFACTS, DEFINITION_NAME, Plan, Skeleton, apply, load_state, plan_generate, plan_remove,
                        solution_lock)
 from .yamlio import dump
@@ -83,28 +82,29 @@ def generate(root: Path, definitions: list[str | Path], target: Target, *, force
              progress: Progress = None, lock_timeout: float = 10.0) -> Plan:
     """Plan (and unless write is False, apply) the generation of the given tables.
 
-    With no definitions, every definition stored in the solution is regenerated."""
+    With no definitions, every definition stored in the solution is regenerated. A plan with
+    conflicts is returned unapplied: check plan.conflicts."""
     defs = definitions_for(root, definitions, target, progress)
+    return _planned(root, lambda: plan_generate(root, defs, target, force=force, skeleton=skeleton,
+                                                copy_definitions=copy_definitions), write, lock_timeout)
+
+
+def _planned(root: Path, make_plan: Callable[[], Plan], write: bool, lock_timeout: float) -> Plan:
+    """Plan under the solution's lock, so a concurrent run plans on this one's result; when
+    writing and nothing conflicts, apply it before letting go."""
     with solution_lock(root, lock_timeout, enabled=write):
-        plan = plan_generate(root, defs, target, force=force, skeleton=skeleton, copy_definitions=copy_definitions)
-        if write:
+        plan = make_plan()
+        if write and not plan.conflicts:
             apply(plan, lock_held=True)
     return plan
-
-
-def remove_check(table: str) -> None:
-    problem = naming.table_name_problem(table)
-    if problem:
-        raise InputError(f"'{table}' is not a table name: it {problem}")
 
 
 def remove(root: Path, table: str, *, write: bool = True, lock_timeout: float = 10.0) -> Plan:
-    remove_check(table)
-    with solution_lock(root, lock_timeout, enabled=write):
-        plan = plan_remove(root, table)
-        if write:
-            apply(plan, lock_held=True)
-    return plan
+    """Plan (and unless write is False, apply) the removal of a managed table."""
+    problem = naming.table_name_problem(table)
+    if problem:
+        raise InputError(f"'{table}' is not a table name: it {problem}")
+    return _planned(root, lambda: plan_remove(root, table), write, lock_timeout)
 
 
 def config_text(target: Target) -> str:
