@@ -10,30 +10,21 @@ from typing import Callable
 from . import errors
 from .config import PLACEHOLDER_COMPANY, Target
 from .definition import TableDef
-from .fsutil import read_if_exists
-from .merge import read_declared
 from .project import load_definitions, solution_definitions
 from .server import Endpoint, EndpointConfig, new_token
-from .solution import DATABASE
+from .solution import declared_tables_in
 from .store import row_key
 
 LOCAL_ORG = "00000000-0000-4000-8000-000000000001"
 LOCAL_SOLUTION = "00000000-0000-4000-8000-000000000002"
 
 
-def solution_tables(root: Path) -> dict[str, TableDef]:
-    return {d.table: d for d in load_definitions(solution_definitions(root))}
-
-
-def declared(root: Path) -> set[str]:
-    raw = read_if_exists(root / DATABASE)
-    if raw is None:
-        return set()
-    return set(read_declared(raw, str(root / DATABASE)) or [])
-
-
-def endpoint_config(root: Path, token: str, target: Target, log: Callable[[str], None]) -> EndpointConfig:
-    return EndpointConfig(tables=solution_tables(root), declared=declared(root), token=token,
+def endpoint_config(root: Path, token: str, target: Target, log: Callable[[str], None],
+                    defs: list[TableDef] | None = None) -> EndpointConfig:
+    """The endpoint for a solution's tables (or only `defs`, when given)."""
+    if defs is None:
+        defs = load_definitions(solution_definitions(root))
+    return EndpointConfig(tables={d.table: d for d in defs}, declared=declared_tables_in(root), token=token,
                           organization_id=target.organization_id, solution_id=target.solution_id, log=log)
 
 
@@ -48,7 +39,7 @@ class LocalCheck:
         return self.__dict__.copy()
 
 
-def verify_local(root: Path, names: list[str], target: Target, *, shape: str = "insert", cleanup: bool = True,
+def verify_local(root: Path, defs: list[TableDef], target: Target, *, shape: str = "insert", cleanup: bool = True,
                  report: Callable[[LocalCheck], None] | None = None,
                  log: Callable[[str], None] = lambda _: None) -> tuple[int, list[LocalCheck]]:
     """Start the endpoint on a free loopback port, push every table's test payloads over HTTP,
@@ -60,8 +51,7 @@ def verify_local(root: Path, names: list[str], target: Target, *, shape: str = "
     token = new_token()
     local = Target(base_url="", organization_id=target.organization_id or LOCAL_ORG,
                    solution_id=target.solution_id or LOCAL_SOLUTION, company=target.company)
-    cfg = endpoint_config(root, token, local, log)
-    tables = list(cfg.tables.values()) if not names else [cfg.tables[n] for n in names if n in cfg.tables]
+    cfg = endpoint_config(root, token, local, log, defs)
     checks: list[LocalCheck] = []
     code = errors.OK
 
@@ -76,7 +66,7 @@ def verify_local(root: Path, names: list[str], target: Target, *, shape: str = "
         policy = verify.Policy(timeout=10, retries=0)
         rows_url = (f"{endpoint.base_url}/tool/organizations/{local.organization_id}/solutions/"
                     f"{local.solution_id}/tables/{{table}}/rows")
-        for defn in tables:
+        for defn in defs:
             test_key = None
             for push in verify.pushes(defn, local.company or PLACEHOLDER_COMPANY, shape=shape, cleanup=cleanup):
                 outcome = verify.send(session, local.url(defn.table), token, push, policy)

@@ -382,6 +382,12 @@ def plan_remove(root: Path, table: str) -> Plan:
     return plan
 
 
+def declared_tables_in(root: Path) -> set[str]:
+    """Tables declared in the solution's databases/default.jigx (none when it is missing)."""
+    raw = read_if_exists(root / DATABASE)
+    return set() if raw is None else set(read_declared(raw, str(root / DATABASE)) or [])
+
+
 def default_solution_name(root: Path) -> str:
     from .naming import SOLUTION_NAME_RE, kebab
 

@@ -8,14 +8,12 @@ from typing import Callable
 
 import click
 
-from . import errors, naming
+from . import errors
 from .config import PLACEHOLDER_COMPANY, Target
 from .definition import TableDef
 from .errors import InputError
-from .fsutil import read_if_exists
-from .merge import read_declared
 from .project import load_definitions, solution_definitions
-from .solution import DATABASE
+from .solution import DATABASE, declared_tables_in
 
 
 def select_tables(root: Path, names: list[str]) -> list[TableDef]:
@@ -44,16 +42,11 @@ def check_target(target: Target) -> None:
     if missing:
         raise InputError(f"cannot build the endpoint URL: {', '.join(missing)} missing",
                          hint="pass them, or set region, organizationId and solutionId in jigx-acumatica.yaml")
-    for label, value in (("organizationId", target.organization_id), ("solutionId", target.solution_id)):
-        if not naming.UUID_RE.match(value or ""):
-            raise InputError(f"{label} is not a UUID", hint="copy it from Jigx Management")
+    target.validate()  # ids must be UUIDs before anything is sent
 
 
 def undeclared(root: Path, defs: list[TableDef]) -> list[str]:
-    raw = read_if_exists(root / DATABASE)
-    if raw is None:
-        return [d.table for d in defs]
-    declared = read_declared(raw, str(root / DATABASE)) or []
+    declared = declared_tables_in(root)
     return [d.table for d in defs if d.table not in declared]
 
 
@@ -113,8 +106,8 @@ def run_local(root: Path, names: list[str], target: Target, *, shape: str, clean
               quiet: bool) -> int:
     from .local import dumps, verify_local
 
-    select_tables(root, names)  # same errors as a real verify for unknown tables
-    missing = undeclared(root, [d for d in select_tables(root, names)])
+    defs = select_tables(root, names)  # same errors as a real verify for unknown tables
+    missing = undeclared(root, defs)
     if missing:
         raise InputError(f"table(s) not declared in {DATABASE}: {', '.join(missing)}", path=root / DATABASE,
                          hint="declare them (jigx-acumatica generate --solution DIR --force restores declarations)")
@@ -123,7 +116,7 @@ def run_local(root: Path, names: list[str], target: Target, *, shape: str, clean
         if not as_json and not quiet:
             click.echo(f"{check.table:<24} {check.step:<8} {'ok' if check.ok else 'FAILED':<6} {check.detail}")
 
-    code, checks = verify_local(root, names, target, shape=shape, cleanup=cleanup, report=report)
+    code, checks = verify_local(root, defs, target, shape=shape, cleanup=cleanup, report=report)
     if as_json:
         click.echo(dumps(checks, code))
     elif not quiet:
