@@ -109,10 +109,10 @@ class _Checker:
 
     def text(self, node: Any, key: str, what: str, *, required: bool = True) -> str | None:
         if key not in node or node[key] is None:
-            if required:
-                self.fail(node, key, f"{what} is required", f"add '{key}: ...'") if key in node else self.fail_at(
-                    node, f"{what} ('{key}') is required", f"add a '{key}:' line"
-                )
+            if required and key in node:  # present but empty
+                self.fail(node, key, f"{what} is required", f"add '{key}: ...'")
+            elif required:
+                self.fail_at(node, f"{what} ('{key}') is required", f"add a '{key}:' line")
             return None
         value = node[key]
         if not isinstance(value, str) or isinstance(value, bool):
