@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 import shutil
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.cli import main
+from jigx_acumatica.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -88,3 +89,13 @@ def tree(root: Path) -> dict[str, bytes]:
         for p in sorted(root.rglob("*"))
         if p.is_file() and p.name != "lock"
     }
+
+
+def updating_golden() -> bool:
+    """UPDATE_GOLDEN=1 rewrites golden files. Under CI that would make golden tests pass whatever
+    the output, so it is refused there: golden files are refreshed by hand and reviewed."""
+    if not os.environ.get("UPDATE_GOLDEN"):
+        return False
+    if os.environ.get("CI"):
+        pytest.fail("UPDATE_GOLDEN is set under CI; refresh golden files by hand and review the diff")
+    return True

@@ -12,8 +12,8 @@ import pytest
 from ruamel.yaml import YAML
 
 from conftest import ORG, SAMPLE_FILES, SOLUTION_ID, TARGET_ARGS, cli
-from generator.definition import load_definition
-from generator.payload import ticks
+from jigx_acumatica.definition import load_definition
+from jigx_acumatica.cdc.contract import ticks
 
 TABLE_RE = re.compile(r"^[a-z][a-z0-9_-]{0,28}[a-z0-9]$")
 
@@ -238,7 +238,7 @@ def test_every_command_has_help_with_an_example(command):
 def test_group_help_lists_every_command_and_the_version():
     r = cli("--help")
     assert all(c in r.stdout for c in COMMANDS) and "Exit codes" in r.stdout
-    from generator import __version__
+    from jigx_acumatica import __version__
 
     assert cli("--version").stdout.strip() == f"jigx-acumatica, version {__version__}"
 

@@ -150,8 +150,8 @@ def test_subprocess_never_prints_a_traceback(tmp_path):
                  ["generate", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "o")],
                  ["generate", "--solution", str(tmp_path / "empty")],
                  ["generate", str(bad), "--org", "not-a-uuid"]):
-        p = subprocess.run([sys.executable, "-m", "generator", *args], capture_output=True, text=True, cwd=ROOT,
-                           env={**os.environ, "PYTHONPATH": str(ROOT)})
+        p = subprocess.run([sys.executable, "-m", "jigx_acumatica", *args], capture_output=True, text=True, cwd=ROOT,
+                           env=dict(os.environ))
         assert p.returncode == 2, (args, p.stderr)
         assert "Traceback" not in p.stderr + p.stdout
         assert p.stderr.startswith("error: ")

@@ -19,7 +19,7 @@ from ruamel.yaml import YAML
 
 from conftest import CUSTOMER_DEF, ORG, ROOT, SAMPLES, SOLUTION_ID, cli, copy_samples, tree
 
-ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+ENV = dict(os.environ)
 PAT = "jxpat_Q7mZ-leak-canary-91c3e0a4"
 
 
@@ -35,7 +35,7 @@ def parse_any(path: Path, data: bytes) -> None:
 
 
 def run_generate(defs: list[Path], out: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "generator", "generate", *map(str, defs), "--out", str(out), "-q",
+    return subprocess.Popen([sys.executable, "-m", "jigx_acumatica", "generate", *map(str, defs), "--out", str(out), "-q",
                              "--lock-timeout", "30"], env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
@@ -92,7 +92,7 @@ def test_two_runs_at_once_take_turns(tmp_path):
     app = tmp_path / "app"
     assert cli("init", app).exit_code == 0
     defs = copy_samples(tmp_path / "defs")
-    procs = [subprocess.Popen([sys.executable, "-m", "generator", "add", *map(str, group), "--solution", str(app),
+    procs = [subprocess.Popen([sys.executable, "-m", "jigx_acumatica", "add", *map(str, group), "--solution", str(app),
                                "-q"], env=ENV, stderr=subprocess.PIPE, text=True)
              for group in (defs[:2], defs[2:])]
     for p in procs:
@@ -104,12 +104,12 @@ def test_two_runs_at_once_take_turns(tmp_path):
 
 
 def test_a_busy_solution_fails_clearly(tmp_path):
-    from generator import fsutil
+    from jigx_acumatica import fsutil
 
     app = tmp_path / "app"
     assert cli("init", app).exit_code == 0
     with fsutil.locked(app):
-        p = subprocess.run([sys.executable, "-m", "generator", "add", str(SAMPLES / "vendors.yaml"), "--solution",
+        p = subprocess.run([sys.executable, "-m", "jigx_acumatica", "add", str(SAMPLES / "vendors.yaml"), "--solution",
                             str(app), "--lock-timeout", "0.3"], env=ENV, capture_output=True, text=True)
     assert p.returncode == 3 and "another jigx-acumatica run" in p.stderr and "Traceback" not in p.stderr
 
@@ -221,7 +221,7 @@ def test_pat_never_written_or_printed_by_any_command(tmp_path, httpserver):
     shutil.copy(app / "acumatica/customers/sample-push.json", notification)
     r = cli("inspect", notification, "--solution", app, "--json", env=env)
     outputs.append(r.stdout + r.stderr)
-    p = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--solution", str(app), "--port", "0"],
+    p = subprocess.Popen([sys.executable, "-m", "jigx_acumatica", "serve", "--solution", str(app), "--port", "0"],
                          env={**ENV, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(1.0)
     p.send_signal(signal.SIGINT)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from conftest import cli
-from generator.definition import TOP_KEYS
+from jigx_acumatica.definition.model import TOP_KEYS
 
 SETTINGS = settings(max_examples=120, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow])

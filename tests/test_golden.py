@@ -6,11 +6,10 @@ and review the diff in git before committing.
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
-from conftest import TARGET_ARGS, cli, copy_samples, tree
+from conftest import TARGET_ARGS, cli, copy_samples, tree, updating_golden
 
 GOLDEN = Path(__file__).parent / "golden" / "solution"
 
@@ -27,7 +26,7 @@ def test_generated_tree_matches_golden(tmp_path):
     out = tmp_path / "solution"
     generate_samples(out)
     got = tree(out)
-    if os.environ.get("UPDATE_GOLDEN"):
+    if updating_golden():
         shutil.rmtree(GOLDEN, ignore_errors=True)
         for rel, data in got.items():
             (GOLDEN / rel).parent.mkdir(parents=True, exist_ok=True)

@@ -5,12 +5,11 @@ Refresh after an intended change: UPDATE_GOLDEN=1 python -m pytest tests/test_in
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
-from conftest import SAMPLES, cli
+from conftest import SAMPLES, cli, updating_golden
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GOLDEN = Path(__file__).parent / "golden" / "inspect"
@@ -32,7 +31,7 @@ def test_inspect_golden(notification, fmt):
     r = cli(*args)
     assert r.exit_code in (0, 1), r.output
     golden = GOLDEN / f"{notification.stem}.{fmt}"
-    if os.environ.get("UPDATE_GOLDEN"):
+    if updating_golden():
         golden.parent.mkdir(parents=True, exist_ok=True)
         golden.write_text(r.stdout)
     assert r.stdout == golden.read_text()

@@ -15,9 +15,9 @@ import pytest
 import requests
 
 from conftest import ORG, ROOT, SAMPLES, SOLUTION_ID, cli
-from generator.config import Target
-from generator.local import endpoint_config
-from generator.server import Endpoint
+from jigx_acumatica.config import Target
+from jigx_acumatica.cdc.local import endpoint_config
+from jigx_acumatica.cdc.endpoint import Endpoint
 
 TOKEN = "local-test-token-5d1c"
 CUSTOMERS = SAMPLES / "customers.yaml"
@@ -228,9 +228,9 @@ def test_verify_local_needs_declared_tables(app):
 def test_serve_command_end_to_end(app, tmp_path):
     """The real command in a subprocess: prints where it listens, accepts a push, stops on SIGINT."""
     env = {k: v for k, v in os.environ.items() if k != "JIGX_PAT"}
-    p = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--solution", str(app), "--port", "0",
+    p = subprocess.Popen([sys.executable, "-m", "jigx_acumatica", "serve", "--solution", str(app), "--port", "0",
                           "--db", str(tmp_path / "s.sqlite")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True, cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)})
+                         text=True, cwd=ROOT, env=env)
     try:
         base = p.stdout.readline().strip().removeprefix("listening on ")
         token = p.stdout.readline().strip().removeprefix("token: ")

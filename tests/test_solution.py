@@ -12,9 +12,9 @@ import pytest
 from ruamel.yaml import YAML
 
 from conftest import SAMPLES, cli, tree
-from generator import fsutil, schema
-from generator.definition import load_definition
-from generator.jigx import table_changed_entry
+from jigx_acumatica import fsutil, schema
+from jigx_acumatica.definition import load_definition
+from jigx_acumatica.artifacts.jigx import table_changed_entry
 
 FIXTURES = Path(__file__).parent / "fixtures" / "solutions"
 CUSTOMERS, VENDORS, CONTACTS = SAMPLES / "customers.yaml", SAMPLES / "vendors.yaml", SAMPLES / "contacts.yaml"

@@ -235,7 +235,7 @@ def test_pat_never_reaches_files_or_errors(app, httpserver):
 
 
 def test_requests_is_imported_only_by_verify():
-    code = ("import sys; from click.testing import CliRunner; from generator.cli import main; "
+    code = ("import sys; from click.testing import CliRunner; from jigx_acumatica.cli import main; "
             "r = CliRunner().invoke(main, ['generate', '--help']); assert r.exit_code == 0; "
             "print('requests' in sys.modules)")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)

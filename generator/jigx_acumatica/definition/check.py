@@ -1,78 +1,16 @@
-"""The table definition: the user's contract, loaded and checked with file:line:column errors."""
+"""The table definition's rules, each failure reported with file:line:column and a fix."""
 
 from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from . import naming
-from .errors import ErrorList, InputError
-from .yamlio import (key_position, load_fast, load_roundtrip, node_position, plain, read_text, screen_events,
-                     value_position)
-
-COLUMN_TYPES = ("string", "int", "decimal", "bool", "datetime", "guid")
-JOIN_TYPES = {"inner": "I", "left": "L", "right": "R", "full": "F"}
-INQUIRY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.:()/-]{0,99}$")
-
-TOP_KEYS = ("entity", "table", "inquiry", "source", "joins", "key", "columns", "on_change")
-SOURCE_KEYS = ("dac", "alias", "modified", "deleted_flag")
-JOIN_KEYS = ("dac", "alias", "type", "on")
-COLUMN_KEYS = ("field", "type")
-# Jigx actions that write to a Dynamic Data entity; running one on the table being watched loops.
-WRITING_ACTIONS = ("action.execute-entity", "action.execute-entities", "action.submit-form")
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    alias: str
-    field: str
-    type: str = "string"
-
-
-@dataclass(frozen=True)
-class Join:
-    dac: str
-    alias: str
-    type: str  # inner | left | right | full
-    parent: str  # alias of the table it joins to
-    on: tuple[tuple[str, str], ...]  # (parent field, child field)
-
-
-@dataclass(frozen=True)
-class TableDef:
-    entity: str
-    table: str
-    inquiry: str
-    dac: str
-    alias: str
-    modified: str
-    deleted_flag: bool
-    joins: tuple[Join, ...]
-    key: tuple[str, ...]
-    columns: tuple[Column, ...]
-    on_change: dict = field(hash=False, compare=False)
-    path: str = ""
-    text: str = field(default="", repr=False, compare=False)
-
-    def column(self, name: str) -> Column:
-        return next(c for c in self.columns if c.name == name)
-
-    def aliases(self) -> dict[str, str]:
-        """alias -> DAC, main table first."""
-        out = {self.alias: self.dac}
-        out.update({j.alias: j.dac for j in self.joins})
-        return out
-
-
-def default_on_change(table: str) -> dict:
-    return {
-        "type": "action.sync-entities",
-        "options": {"provider": "DATA_PROVIDER_DYNAMIC", "entities": [f"default/{table}"]},
-    }
+from .. import naming
+from ..errors import ErrorList, InputError
+from ..yamlio import key_position, node_position, plain, value_position
+from .model import (COLUMN_KEYS, COLUMN_TYPES, INQUIRY_RE, JOIN_KEYS, JOIN_TYPES, SOURCE_KEYS, TOP_KEYS, Column, Join,
+                    TableDef, default_on_change, writes_to)
 
 
 def did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
@@ -128,29 +66,6 @@ class _Checker:
             self.fail(node, key, message.format(value=value), hint)
             return None
         return value
-
-
-def load_definition(path: str | Path) -> TableDef:
-    """Read, screen and check one table definition file."""
-    spath = str(path)
-    text = read_text(path, what="table definition")
-    if not text.strip():
-        raise InputError("table definition is empty", path=spath, hint="start from one of the files in samples/")
-    screen_events(text, spath)
-    doc = load_fast(text, spath)
-    if doc is None:
-        raise InputError("table definition has no content (only comments?)", path=spath, hint="start from one of the files in samples/")
-    if not isinstance(doc, dict):
-        line, col = node_position(load_roundtrip(text, spath))
-        raise InputError(
-            f"a table definition must be a mapping, not a {type(doc).__name__}",
-            path=spath, line=line or 1, column=col or 1, hint="start the file with 'entity: YourEntity'",
-        )
-    try:
-        return check_definition(doc, spath, text)
-    except ErrorList:
-        # Most files are valid: only a bad one pays for the slower parse that knows positions.
-        return check_definition(load_roundtrip(text, spath), spath, text)
 
 
 def check_definition(doc: dict, path: str, text: str = "") -> TableDef:
@@ -440,33 +355,3 @@ def _check_on_change(c: _Checker, doc: dict, table: str) -> dict:
     return action
 
 
-def writes_to(action: Any, table: str) -> str | None:
-    """The watched table's name if this action (or one nested in it) writes to it."""
-    if isinstance(action, list):
-        return next((t for a in action if (t := writes_to(a, table))), None)
-    if not isinstance(action, dict):
-        return None
-    options = action.get("options") if isinstance(action.get("options"), dict) else {}
-    if action.get("type") in WRITING_ACTIONS:
-        for entity in (options.get("entity"), action.get("entity")):
-            if isinstance(entity, str) and entity.removeprefix("default/") == table:
-                return entity
-    return writes_to(options.get("actions"), table)
-
-
-def check_unique(defs: list[TableDef]) -> None:
-    """Across one run: tables and inquiry titles must not collide."""
-    errors = []
-    tables: dict[str, TableDef] = {}
-    inquiries: dict[str, TableDef] = {}
-    for d in defs:
-        if d.table in tables and tables[d.table].path != d.path:
-            errors.append(InputError(f"table '{d.table}' is also defined in {tables[d.table].path}", path=d.path,
-                                     hint="give one of them another 'table:' name"))
-        tables.setdefault(d.table, d)
-        if d.inquiry.lower() in inquiries and inquiries[d.inquiry.lower()].path != d.path:
-            errors.append(InputError(f"inquiry title '{d.inquiry}' is also used by {inquiries[d.inquiry.lower()].path}",
-                                     path=d.path, hint="set a distinct 'inquiry:' title"))
-        inquiries.setdefault(d.inquiry.lower(), d)
-    if errors:
-        raise ErrorList(errors)

@@ -10,7 +10,7 @@ from ruamel.yaml.comments import CommentedMap
 
 from . import naming
 from .errors import InputError
-from .yamlio import key_position, load_roundtrip, read_text, screen_events, value_position
+from .yamlio import dump, key_position, load_roundtrip, read_text, screen_events, value_position
 
 CONFIG_FILE = "jigx-acumatica.yaml"
 REGIONS = {
@@ -125,3 +125,21 @@ def load_config(solution: Path) -> Target:
         company=values.get("company"),
     )
     return target.validate(str(path))
+
+
+def config_text(target: Target) -> str:
+    """A new project config holding the target's values (never a secret)."""
+    doc = CommentedMap()
+    doc["region"] = target.region
+    doc["organizationId"] = target.organization_id
+    doc["solutionId"] = target.solution_id
+    doc["company"] = target.company
+    if target.base_url:
+        doc["baseUrl"] = target.base_url
+    doc.yaml_set_start_comment(
+        "jigx-acumatica project settings (commit this file).\n"
+        "region: us, eu or au. organizationId and solutionId: UUIDs from Jigx Management.\n"
+        "company: the Acumatica tenant name sent as CompanyId.\n"
+        "Never put your Personal Access Token here: pass it with JIGX_PAT or --pat-file."
+    )
+    return dump(doc)

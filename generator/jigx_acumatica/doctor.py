@@ -4,25 +4,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from . import naming, schema
 from .config import load_config
 from .definition import writes_to
-from .errors import ErrorList, ToolError
+from .errors import ExitCode, ToolError
 from .fsutil import read_if_exists
-from .merge import EVENT_KEY, MISSPELLINGS, load_owned
-from .solution import DATABASE, INDEX
+from .solution.jigx_files import EVENT_KEY, MISSPELLINGS
+from .solution.layout import DATABASE, INDEX, solution_definitions
+from .solution.yaml_splice import load_owned
 from .yamlio import key_position, load_fast, plain
 
-ERROR, WARNING, INFO = "error", "warning", "info"
-SEVERITY_EXIT = {ERROR: 1, WARNING: 4, INFO: 0}  # documented in the README
+Severity = Literal["error", "warning", "info"]
+ERROR: Severity = "error"
+WARNING: Severity = "warning"
+INFO: Severity = "info"
+SEVERITY_EXIT = {ERROR: ExitCode.CHANGES, WARNING: ExitCode.WARNINGS, INFO: ExitCode.OK}
 DEPRECATED = ("widgets", "stories", "home")
 
 
 @dataclass
 class Finding:
-    severity: str
+    severity: Severity
     path: str
     line: int | None
     message: str
@@ -37,13 +41,13 @@ class Finding:
         return self.__dict__.copy()
 
 
-def exit_code(findings: list[Finding]) -> int:
+def exit_code(findings: list[Finding]) -> ExitCode:
     """By the worst severity: errors 1, warnings only 4, otherwise 0."""
     severities = {f.severity for f in findings}
     for severity in (ERROR, WARNING):
         if severity in severities:
             return SEVERITY_EXIT[severity]
-    return 0
+    return ExitCode.OK
 
 
 def _position(doc: Any, path: list) -> int | None:
@@ -64,7 +68,7 @@ class Doctor:
         self.root = root
         self.findings: list[Finding] = []
 
-    def add(self, severity: str, rel: str, line: int | None, message: str, fix: str = "") -> None:
+    def add(self, severity: Severity, rel: str, line: int | None, message: str, fix: str = "") -> None:
         self.findings.append(Finding(severity, rel, line, message, fix))
 
     def add_error(self, rel: str, exc: ToolError) -> None:
@@ -196,8 +200,8 @@ class Doctor:
 
     def check_generated(self) -> None:
         """Every table definition's artifacts are up to date (what 'generate --check' would say)."""
-        from .project import definitions_for, solution_definitions
-        from .solution import CONFLICT, IDENTICAL, SKIP, plan_generate
+        from .operations import definitions_for
+        from .solution.plan import CONFLICT, IDENTICAL, SKIP, plan_generate
 
         if not solution_definitions(self.root):
             return
@@ -205,12 +209,9 @@ class Doctor:
             target = load_config(self.root)
             defs = definitions_for(self.root, [], target)
             plan = plan_generate(self.root, defs, target)
-        except ErrorList as exc:
-            for e in exc.errors:
-                self.add_error(e.path or "", e)
-            return
         except ToolError as exc:
-            self.add_error(exc.path or "", exc)
+            for e in exc.problems:
+                self.add_error(e.path or "", e)
             return
         for change in plan.changes:
             if change.action == IDENTICAL or change.what == "declaration" and change.action == SKIP:

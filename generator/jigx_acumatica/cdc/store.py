@@ -15,7 +15,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .definition import TableDef
+from ..definition import TableDef
+from .contract import row_key
 
 
 @dataclass
@@ -48,19 +49,6 @@ def _mod_key(value: Any) -> str | None:
     except ValueError:
         return None
     return moment.replace(tzinfo=None).isoformat(timespec="microseconds")
-
-
-def row_key(defn: TableDef, row: dict) -> str | None:
-    """The row's key as JSON text, trimmed; None when a key value is missing or empty."""
-    values = []
-    for name in defn.key:
-        value = row.get(name)
-        if isinstance(value, str):
-            value = value.strip()
-        if value is None or value == "" or isinstance(value, (dict, list)):
-            return None
-        values.append(value)
-    return json.dumps(values, ensure_ascii=False)
 
 
 class Store:

@@ -1,4 +1,5 @@
-"""Push notification bodies exactly as Acumatica sends them (key order, ticks, captions)."""
+"""The push contract in one place: what a body must hold, how rows are keyed, .NET ticks both
+ways, and bodies built exactly as Acumatica sends them (key order, ticks, captions)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from .definition import Column, TableDef
-from .inquiry import stable_uuid
+from ..definition import Column, TableDef
+from ..naming import stable_uuid
 
 _TICKS_EPOCH = datetime(1, 1, 1, tzinfo=timezone.utc)
 # The sample is pinned to one instant so regeneration is byte-identical.
@@ -20,6 +21,15 @@ def ticks(moment: datetime) -> int:
     """.NET DateTime.Ticks: 100 ns intervals since 0001-01-01 UTC (exact integer arithmetic)."""
     delta = moment.astimezone(timezone.utc) - _TICKS_EPOCH
     return (delta.days * 86_400 + delta.seconds) * 10_000_000 + delta.microseconds * 10
+
+
+def ticks_to_utc(value: int) -> str | None:
+    """Ticks as a UTC time for people ('2026-11-20 09:15:02.117 UTC'); None when out of range."""
+    try:
+        moment = _TICKS_EPOCH + timedelta(microseconds=value // 10)
+    except OverflowError:
+        return None
+    return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{moment.microsecond // 1000:03d} UTC"
 
 
 def local_datetime(moment: datetime) -> str:
@@ -98,3 +108,42 @@ def sample_notification(defn: TableDef, company: str) -> dict[str, Any]:
 def to_json(body: dict[str, Any]) -> str:
     """Compact UTF-8 JSON like Acumatica's serializer writes (ints stay ints, even above 2**53)."""
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+
+
+# --- receiving ------------------------------------------------------------------------------------
+
+REQUIRED = ("CompanyId", "Query", "Inserted", "Deleted")
+
+
+def validate_body(body: object) -> str | None:
+    """Why the body breaks the documented request schema, or None."""
+    if not isinstance(body, dict):
+        return "the body must be a JSON object"
+    missing = [k for k in REQUIRED if k not in body]
+    if missing:
+        return f"missing required properties: {', '.join(missing)}"
+    for k in ("CompanyId", "Query"):
+        if not isinstance(body[k], str):
+            return f"{k} must be a string"
+    for k in ("Inserted", "Deleted"):
+        if not isinstance(body[k], list):
+            return f"{k} must be an array"
+        if not all(isinstance(r, dict) for r in body[k]):
+            return f"every item of {k} must be an object"
+    if "TimeStamp" in body and (not isinstance(body["TimeStamp"], int) or isinstance(body["TimeStamp"], bool)):
+        return "TimeStamp must be an integer (.NET ticks)"
+    return None
+
+
+def row_key(defn: TableDef, row: dict[str, Any]) -> str | None:
+    """The row's key as JSON text, trimmed (Acumatica pads segmented keys); None when a key value
+    is missing or empty."""
+    values = []
+    for name in defn.key:
+        value = row.get(name)
+        if isinstance(value, str):
+            value = value.strip()
+        if value is None or value == "" or isinstance(value, (dict, list)):
+            return None
+        values.append(value)
+    return json.dumps(values, ensure_ascii=False)

@@ -17,14 +17,15 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import parse_qs, urlsplit
 
-from . import naming
-from .definition import TableDef
+from .. import naming
+from ..definition import TableDef
+from .contract import validate_body
 from .store import Store
 
 CDC_PATH = re.compile(r"^/tool/organizations/([^/]+)/solutions/([^/]+)/acumatica/cdc$")
 ROWS_PATH = re.compile(r"^/tool/organizations/([^/]+)/solutions/([^/]+)/tables/([^/]+)/rows$")
+POLL_SECONDS = 0.05
 MAX_BODY = 10 * 1024 * 1024  # larger than any sane push (Jigx rows are ~350 KB at most)
-REQUIRED = ("CompanyId", "Query", "Inserted", "Deleted")
 
 
 @dataclass
@@ -40,26 +41,6 @@ class EndpointConfig:
 
 def new_token() -> str:
     return "local-" + secrets.token_urlsafe(24)
-
-
-def validate_body(body: object) -> str | None:
-    """Why the body breaks the documented request schema, or None."""
-    if not isinstance(body, dict):
-        return "the body must be a JSON object"
-    missing = [k for k in REQUIRED if k not in body]
-    if missing:
-        return f"missing required properties: {', '.join(missing)}"
-    for k in ("CompanyId", "Query"):
-        if not isinstance(body[k], str):
-            return f"{k} must be a string"
-    for k in ("Inserted", "Deleted"):
-        if not isinstance(body[k], list):
-            return f"{k} must be an array"
-        if not all(isinstance(r, dict) for r in body[k]):
-            return f"every item of {k} must be an object"
-    if "TimeStamp" in body and (not isinstance(body["TimeStamp"], int) or isinstance(body["TimeStamp"], bool)):
-        return "TimeStamp must be an integer (.NET ticks)"
-    return None
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -186,17 +167,24 @@ class Endpoint:
         host, port = self.httpd.server_address[:2]
         return f"http://{host}:{port}"
 
+    def serve_forever(self) -> None:
+        # A short poll: shutdown() (end of verify --local, tests) waits at most this long.
+        self.httpd.serve_forever(poll_interval=POLL_SECONDS)
+
     def start(self) -> "Endpoint":
-        self.thread = threading.Thread(target=self.httpd.serve_forever, name="cdc-endpoint", daemon=True)
+        self.thread = threading.Thread(target=self.serve_forever, name="cdc-endpoint", daemon=True)
         self.thread.start()
         return self
 
+    def close(self) -> None:
+        self.httpd.server_close()
+        self.store.close()
+
     def stop(self) -> None:
         self.httpd.shutdown()
-        self.httpd.server_close()
         if self.thread:
             self.thread.join(timeout=5)
-        self.store.close()
+        self.close()
 
     def __enter__(self) -> "Endpoint":
         return self.start()

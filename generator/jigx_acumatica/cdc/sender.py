@@ -1,27 +1,25 @@
-"""verify: send test pushes shaped exactly like Acumatica's and explain the answer.
+"""Sending one push over HTTP and explaining the answer: retries for 429/5xx with backoff and
+Retry-After, one exit code per outcome, the PAT masked in anything shown.
 
-Imports requests; only the verify command loads this module, so other commands start fast."""
+Imports requests: only commands that send load this module, so the others start fast."""
 
 from __future__ import annotations
 
 import json
 import random
 import time
-import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 import requests
 
-from . import errors, payload
-from .config import PLACEHOLDER_COMPANY, Target
-from .definition import TableDef
+from ..errors import ExitCode
+from . import contract
 
 MAX_BODY = 64 * 1024  # bytes of a response we read; the rest is not needed for a diagnosis
-TEST_TEXT = "jigx-acumatica verify test row"
-TEST_KEY = "JIGX-VERIFY-TEST"
+PushKind = Literal["insert", "update", "cleanup"]
 
 
 @dataclass
@@ -36,8 +34,8 @@ class Policy:
 @dataclass
 class Push:
     table: str
-    kind: str  # insert | update | cleanup
-    body: dict
+    kind: PushKind
+    body: dict[str, Any]
 
 
 @dataclass
@@ -67,54 +65,6 @@ class Redactor:
         if self.pat and text:
             text = text.replace(self.pat, "****")
         return text
-
-
-# --- bodies ----------------------------------------------------------------------------------------
-
-def _key_value(defn: TableDef, column) -> Any:
-    """A key value no real Acumatica record has."""
-    return {
-        "int": -999_999,
-        "decimal": -999_999.99,
-        "bool": False,
-        "datetime": "1900-01-01T00:00:00",
-        "guid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"urn:jigx-acumatica:verify:{defn.table}")),
-    }.get(column.type, TEST_KEY)
-
-
-def test_row(defn: TableDef, moment: datetime, *, note: str = TEST_TEXT) -> dict:
-    overrides = {c.name: _key_value(defn, c) for c in defn.columns if c.name in defn.key}
-    overrides.update({c.name: note for c in defn.columns if c.type == "string" and c.name not in defn.key})
-    return payload.sample_row(defn, modified=moment.astimezone(), overrides=overrides)
-
-
-def pushes(defn: TableDef, company: str, *, shape: str = "insert", cleanup: bool = True,
-           now: datetime | None = None) -> list[Push]:
-    """The test pushes for one table, each with its own Id (a retry resends the same body)."""
-    now = now or datetime.now(timezone.utc)
-    row = test_row(defn, now)
-
-    def body(inserted, deleted, offset_ms: int) -> dict:
-        moment = now + timedelta(milliseconds=offset_ms)
-        return payload.notification(defn, inserted=inserted, deleted=deleted, company=company,
-                                    notification_id=str(uuid.uuid4()), moment=moment)
-
-    out = []
-    if shape == "update":
-        old = test_row(defn, now, note=TEST_TEXT + " (before update)")
-        out.append(Push(defn.table, "update", body([row], [old], 0)))
-    else:
-        out.append(Push(defn.table, "insert", body([row], [], 0)))
-    if cleanup:
-        out.append(Push(defn.table, "cleanup", body([], [row], 1)))
-    return out
-
-
-def request_text(url: str, pat: str | None, push: Push) -> str:
-    """The exact request, PAT masked, for --dry-run."""
-    auth = "Bearer ****" if pat else "Bearer <your PAT>"
-    return (f"POST {url}\nAuthorization: {auth}\nContent-Type: application/json; charset=utf-8\n\n"
-            f"{payload.to_json(push.body)}\n")
 
 
 # --- sending ---------------------------------------------------------------------------------------
@@ -169,58 +119,58 @@ def _network_outcome(exc: Exception, push: Push, attempts: int, url: str) -> Out
     text = str(exc)
     host = requests.utils.urlparse(url).netloc
     if isinstance(exc, requests.exceptions.SSLError):
-        return Outcome(push.table, push.kind, False, errors.VERIFY_TLS, f"TLS error talking to {host}",
+        return Outcome(push.table, push.kind, False, ExitCode.VERIFY_TLS, f"TLS error talking to {host}",
                        "check the base URL and the machine's CA certificates (a proxy may intercept TLS)",
                        attempts=attempts)
     if isinstance(exc, (requests.exceptions.Timeout,)):
-        return Outcome(push.table, push.kind, False, errors.VERIFY_TIMEOUT, f"no answer from {host} in time",
+        return Outcome(push.table, push.kind, False, ExitCode.VERIFY_TIMEOUT, f"no answer from {host} in time",
                        "check the network and the region; raise --timeout if the endpoint is slow", attempts=attempts)
     lowered = text.lower()
     if any(s in lowered for s in ("name or service not known", "nodename nor servname", "getaddrinfo failed",
                                   "temporary failure in name resolution", "no address associated", "failed to resolve")):
-        return Outcome(push.table, push.kind, False, errors.VERIFY_DNS, f"host name {host} does not resolve",
+        return Outcome(push.table, push.kind, False, ExitCode.VERIFY_DNS, f"host name {host} does not resolve",
                        "check --region / --base-url for typos and the machine's DNS", attempts=attempts)
     if "refused" in lowered:
-        return Outcome(push.table, push.kind, False, errors.VERIFY_REFUSED, f"connection refused by {host}",
+        return Outcome(push.table, push.kind, False, ExitCode.VERIFY_REFUSED, f"connection refused by {host}",
                        "nothing listens there: check --base-url (and that a local endpoint is running)",
                        attempts=attempts)
-    return Outcome(push.table, push.kind, False, errors.VERIFY_UNEXPECTED, f"could not reach {host}: {type(exc).__name__}",
+    return Outcome(push.table, push.kind, False, ExitCode.VERIFY_UNEXPECTED, f"could not reach {host}: {type(exc).__name__}",
                    "check the network and the base URL", attempts=attempts)
 
 
 def _status_outcome(push: Push, status: int, body: str, latency: int, attempts: int, location: str | None) -> Outcome:
     base = dict(table=push.table, push=push.kind, status=status, latency_ms=latency, attempts=attempts)
     if 200 <= status < 300:
-        return Outcome(ok=True, code=errors.OK, summary=f"accepted: HTTP {status} in {latency} ms", **base)
+        return Outcome(ok=True, code=ExitCode.OK, summary=f"accepted: HTTP {status} in {latency} ms", **base)
     message = server_message(body)
     if status in (401, 403):
-        return Outcome(ok=False, code=errors.VERIFY_AUTH, summary=f"HTTP {status}: the token was refused",
+        return Outcome(ok=False, code=ExitCode.VERIFY_AUTH, summary=f"HTTP {status}: the token was refused",
                        fix="the PAT is invalid or expired (they expire six months after creation): create a new one "
                            "in Jigx Management > My profile, and update the Header Value in Acumatica too",
                        server_message=message, **base)
     if status == 404:
-        return Outcome(ok=False, code=errors.VERIFY_NOT_FOUND, summary="HTTP 404: no such organization or solution here",
+        return Outcome(ok=False, code=ExitCode.VERIFY_NOT_FOUND, summary="HTTP 404: no such organization or solution here",
                        fix="check the region, organizationId and solutionId (a solution has a solutionId only after "
                            "its first publish)", server_message=message, **base)
     if status in (400, 422):
-        return Outcome(ok=False, code=errors.VERIFY_REJECTED, summary=f"HTTP {status}: the push was rejected",
+        return Outcome(ok=False, code=ExitCode.VERIFY_REJECTED, summary=f"HTTP {status}: the push was rejected",
                        fix=f"read the server's message; check the table '{push.table}' is declared in "
                            "databases/default.jigx and the solution was published since", server_message=message, **base)
     if status == 429 or status >= 500:
-        return Outcome(ok=False, code=errors.VERIFY_UNAVAILABLE,
+        return Outcome(ok=False, code=ExitCode.VERIFY_UNAVAILABLE,
                        summary=f"HTTP {status}: still failing after {attempts} attempts",
                        fix="the endpoint is overloaded or down; try again later", server_message=message, **base)
     if 300 <= status < 400:
-        return Outcome(ok=False, code=errors.VERIFY_UNEXPECTED, summary=f"HTTP {status}: redirected to {location or '?'}",
+        return Outcome(ok=False, code=ExitCode.VERIFY_UNEXPECTED, summary=f"HTTP {status}: redirected to {location or '?'}",
                        fix="use the endpoint's final URL as --base-url (https, the region's host); "
                            "Acumatica does not follow redirects with the body", **base)
-    return Outcome(ok=False, code=errors.VERIFY_UNEXPECTED, summary=f"HTTP {status}: unexpected answer",
+    return Outcome(ok=False, code=ExitCode.VERIFY_UNEXPECTED, summary=f"HTTP {status}: unexpected answer",
                    fix="check the URL; this status is not retried", server_message=message, **base)
 
 
 def send(session: requests.Session, url: str, pat: str, push: Push, policy: Policy) -> Outcome:
     """POST one push, retrying 429 and 5xx with exponential backoff, jitter and Retry-After."""
-    data = payload.to_json(push.body).encode("utf-8")
+    data = contract.to_json(push.body).encode("utf-8")
     headers = {"Authorization": f"Bearer {pat}", "Content-Type": "application/json; charset=utf-8"}
     attempts = 0
     while True:
@@ -245,25 +195,3 @@ def send(session: requests.Session, url: str, pat: str, push: Push, policy: Poli
         return _status_outcome(push, status, body, latency, attempts, resp.headers.get("Location"))
 
 
-def run(defs: list[TableDef], target: Target, pat: str, *, shape: str, cleanup: bool, policy: Policy,
-        report: Callable[[Outcome], None] | None = None) -> list[Outcome]:
-    """Every push of every table, stopping a table at its first failure."""
-    results = []
-    redact = Redactor(pat)
-    with requests.Session() as session:
-        for defn in defs:
-            url = target.url(defn.table)
-            for push in pushes(defn, target.company or PLACEHOLDER_COMPANY, shape=shape, cleanup=cleanup):
-                outcome = send(session, url, pat, push, policy)
-                outcome.summary = redact(outcome.summary)
-                outcome.server_message = redact(outcome.server_message) if outcome.server_message else None
-                results.append(outcome)
-                if report:
-                    report(outcome)
-                if not outcome.ok:
-                    break
-    return results
-
-
-def exit_code(results: list[Outcome]) -> int:
-    return next((r.code for r in results if not r.ok), errors.OK)

@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from . import errors
-from .config import PLACEHOLDER_COMPANY, Target
-from .definition import TableDef
-from .project import load_definitions, solution_definitions
-from .server import Endpoint, EndpointConfig, new_token
-from .solution import declared_tables_in
-from .store import row_key
+from ..config import PLACEHOLDER_COMPANY, Target
+from ..definition import TableDef, load_definitions
+from ..errors import ExitCode, InputError
+from ..solution.layout import DATABASE, declared_tables_in, require_solution, solution_definitions
+from .contract import row_key
+from .endpoint import Endpoint, EndpointConfig, new_token
+
+if TYPE_CHECKING:
+    from .verify import Shape
 
 LOCAL_ORG = "00000000-0000-4000-8000-000000000001"
 LOCAL_SOLUTION = "00000000-0000-4000-8000-000000000002"
@@ -39,21 +41,27 @@ class LocalCheck:
         return self.__dict__.copy()
 
 
-def verify_local(root: Path, defs: list[TableDef], target: Target, *, shape: str = "insert", cleanup: bool = True,
+def verify_local(root: Path, defs: list[TableDef], target: Target, *, shape: Shape = "insert", cleanup: bool = True,
                  report: Callable[[LocalCheck], None] | None = None,
-                 log: Callable[[str], None] = lambda _: None) -> tuple[int, list[LocalCheck]]:
+                 log: Callable[[str], None] = lambda _: None) -> tuple[ExitCode, list[LocalCheck]]:
     """Start the endpoint on a free loopback port, push every table's test payloads over HTTP,
     check the rows landed and were cleaned up, stop it. Returns (exit code, checks)."""
     import requests
 
     from . import verify
+    from .sender import Policy, send
+
+    missing = verify.undeclared(root, defs)
+    if missing:
+        raise InputError(f"table(s) not declared in {DATABASE}: {', '.join(missing)}", path=root / DATABASE,
+                         hint="declare them (jigx-acumatica generate --solution DIR --force restores declarations)")
 
     token = new_token()
     local = Target(base_url="", organization_id=target.organization_id or LOCAL_ORG,
                    solution_id=target.solution_id or LOCAL_SOLUTION, company=target.company)
     cfg = endpoint_config(root, token, local, log, defs)
     checks: list[LocalCheck] = []
-    code = errors.OK
+    code = ExitCode.OK
 
     def note(check: LocalCheck) -> None:
         checks.append(check)
@@ -63,16 +71,16 @@ def verify_local(root: Path, defs: list[TableDef], target: Target, *, shape: str
     with Endpoint(cfg) as endpoint, requests.Session() as session:
         local = Target(base_url=endpoint.base_url, organization_id=local.organization_id,
                        solution_id=local.solution_id, company=local.company)
-        policy = verify.Policy(timeout=10, retries=0)
+        policy = Policy(timeout=10, retries=0)
         rows_url = (f"{endpoint.base_url}/tool/organizations/{local.organization_id}/solutions/"
                     f"{local.solution_id}/tables/{{table}}/rows")
         for defn in defs:
             test_key = None
             for push in verify.pushes(defn, local.company or PLACEHOLDER_COMPANY, shape=shape, cleanup=cleanup):
-                outcome = verify.send(session, local.url(defn.table), token, push, policy)
+                outcome = send(session, local.url(defn.table), token, push, policy)
                 if not outcome.ok:
                     note(LocalCheck(defn.table, push.kind, False, f"{outcome.summary}: {outcome.server_message or ''}"))
-                    code = outcome.code
+                    code = ExitCode(outcome.code)
                     break
                 test_key = row_key(defn, (push.body["Inserted"] or push.body["Deleted"])[0])
                 rows = session.get(rows_url.format(table=defn.table), headers={"Authorization": f"Bearer {token}"},
@@ -84,11 +92,43 @@ def verify_local(root: Path, defs: list[TableDef], target: Target, *, shape: str
                          ("test row missing after the push" if want else "test row still there after cleanup")
                 note(LocalCheck(defn.table, push.kind, ok, f"{outcome.summary}; {detail}"))
                 if not ok:
-                    code = errors.VERIFY_UNEXPECTED
+                    code = ExitCode.VERIFY_UNEXPECTED
                     break
     return code, checks
 
 
-def dumps(checks: list[LocalCheck], code: int) -> str:
-    return json.dumps({"ok": code == 0, "exit_code": code, "local": True, "checks": [c.as_dict() for c in checks]},
-                      indent=2)
+def serve(root: Path, *, token: str, host: str = "127.0.0.1", port: int = 8787, db: Path | None = None,
+          max_body: int | None = None, log: Callable[[str], None] = print,
+          on_ready: Callable[[Endpoint, dict[str, str]], None] | None = None) -> None:
+    """Run the local endpoint for a solution's tables until interrupted (Ctrl-C).
+
+    on_ready gets the endpoint and each table's push URL once it listens."""
+    target = _project_target(root)
+    cfg = endpoint_config(root, token, target, log)
+    if max_body is not None:
+        cfg.max_body = max_body
+    if not cfg.tables:
+        require_solution(root)
+        raise InputError("no table definitions in this solution", path=root,
+                         hint="onboard tables with 'jigx-acumatica add' first")
+    try:
+        endpoint = Endpoint(cfg, str(db) if db else ":memory:", host, port)
+    except OSError as exc:
+        raise InputError(f"cannot listen on {host}:{port}: {exc.strerror}", hint="pick another --port") from None
+    org, sol = target.organization_id or LOCAL_ORG, target.solution_id or LOCAL_SOLUTION
+    urls = {t: f"{endpoint.base_url}/tool/organizations/{org}/solutions/{sol}/acumatica/cdc?table={t}"
+            for t in sorted(cfg.tables)}
+    if on_ready:
+        on_ready(endpoint, urls)
+    try:
+        endpoint.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        endpoint.close()
+
+
+def _project_target(root: Path) -> Target:
+    from ..config import load_config
+
+    return load_config(root).validate()

@@ -1,22 +1,31 @@
-"""Jinja2 environment for the text templates, found both installed and in a source checkout."""
+"""The Jinja2 templates: found in one place, inside the installed package (the wheel ships the
+repository's top-level templates/ there) or, in a source checkout, at the repository's top."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import jinja2
+if TYPE_CHECKING:
+    import jinja2
 
-_HERE = Path(__file__).resolve().parent
-# Installed wheels carry templates inside the package; a checkout (or editable install) keeps them
-# at the top of the repository.
-TEMPLATE_DIRS = [p for p in (_HERE / "templates", _HERE.parent / "templates") if p.is_dir()]
+_PACKAGE = Path(__file__).resolve().parent
+
+
+@lru_cache(maxsize=1)
+def template_dir() -> Path:
+    for candidate in (_PACKAGE / "templates", _PACKAGE.parent.parent / "templates"):
+        if (candidate / "generic-inquiry.xml.j2").is_file():
+            return candidate
+    raise RuntimeError("templates folder not found next to the package; reinstall jigx-acumatica")
 
 
 def xml_attr(value: object) -> str:
     """Escape for a double-quoted XML attribute; Acumatica keeps ' literal."""
     s = str(value)
-    for a, b in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("\n", "&#10;"), ("\r", "&#13;"), ("\t", "&#9;")):
+    for a, b in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("\n", "&#10;"), ("\r", "&#13;"),
+                 ("\t", "&#9;")):
         s = s.replace(a, b)
     return s
 
@@ -28,10 +37,10 @@ def md_cell(value: object) -> str:
 
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    if not TEMPLATE_DIRS:
-        raise RuntimeError("templates folder not found next to the package; reinstall jigx-acumatica")
+    import jinja2
+
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(p) for p in TEMPLATE_DIRS]),
+        loader=jinja2.FileSystemLoader(str(template_dir())),
         autoescape=False,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -53,7 +62,6 @@ def templates_fingerprint() -> str:
     import hashlib
 
     h = hashlib.sha256()
-    for folder in TEMPLATE_DIRS[:1]:
-        for path in sorted(folder.glob("*.j2")):
-            h.update(path.name.encode() + b"\0" + path.read_bytes())
+    for path in sorted(template_dir().glob("*.j2")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()

@@ -1,20 +1,16 @@
-"""The Generic Inquiry for one table: the model behind the importable XML and the by-hand spec."""
+"""acumatica/<table>/generic-inquiry.xml and .md: the Generic Inquiry for one table, as an
+importable SM208000 data set and as a by-hand spec, both rendered from one model."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 
-from .definition import JOIN_TYPES, TableDef
-from .naming import lower_camel
-from .render import render
+from ..definition import JOIN_TYPES, TableDef
+from ..naming import lower_camel, stable_uuid
+from ..templates import render
 
-# Fixed namespace so every GUID the tool derives is stable across runs and machines.
-NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:jigx-acumatica")
-
-
-def stable_uuid(*parts: str) -> str:
-    return str(uuid.uuid5(NAMESPACE, "/".join(parts)))
+XML_TEMPLATE = "generic-inquiry.xml.j2"
+SPEC_TEMPLATE = "generic-inquiry.md.j2"
 
 
 @dataclass
@@ -92,9 +88,9 @@ def build(defn: TableDef) -> GenericInquiry:
     )
 
 
-def render_xml(defn: TableDef) -> str:
-    return render("generic-inquiry.xml.j2", gi=build(defn))
+def render_xml(gi: GenericInquiry) -> str:
+    return render(XML_TEMPLATE, gi=gi)
 
 
-def render_spec(defn: TableDef) -> str:
-    return render("generic-inquiry.md.j2", gi=build(defn), d=defn)
+def render_spec(defn: TableDef, gi: GenericInquiry, source: str) -> str:
+    return render(SPEC_TEMPLATE, d=defn, gi=gi, source_path=source)

@@ -5,17 +5,16 @@ from __future__ import annotations
 import difflib
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from . import naming
-from .definition import TableDef, load_definition
-from .errors import InputError
-from .render import render
-from .server import validate_body
-from .store import row_key
-from .yamlio import read_text
+from .. import naming
+from ..definition import TableDef, load_definition, load_definitions
+from ..errors import InputError
+from ..solution.layout import solution_definitions
+from ..templates import render
+from ..yamlio import read_text
+from .contract import row_key, ticks_to_utc, validate_body
 
 JIGX_COLUMNS = ("_tab", "_del", "_mod")
 
@@ -65,14 +64,6 @@ def _show(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def ticks_to_utc(ticks: int) -> str | None:
-    try:
-        moment = datetime(1, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=ticks // 10)
-    except OverflowError:
-        return None
-    return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{moment.microsecond // 1000:03d} UTC"
-
-
 def load_notification(path: Path) -> dict:
     text = read_text(path, what="notification", max_bytes=20 * 1024 * 1024)
     try:
@@ -90,8 +81,6 @@ def load_notification(path: Path) -> dict:
 def find_definition(body: dict, table_def: Path | None, solution: Path) -> TableDef:
     if table_def is not None:
         return load_definition(table_def)
-    from .project import load_definitions, solution_definitions
-
     defs = load_definitions(solution_definitions(solution))
     query = body["Query"]
     match = [d for d in defs if d.inquiry == query] or [d for d in defs if d.inquiry.lower() == query.lower()]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 TABLE_RE = re.compile(r"^[a-z][a-z0-9_-]{0,28}[a-z0-9]$")
 IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -54,9 +55,9 @@ def lower_camel(field: str) -> str:
     return field[:1].lower() + field[1:]
 
 
-def acumatica_caption_key(caption: str) -> str:
-    """The JSON key Acumatica derives from a caption (letters, digits, '_' kept)."""
-    key = re.sub(r"[^A-Za-z0-9_]", "", caption)
-    if not key or not (key[0].isalpha() or key[0] == "_"):
-        key = "_" + key
-    return key
+# Fixed namespace so every GUID the tool derives is stable across runs and machines.
+_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:jigx-acumatica")
+
+
+def stable_uuid(*parts: str) -> str:
+    return str(uuid.uuid5(_NAMESPACE, "/".join(parts)))

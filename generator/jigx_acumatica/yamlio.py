@@ -7,6 +7,7 @@ tags, extra documents and absurd nesting are refused before anything is built fr
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 from pathlib import Path
 from typing import Any, Iterator
@@ -22,6 +23,7 @@ from ruamel.yaml.events import (
     NodeEvent,
 )
 from ruamel.yaml.reader import ReaderError
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from .errors import InputError
 
@@ -189,3 +191,21 @@ def dump(data: Any, *, mapping: int = 2, sequence: int = 4, offset: int = 2) -> 
     buf = io.StringIO()
     emitter(mapping, sequence, offset).dump(data, buf)
     return buf.getvalue()
+
+
+# YAML 1.1 readers take these as booleans; which YAML version Jigx reads is unknown, so quote them.
+_AMBIGUOUS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~", ""}
+
+
+def yaml_node(value: Any) -> Any:
+    """A deep copy ready to emit: ambiguous strings double-quoted, containers in block style."""
+    if isinstance(value, dict):
+        out = CommentedMap()
+        for k, v in value.items():
+            out[k] = yaml_node(v)
+        return out
+    if isinstance(value, list):
+        return CommentedSeq(yaml_node(v) for v in value)
+    if isinstance(value, str) and value.lower() in _AMBIGUOUS:
+        return DoubleQuotedScalarString(value)
+    return copy.deepcopy(value)

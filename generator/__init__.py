@@ -1,3 +1,0 @@
-"""jigx-acumatica: generate and verify Acumatica -> Jigx change-data-capture setups."""
-
-__version__ = "0.1.0"

@@ -1,0 +1,41 @@
+"""Every file the tool generates for a table, one module per file:
+
+- inquiry.py: acumatica/<table>/generic-inquiry.xml and generic-inquiry.md
+- push_checklist.py: acumatica/<table>/push-notification.md
+- sample_push.py: acumatica/<table>/sample-push.json
+- datasource.py: datasources/<table>.jigx
+- jigx.py: the onTableChanged entry, the table declaration and the solution skeleton
+"""
+
+from __future__ import annotations
+
+from ..config import Target
+from ..definition import TableDef
+from ..solution.layout import artifact_dir, datasource_file
+from ..templates import render
+from . import inquiry
+from .datasource import render_datasource
+from .provenance import with_header
+from .push_checklist import render_checklist
+from .sample_push import render_sample
+
+README_TEMPLATE = "acumatica-readme.md.j2"
+
+
+def render_all(defn: TableDef, target: Target, source: str) -> dict[str, str]:
+    """Every tool-owned file for one table: relative path -> text (with its provenance line)."""
+    gi = inquiry.build(defn)
+    folder = artifact_dir(defn.table)
+    bodies = {
+        f"{folder}/generic-inquiry.xml": inquiry.render_xml(gi),
+        f"{folder}/generic-inquiry.md": inquiry.render_spec(defn, gi, source),
+        f"{folder}/push-notification.md": render_checklist(defn, gi, target, source),
+        f"{folder}/sample-push.json": render_sample(defn, target),
+        datasource_file(defn.table): render_datasource(defn),
+    }
+    return {path: with_header(path, body, source) for path, body in bodies.items()}
+
+
+def readme_text() -> str:
+    """acumatica/README.md, written once when a solution is started."""
+    return with_header("README.md", render(README_TEMPLATE), None)

@@ -1,0 +1,46 @@
+"""The Jigx entries the tool manages in files the user owns (onTableChanged item, table
+declaration) and the skeleton of a new solution."""
+
+from __future__ import annotations
+
+import copy
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from ..definition import TableDef
+from ..yamlio import dump
+
+
+def table_changed_entry(defn: TableDef) -> dict:
+    """The plain onTableChanged item the tool manages for this table."""
+    return {"table": defn.table, "action": copy.deepcopy(defn.on_change)}
+
+
+def database_text(tables: list[str]) -> str:
+    doc = CommentedMap()
+    doc["databaseId"] = "default"
+    doc["tables"] = CommentedMap((t, None) for t in tables)
+    return dump(doc)
+
+
+def index_skeleton(name: str, title: str, category: str) -> CommentedMap:
+    doc = CommentedMap()
+    doc["name"] = name
+    doc["title"] = title
+    doc["category"] = category
+    home = CommentedMap([("jigId", "home"), ("icon", "home-apps-logo")])
+    doc["tabs"] = CommentedMap([("home", home)])
+    return doc
+
+
+def index_text(name: str, title: str, category: str) -> str:
+    return dump(index_skeleton(name, title, category))
+
+
+def home_jig_text(title: str) -> str:
+    field = CommentedMap([("label", "Data"), ("value", "Kept in sync from Acumatica by onTableChanged")])
+    entity = CommentedMap([("type", "component.entity"),
+                           ("options", CommentedMap([("children", CommentedSeq([
+                               CommentedMap([("type", "component.entity-field"), ("options", field)])]))]))])
+    doc = CommentedMap([("title", title), ("type", "jig.default"), ("children", CommentedSeq([entity]))])
+    return dump(doc)

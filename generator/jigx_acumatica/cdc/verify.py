@@ -1,0 +1,171 @@
+"""verify: test pushes shaped exactly like this table's real ones, sent to Jigx (or printed),
+and the outcome of each. No Click here: callers print what report() is given."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable, Literal
+
+from ..config import PLACEHOLDER_COMPANY, Target
+from ..definition import Column, TableDef, load_definitions
+from ..errors import ExitCode, InputError
+from ..solution.layout import ARTIFACTS, DATABASE, declared_tables_in, solution_definitions
+from . import contract
+from .sender import Outcome, Policy, Push, Redactor, send
+
+TEST_TEXT = "jigx-acumatica verify test row"
+TEST_KEY = "JIGX-VERIFY-TEST"
+Shape = Literal["insert", "update"]
+
+
+# --- which tables, where --------------------------------------------------------------------------
+
+def select_tables(root: Path, names: list[str]) -> list[TableDef]:
+    paths = solution_definitions(root)
+    if not paths:
+        raise InputError("no table definitions in this solution", path=root / ARTIFACTS,
+                         hint="onboard tables first: jigx-acumatica add DEF... --solution DIR")
+    defs = load_definitions(paths)
+    if not names:
+        return defs
+    by_name = {d.table: d for d in defs}
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        raise InputError(f"unknown table(s): {', '.join(unknown)}", hint=f"tables here: {', '.join(sorted(by_name))}")
+    return [by_name[n] for n in names]
+
+
+def check_target(target: Target) -> None:
+    """Every part of the endpoint URL known and well-formed, before anything is sent."""
+    missing = []
+    if not target.base():
+        missing.append("--region (or --base-url)")
+    if not target.organization_id:
+        missing.append("--org")
+    if not target.solution_id:
+        missing.append("--solution-id")
+    if missing:
+        raise InputError(f"cannot build the endpoint URL: {', '.join(missing)} missing",
+                         hint="pass them, or set region, organizationId and solutionId in jigx-acumatica.yaml")
+    target.validate()
+
+
+def undeclared(root: Path, defs: list[TableDef]) -> list[str]:
+    declared = declared_tables_in(root)
+    return [d.table for d in defs if d.table not in declared]
+
+
+# --- bodies ----------------------------------------------------------------------------------------
+
+def _key_value(defn: TableDef, column: Column) -> Any:
+    """A key value no real Acumatica record has."""
+    return {
+        "int": -999_999,
+        "decimal": -999_999.99,
+        "bool": False,
+        "datetime": "1900-01-01T00:00:00",
+        "guid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"urn:jigx-acumatica:verify:{defn.table}")),
+    }.get(column.type, TEST_KEY)
+
+
+def test_row(defn: TableDef, moment: datetime, *, note: str = TEST_TEXT) -> dict[str, Any]:
+    overrides = {c.name: _key_value(defn, c) for c in defn.columns if c.name in defn.key}
+    overrides.update({c.name: note for c in defn.columns if c.type == "string" and c.name not in defn.key})
+    return contract.sample_row(defn, modified=moment.astimezone(), overrides=overrides)
+
+
+def pushes(defn: TableDef, company: str, *, shape: Shape = "insert", cleanup: bool = True,
+           now: datetime | None = None) -> list[Push]:
+    """The test pushes for one table, each with its own Id (a retry resends the same body)."""
+    now = now or datetime.now(timezone.utc)
+    row = test_row(defn, now)
+
+    def body(inserted: list[dict[str, Any]], deleted: list[dict[str, Any]], offset_ms: int) -> dict[str, Any]:
+        moment = now + timedelta(milliseconds=offset_ms)
+        return contract.notification(defn, inserted=inserted, deleted=deleted, company=company,
+                                    notification_id=str(uuid.uuid4()), moment=moment)
+
+    out: list[Push] = []
+    if shape == "update":
+        old = test_row(defn, now, note=TEST_TEXT + " (before update)")
+        out.append(Push(defn.table, "update", body([row], [old], 0)))
+    else:
+        out.append(Push(defn.table, "insert", body([row], [], 0)))
+    if cleanup:
+        out.append(Push(defn.table, "cleanup", body([], [row], 1)))
+    return out
+
+
+# --- sending -------------------------------------------------------------------------------------
+
+@dataclass
+class DryRequest:
+    table: str
+    push: str
+    url: str
+    text: str  # the request as it would go on the wire, PAT masked
+    body: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"table": self.table, "push": self.push, "method": "POST", "url": self.url,
+                "headers": {"Authorization": _masked_auth(), "Content-Type": "application/json; charset=utf-8"},
+                "body": self.body}
+
+
+def _masked_auth() -> str:
+    return "Bearer ****" if os.environ.get("JIGX_PAT") else "Bearer <your PAT>"
+
+
+def dry_run(defs: list[TableDef], target: Target, *, shape: Shape, cleanup: bool) -> list[DryRequest]:
+    """Every request verify would send, PAT masked; nothing is sent."""
+    out = []
+    company = target.company or PLACEHOLDER_COMPANY
+    for d in defs:
+        url = target.url(d.table)
+        for push in pushes(d, company, shape=shape, cleanup=cleanup):
+            text = (f"POST {url}\nAuthorization: {_masked_auth()}\n"
+                    f"Content-Type: application/json; charset=utf-8\n\n{contract.to_json(push.body)}\n")
+            out.append(DryRequest(d.table, push.kind, url, text, push.body))
+    return out
+
+
+def run(defs: list[TableDef], target: Target, pat: str, *, shape: Shape, cleanup: bool, policy: Policy,
+        report: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+    """Every push of every table, stopping a table at its first failure."""
+    import requests
+
+    results = []
+    redact = Redactor(pat)
+    with requests.Session() as session:
+        for defn in defs:
+            url = target.url(defn.table)
+            for push in pushes(defn, target.company or PLACEHOLDER_COMPANY, shape=shape, cleanup=cleanup):
+                outcome = send(session, url, pat, push, policy)
+                outcome.summary = redact(outcome.summary)
+                outcome.server_message = redact(outcome.server_message) if outcome.server_message else None
+                results.append(outcome)
+                if report:
+                    report(outcome)
+                if not outcome.ok:
+                    break
+    return results
+
+
+def exit_code(results: list[Outcome]) -> ExitCode:
+    return next((ExitCode(r.code) for r in results if not r.ok), ExitCode.OK)
+
+
+def verify_solution(root: Path, tables: list[str] | tuple[str, ...] = (), *, pat: str, target: Target | None = None,
+                    shape: Shape = "insert", cleanup: bool = True, policy: Policy | None = None,
+                    report: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+    """The library form of `verify`: the solution's tables (or those named) pushed to Jigx."""
+    from ..config import load_config
+
+    target = target or load_config(root).validate()
+    defs = select_tables(root, list(tables))
+    check_target(target)
+    return run(defs, target, pat, shape=shape, cleanup=cleanup, policy=policy or Policy(), report=report)

@@ -1,0 +1,56 @@
+"""Secrets from the environment, a file or a hidden prompt; never echoed, logged or written."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from ..errors import InputError
+
+
+def read_secret(*, env: str, file: Path | None, file_option: str, label: str, short: str, how_to_get: str) -> str:
+    """The environment variable, then the file, then a hidden prompt on a terminal (or one line
+    of piped standard input, read without a prompt)."""
+    value = os.environ.get(env, "").strip()
+    source = env
+    if not value and file is not None:
+        source = str(file)
+        try:
+            value = file.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            raise InputError(f"{short} file not found", path=file, hint=f"check the path given to {file_option}") from None
+        except (OSError, UnicodeDecodeError):
+            raise InputError(f"cannot read the {short} file as text", path=file) from None
+        if not value:
+            raise InputError(f"the {short} file is empty", path=file, hint=f"write the {label} into it, alone on one line")
+    if not value:
+        source = "the prompt"
+        value = _ask(label)
+    if not value:
+        raise InputError(f"no {label}", hint=f"set {env}, pass {file_option} FILE, or type it when asked; " + how_to_get)
+    if any(ch.isspace() or not ch.isprintable() or ord(ch) > 126 for ch in value):
+        raise InputError(f"the {label} from {source} contains spaces or unprintable characters",
+                         hint="paste the value alone, without 'Bearer' or line breaks")
+    return value
+
+
+def read_pat(pat_file: Path | None) -> str:
+    return read_secret(env="JIGX_PAT", file=pat_file, file_option="--pat-file", label="Personal Access Token",
+                       short="PAT", how_to_get="Jigx Management > My profile creates one")
+
+
+def _ask(label: str) -> str:
+    """A hidden prompt on a terminal; otherwise one line of standard input, with no prompt (and so
+    no warning that input would be echoed)."""
+    if not sys.stdin or not sys.stdin.isatty():
+        try:
+            return (sys.stdin.readline() if sys.stdin else "").strip()
+        except (OSError, ValueError):
+            return ""
+    try:
+        return str(click.prompt(label, hide_input=True, err=True, default="", show_default=False)).strip()
+    except click.exceptions.Abort:
+        return ""

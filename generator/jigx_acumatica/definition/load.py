@@ -1,0 +1,80 @@
+"""Reading table definition files: screened, parsed fast, and checked (slowly only when bad)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Iterable
+
+from ..errors import ErrorList, InputError, ToolError
+from ..yamlio import load_fast, load_roundtrip, node_position, read_text, screen_events
+from .check import check_definition
+from .model import TableDef
+
+Progress = Callable[[int], None] | None
+
+
+def load_definition(path: str | Path) -> TableDef:
+    """Read, screen and check one table definition file."""
+    spath = str(path)
+    text = read_text(path, what="table definition")
+    if not text.strip():
+        raise InputError("table definition is empty", path=spath, hint="start from one of the files in samples/")
+    screen_events(text, spath)
+    doc = load_fast(text, spath)
+    if doc is None:
+        raise InputError("table definition has no content (only comments?)", path=spath, hint="start from one of the files in samples/")
+    if not isinstance(doc, dict):
+        line, col = node_position(load_roundtrip(text, spath))
+        raise InputError(
+            f"a table definition must be a mapping, not a {type(doc).__name__}",
+            path=spath, line=line or 1, column=col or 1, hint="start the file with 'entity: YourEntity'",
+        )
+    try:
+        return check_definition(doc, spath, text)
+    except ErrorList:
+        # Most files are valid: only a bad one pays for the slower parse that knows positions.
+        return check_definition(load_roundtrip(text, spath), spath, text)
+
+
+def check_unique(defs: list[TableDef]) -> None:
+    """Across one run: tables and inquiry titles must not collide."""
+    errors = []
+    tables: dict[str, TableDef] = {}
+    inquiries: dict[str, TableDef] = {}
+    for d in defs:
+        if d.table in tables and tables[d.table].path != d.path:
+            errors.append(InputError(f"table '{d.table}' is also defined in {tables[d.table].path}", path=d.path,
+                                     hint="give one of them another 'table:' name"))
+        tables.setdefault(d.table, d)
+        if d.inquiry.lower() in inquiries and inquiries[d.inquiry.lower()].path != d.path:
+            errors.append(InputError(f"inquiry title '{d.inquiry}' is also used by {inquiries[d.inquiry.lower()].path}",
+                                     path=d.path, hint="set a distinct 'inquiry:' title"))
+        inquiries.setdefault(d.inquiry.lower(), d)
+    if errors:
+        raise ErrorList(errors)
+
+
+def load_definitions(paths: Iterable[str | Path], progress: Progress = None) -> list[TableDef]:
+    """Every definition, or one ErrorList naming every problem in every file."""
+    defs: list[TableDef] = []
+    errors: list[ToolError] = []
+    seen: set[Path] = set()
+    for p in paths:
+        resolved = Path(p).resolve()
+        if resolved in seen:
+            continue
+        seen.add(resolved)
+        try:
+            defs.append(load_definition(p))
+        except ToolError as exc:
+            errors.extend(exc.problems)
+        if progress:
+            progress(1)
+    if not errors:
+        try:
+            check_unique(defs)
+        except ToolError as exc:
+            errors.extend(exc.problems)
+    if errors:
+        raise ErrorList(errors)
+    return defs

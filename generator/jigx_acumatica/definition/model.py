@@ -1,0 +1,81 @@
+"""The table definition as the rest of the tool sees it: plain, frozen, already checked."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+COLUMN_TYPES = ("string", "int", "decimal", "bool", "datetime", "guid")
+JOIN_TYPES = {"inner": "I", "left": "L", "right": "R", "full": "F"}
+INQUIRY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.:()/-]{0,99}$")
+
+TOP_KEYS = ("entity", "table", "inquiry", "source", "joins", "key", "columns", "on_change")
+SOURCE_KEYS = ("dac", "alias", "modified", "deleted_flag")
+JOIN_KEYS = ("dac", "alias", "type", "on")
+COLUMN_KEYS = ("field", "type")
+# Jigx actions that write to a Dynamic Data entity; running one on the table being watched loops.
+WRITING_ACTIONS = ("action.execute-entity", "action.execute-entities", "action.submit-form")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    alias: str
+    field: str
+    type: str = "string"
+
+
+@dataclass(frozen=True)
+class Join:
+    dac: str
+    alias: str
+    type: str  # inner | left | right | full
+    parent: str  # alias of the table it joins to
+    on: tuple[tuple[str, str], ...]  # (parent field, child field)
+
+
+@dataclass(frozen=True)
+class TableDef:
+    entity: str
+    table: str
+    inquiry: str
+    dac: str
+    alias: str
+    modified: str
+    deleted_flag: bool
+    joins: tuple[Join, ...]
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    on_change: dict = field(hash=False, compare=False)
+    path: str = ""
+    text: str = field(default="", repr=False, compare=False)
+
+    def aliases(self) -> dict[str, str]:
+        """alias -> DAC, main table first."""
+        out = {self.alias: self.dac}
+        out.update({j.alias: j.dac for j in self.joins})
+        return out
+
+
+def default_on_change(table: str) -> dict:
+    return {
+        "type": "action.sync-entities",
+        "options": {"provider": "DATA_PROVIDER_DYNAMIC", "entities": [f"default/{table}"]},
+    }
+
+
+def writes_to(action: Any, table: str) -> str | None:
+    """The watched table's name if this action (or one nested in it) writes to it."""
+    if isinstance(action, list):
+        return next((t for a in action if (t := writes_to(a, table))), None)
+    if not isinstance(action, dict):
+        return None
+    options = action.get("options") if isinstance(action.get("options"), dict) else {}
+    if action.get("type") in WRITING_ACTIONS:
+        for entity in (options.get("entity"), action.get("entity")):
+            if isinstance(entity, str) and entity.removeprefix("default/") == table:
+                return entity
+    return writes_to(options.get("actions"), table)
+
+

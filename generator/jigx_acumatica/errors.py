@@ -1,0 +1,108 @@
+"""One error hierarchy and one table of exit codes (documented in the README), mapped to the
+process exit in one place: the CLI's handler."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from pathlib import Path
+from typing import Any
+
+
+class ExitCode(IntEnum):
+    """Process exit codes. Keep this table and the README's in step."""
+
+    OK = 0
+    CHANGES = 1  # --check found work to do, a conflict, a failed check, doctor errors
+    BAD_INPUT = 2  # a definition, option, config or solution file is wrong
+    BUSY = 3  # another run holds the solution's lock
+    WARNINGS = 4  # doctor: warnings only
+    # verify: one code per outcome, so CI can tell them apart
+    VERIFY_AUTH = 10  # 401/403: token invalid or expired
+    VERIFY_NOT_FOUND = 11  # 404: wrong region, organizationId or solutionId
+    VERIFY_REJECTED = 12  # 400/422: payload or table rejected
+    VERIFY_UNAVAILABLE = 13  # 429/5xx still failing after the retries
+    VERIFY_TIMEOUT = 14
+    VERIFY_REFUSED = 15  # connection refused
+    VERIFY_DNS = 16  # host name does not resolve
+    VERIFY_TLS = 17  # TLS/certificate failure
+    VERIFY_UNEXPECTED = 18  # any other answer: other 4xx, redirects, rows not landing
+    INTERNAL = 70  # a bug: please report it
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
+
+
+class ToolError(Exception):
+    """An error meant for the user: says what is wrong, where, and how to fix it."""
+
+    exit_code: ExitCode = ExitCode.BAD_INPUT
+
+    def __init__(self, message: str, *, path: str | Path | None = None, line: int | None = None,
+                 column: int | None = None, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = str(path) if path is not None else None
+        self.line = line
+        self.column = column
+        self.hint = hint
+
+    @property
+    def problems(self) -> list[ToolError]:
+        """The individual problems this error stands for (itself, for a single one)."""
+        return [self]
+
+    def location(self) -> str:
+        if not self.path:
+            return ""
+        parts = [self.path]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+    def render(self) -> str:
+        where = self.location()
+        text = f"{where}: {self.message}" if where else self.message
+        if self.hint:
+            text += f"\n  fix: {self.hint}"
+        return text
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"error": self.message, "path": self.path, "line": self.line, "column": self.column,
+                "hint": self.hint, "exit_code": int(self.exit_code)}
+
+
+class InputError(ToolError):
+    """Bad table definition, option, config or solution file."""
+
+
+class ConflictError(ToolError):
+    """Hand edits would be overwritten (or a file changed while the run planned)."""
+
+    exit_code = ExitCode.CHANGES
+
+
+class BusyError(ToolError):
+    exit_code = ExitCode.BUSY
+
+
+class ErrorList(ToolError):
+    """Several input errors found in one pass; reported together."""
+
+    def __init__(self, errors: list[ToolError]) -> None:
+        super().__init__("\n".join(e.render() for e in errors))
+        self.errors = errors
+
+    @property
+    def problems(self) -> list[ToolError]:
+        return [p for e in self.errors for p in e.problems]
+
+    def render(self) -> str:
+        return "\n".join(e.render() for e in self.errors)
+
+
+class Exit(Exception):
+    """Finish a command with this exit code after its output was printed (not an error)."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = int(code)

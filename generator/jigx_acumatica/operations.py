@@ -1,0 +1,118 @@
+"""Whole operations on a solution folder: what the CLI calls, and what a script can import.
+
+Each one loads and checks every definition first, then plans under the solution's lock (so a
+concurrent run plans on this one's result) and, unless asked not to, applies the plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Sequence
+
+from . import naming
+from .config import CONFIG_FILE, Target, config_text, load_config
+from .definition import TableDef, load_definitions
+from .definition.load import Progress
+from .errors import InputError
+from .fsutil import locked
+from .solution.apply import apply
+from .solution.layout import ARTIFACTS, require_solution, solution_definitions
+from .solution.plan import Plan, Skeleton, plan_generate, plan_remove
+
+PathLike = str | Path
+
+
+def target_for(root: Path, **overrides: str | None) -> Target:
+    """The project config's target with the given options winning."""
+    return load_config(root).merged(**overrides).validate()
+
+
+def definitions_for(root: Path, definitions: Sequence[PathLike], target: Target, progress: Progress = None
+                    ) -> list[TableDef]:
+    """The tables to generate: the files given, else the solution's own; all checked before any
+    file (or lock) is touched."""
+    paths: Sequence[PathLike] = definitions
+    if not paths:
+        paths = solution_definitions(root)
+        if not paths:
+            raise InputError("no table definitions given and none stored in the solution", path=root / ARTIFACTS,
+                             hint="pass definition files, or onboard them with 'jigx-acumatica add DEF...'")
+    defs = load_definitions(paths, progress)
+    for d in defs:
+        target.check_address(d.table)
+    return defs
+
+
+def _planned(root: Path, make_plan: Callable[[], Plan], write: bool, lock_timeout: float) -> Plan:
+    """Plan under the solution's lock; when writing and nothing conflicts, apply it before
+    letting go. A plan with conflicts comes back unapplied: check plan.conflicts."""
+    if not write:
+        return make_plan()
+    with locked(root, lock_timeout):
+        plan = make_plan()
+        if not plan.conflicts:
+            apply(plan)
+    return plan
+
+
+def generate(root: Path, definitions: Sequence[PathLike] = (), target: Target | None = None, *,
+             force: bool = False, write: bool = True, progress: Progress = None,
+             lock_timeout: float = 10.0) -> Plan:
+    """Generate the given tables into the solution (every stored one when none are given)."""
+    target = target or target_for(root)
+    defs = definitions_for(root, definitions, target, progress)
+    return _planned(root, lambda: plan_generate(root, defs, target, force=force), write, lock_timeout)
+
+
+def add(root: Path, definitions: Sequence[PathLike], target: Target | None = None, *, force: bool = False,
+        write: bool = True, progress: Progress = None, lock_timeout: float = 10.0) -> Plan:
+    """Onboard tables into an existing solution: each definition is copied to
+    acumatica/<table>/table.yaml and generated."""
+    require_solution(root)
+    target = target or target_for(root)
+    defs = definitions_for(root, definitions, target, progress)
+    return _planned(root, lambda: plan_generate(root, defs, target, force=force, copy_definitions=True), write,
+                    lock_timeout)
+
+
+def remove(root: Path, table: str, *, write: bool = True, lock_timeout: float = 10.0) -> Plan:
+    """Stop managing a table: its entry, datasource, definition and artifacts go."""
+    problem = naming.table_name_problem(table)
+    if problem:
+        raise InputError(f"'{table}' is not a table name: it {problem}")
+    return _planned(root, lambda: plan_remove(root, table), write, lock_timeout)
+
+
+def init(root: Path, *, name: str, title: str, category: str = "business", target: Target | None = None,
+         definitions: Sequence[PathLike] = (), allow_non_empty: bool = False, lock_timeout: float = 10.0) -> Plan:
+    """A new solution: index.jigx, jigs/home.jigx, databases/default.jigx, config, and any tables."""
+    target = (target or Target()).validate()
+    _check_solution_meta(name, title, category)
+    if root.exists() and not root.is_dir():
+        raise InputError("exists and is not a folder", path=root, hint="pick a new folder name")
+    if root.exists() and any(root.iterdir()) and not allow_non_empty:
+        raise InputError("folder is not empty", path=root, hint="pick an empty folder, or pass --force to init into it")
+    skeleton = Skeleton(name=name, title=title, category=category)
+    defs = load_definitions(definitions) if definitions else []
+    for d in defs:
+        target.check_address(d.table)
+
+    def make_plan() -> Plan:
+        plan = plan_generate(root, defs, target, skeleton=skeleton, copy_definitions=True)
+        plan.create_if_missing(CONFIG_FILE, config_text(target))
+        return plan
+
+    return _planned(root, make_plan, True, lock_timeout)
+
+
+def _check_solution_meta(name: str, title: str, category: str) -> None:
+    if not naming.SOLUTION_NAME_RE.match(name or ""):
+        proposal = naming.kebab(name or "my-solution")[:50] or "my-solution"
+        raise InputError(f"solution name '{name}' must be lowercase letters, digits and '-', start with a letter, "
+                         "at most 50 characters", hint=f"e.g. --name {proposal}")
+    if not title or len(title) > 50:
+        raise InputError("solution title must be 1 to 50 characters", hint="e.g. --title 'Field Service'")
+    if not category or len(category) > 20:
+        raise InputError("solution category must be 1 to 20 characters", hint="e.g. --category business")
+    for label, value in (("title", title), ("category", category)):
+        if any(ch in value for ch in "\n\r\t"):
+            raise InputError(f"solution {label} must be one line")

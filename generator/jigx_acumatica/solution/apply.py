@@ -1,0 +1,54 @@
+"""Applying a plan: every file replaced atomically, the state file last, under the solution's lock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import ConflictError
+from ..fsutil import clear_stale_temps, commit_all, read_if_exists, stage_all, write_all
+from ..config import CONFIG_FILE
+from .layout import PENDING_FILE, STATE_FILE
+from .plan import Plan
+
+
+def apply(plan: Plan) -> None:
+    """Write the plan (the caller holds the solution's lock): refuse on conflicts; every file is
+    replaced atomically, the state file last."""
+    error = plan.conflict_error()
+    if error:
+        raise error
+    root = plan.root
+    # temp files left by a run that was killed while writing
+    clear_stale_temps([root / rel for rel in {c.path for c in plan.changes} | {STATE_FILE, PENDING_FILE}])
+    _check_unchanged(plan)
+    files = [(root / rel, new, rel == CONFIG_FILE) for rel, (_, new) in sorted(plan.writes.items())]
+    if files or plan.deletes:
+        write_all([(root / PENDING_FILE, plan.state_text(), True)])
+    if plan.state_text() != plan.old_state_text:
+        files.append((root / STATE_FILE, plan.state_text(), True))
+    try:
+        staged = stage_all(files)
+    except BaseException:
+        (root / PENDING_FILE).unlink(missing_ok=True)  # nothing was replaced
+        raise
+    commit_all(staged)
+    for rel in sorted(plan.deletes):
+        (root / rel).unlink(missing_ok=True)
+    _prune_empty(root, plan.deletes)
+    (root / PENDING_FILE).unlink(missing_ok=True)
+
+
+def _check_unchanged(plan: Plan) -> None:
+    """Files edited between planning and writing (another run, an editor) are not overwritten."""
+    for rel, (old, _) in plan.writes.items():
+        if read_if_exists(plan.root / rel) != old:
+            raise ConflictError(f"{rel} changed while this run was planning; nothing was written", path=plan.root / rel,
+                                hint="run the command again")
+
+
+def _prune_empty(root: Path, deleted: dict[str, str]) -> None:
+    for folder in sorted({(root / rel).parent for rel in deleted}, reverse=True):
+        if folder != root and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+
+
