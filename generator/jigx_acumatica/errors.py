@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 
 class ExitCode(IntEnum):
@@ -88,9 +88,9 @@ class BusyError(ToolError):
 class ErrorList(ToolError):
     """Several input errors found in one pass; reported together."""
 
-    def __init__(self, errors: list[ToolError]) -> None:
+    def __init__(self, errors: Sequence[ToolError]) -> None:
         super().__init__("\n".join(e.render() for e in errors))
-        self.errors = errors
+        self.errors = list(errors)
 
     @property
     def problems(self) -> list[ToolError]:

@@ -14,8 +14,10 @@ from .errors import BusyError, InputError
 
 try:  # POSIX; elsewhere runs are not locked against each other
     import fcntl
+
+    HAVE_FLOCK = True
 except ImportError:  # pragma: no cover
-    fcntl = None
+    HAVE_FLOCK = False
 
 
 def digest(text: str) -> str:
@@ -125,7 +127,7 @@ def locked(folder: Path, timeout: float = 10.0) -> Iterator[None]:
 
     The lock is taken on the folder itself (the nearest existing one), so locking creates
     nothing: a run that fails leaves no trace."""
-    if fcntl is None:
+    if not HAVE_FLOCK:
         yield
         return
     target = folder

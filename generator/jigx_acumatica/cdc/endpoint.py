@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
 from .. import naming
@@ -49,9 +49,10 @@ class Handler(BaseHTTPRequestHandler):
 
     @property
     def cfg(self) -> EndpointConfig:
-        return self.server.cfg  # type: ignore[attr-defined]
+        cfg: EndpointConfig = self.server.cfg  # type: ignore[attr-defined]
+        return cfg
 
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 - quiet: we log one line per request ourselves
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet: we log one line per request ourselves
         return
 
     def _send(self, status: int, payload: object | None = None) -> None:
@@ -165,7 +166,7 @@ class Endpoint:
     @property
     def base_url(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def serve_forever(self) -> None:
         # A short poll: shutdown() (end of verify --local, tests) waits at most this long.
@@ -189,5 +190,5 @@ class Endpoint:
     def __enter__(self) -> "Endpoint":
         return self.start()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()

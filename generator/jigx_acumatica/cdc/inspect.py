@@ -75,6 +75,7 @@ def load_notification(path: Path) -> dict:
     if problem:
         raise InputError(f"not an Acumatica push notification: {problem}", path=path,
                          hint="the body has Inserted, Deleted, Query and CompanyId")
+    assert isinstance(body, dict)
     return body
 
 

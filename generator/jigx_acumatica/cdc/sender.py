@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, Callable, Literal
+from urllib.parse import urlsplit
 
 import requests
 
@@ -117,7 +118,7 @@ def server_message(text: str) -> str:
 
 def _network_outcome(exc: Exception, push: Push, attempts: int, url: str) -> Outcome:
     text = str(exc)
-    host = requests.utils.urlparse(url).netloc
+    host = urlsplit(url).netloc
     if isinstance(exc, requests.exceptions.SSLError):
         return Outcome(push.table, push.kind, False, ExitCode.VERIFY_TLS, f"TLS error talking to {host}",
                        "check the base URL and the machine's CA certificates (a proxy may intercept TLS)",
@@ -139,7 +140,7 @@ def _network_outcome(exc: Exception, push: Push, attempts: int, url: str) -> Out
 
 
 def _status_outcome(push: Push, status: int, body: str, latency: int, attempts: int, location: str | None) -> Outcome:
-    base = dict(table=push.table, push=push.kind, status=status, latency_ms=latency, attempts=attempts)
+    base: dict[str, Any] = dict(table=push.table, push=push.kind, status=status, latency_ms=latency, attempts=attempts)
     if 200 <= status < 300:
         return Outcome(ok=True, code=ExitCode.OK, summary=f"accepted: HTTP {status} in {latency} ms", **base)
     message = server_message(body)

@@ -74,7 +74,7 @@ class Store:
     def apply(self, table: str, body: dict) -> Applied:
         defn = self.tables[table]
         result = Applied(table)
-        ts = body.get("TimeStamp") if isinstance(body.get("TimeStamp"), int) else 0
+        ts: int = body["TimeStamp"] if isinstance(body.get("TimeStamp"), int) else 0
         with self.lock:
             self.db.execute("BEGIN IMMEDIATE")
             try:

@@ -90,6 +90,7 @@ def check_definition(doc: dict, path: str, text: str = "") -> TableDef:
 
     if c.errors:
         raise ErrorList(c.errors)
+    assert entity is not None and dac is not None  # both were reported above when missing
     return TableDef(
         entity=entity, table=table, inquiry=inquiry, dac=dac, alias=alias, modified=modified,
         deleted_flag=deleted_flag, joins=tuple(joins), key=tuple(key), columns=tuple(columns),
@@ -192,7 +193,8 @@ def _check_joins(c: _Checker, doc: dict, aliases: dict[str, str]) -> list[Join]:
     return out
 
 
-def _check_on(c: _Checker, j: dict, what: str, alias: str | None, aliases: dict[str, str]):
+def _check_on(c: _Checker, j: dict[str, Any], what: str, alias: str | None, aliases: dict[str, str]
+              ) -> tuple[str | None, list[tuple[str, str]]]:
     hint = f"write on: [[Parent.Field, {alias or 'Alias'}.Field]]"
     if "on" not in j:
         c.fail_at(j, f"{what}.on is required", hint)
@@ -201,17 +203,17 @@ def _check_on(c: _Checker, j: dict, what: str, alias: str | None, aliases: dict[
     if not isinstance(on, list) or not on:
         c.fail(j, "on", f"{what}.on must be a non-empty list of [Parent.Field, Child.Field] pairs", hint)
         return None, []
-    parent = None
-    pairs = []
+    parent: str | None = None
+    pairs: list[tuple[str, str]] = []
     for k, pair in enumerate(on):
         if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair)):
             c.fail(on, k, f"{what}.on[{k + 1}] must be a pair [Parent.Field, Child.Field]", hint)
             continue
-        refs = [naming.FIELD_REF_RE.match(x) for x in pair]
-        if not all(refs):
+        left, right = (naming.FIELD_REF_RE.match(x) for x in pair)
+        if left is None or right is None:
             c.fail(on, k, f"{what}.on[{k + 1}]: each side must be Alias.Field", hint)
             continue
-        (a1, f1), (a2, f2) = refs[0].groups(), refs[1].groups()
+        (a1, f1), (a2, f2) = left.groups(), right.groups()
         if alias is None:
             continue
         if a2 != alias and a1 == alias:  # accept the pair written either way round
@@ -320,14 +322,14 @@ def _check_key(c: _Checker, doc: dict, columns: list[Column]) -> list[str]:
     names = {col.name for col in columns}
     out: list[str] = []
     for i, k in enumerate(items):
-        where = (node, i) if isinstance(node, list) else (doc, "key")
+        parent, at = (node, i) if isinstance(node, list) else (doc, "key")
         if not isinstance(k, str):
-            c.fail(*where, f"key entry {k!r} must be a column name", hint)
+            c.fail(parent, at, f"key entry {k!r} must be a column name", hint)
         elif k in out:
-            c.fail(*where, f"key column '{k}' is listed twice", "list each key column once")
+            c.fail(parent, at, f"key column '{k}' is listed twice", "list each key column once")
         elif k not in names:
             close = difflib.get_close_matches(k, sorted(names), n=1)
-            c.fail(*where, f"key column '{k}' is not one of the columns",
+            c.fail(parent, at, f"key column '{k}' is not one of the columns",
                    f"did you mean '{close[0]}'?" if close else "add it under columns first")
         else:
             out.append(k)
@@ -347,7 +349,7 @@ def _check_on_change(c: _Checker, doc: dict, table: str) -> dict:
         c.fail(node, "type", f"on_change.type '{atype}' is not a Jigx action", "Jigx action types start with 'action.'")
     if "options" in node and not isinstance(node["options"], (dict, type(None))):
         c.fail(node, "options", "on_change.options must be a mapping", "e.g. options: {provider: DATA_PROVIDER_DYNAMIC}")
-    action = plain(node)
+    action: dict[str, Any] = plain(node)
     target = writes_to(action, table)
     if target:
         c.fail(doc, "on_change", f"on_change writes to '{target}', the table it watches: that would loop forever",

@@ -71,7 +71,7 @@ def writes_to(action: Any, table: str) -> str | None:
         return next((t for a in action if (t := writes_to(a, table))), None)
     if not isinstance(action, dict):
         return None
-    options = action.get("options") if isinstance(action.get("options"), dict) else {}
+    options: dict[str, Any] = action["options"] if isinstance(action.get("options"), dict) else {}
     if action.get("type") in WRITING_ACTIONS:
         for entity in (options.get("entity"), action.get("entity")):
             if isinstance(entity, str) and entity.removeprefix("default/") == table:

@@ -3,13 +3,13 @@ table declarations in databases/default.jigx, spliced line by line (see yaml_spl
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import AbstractSet, Any, Callable
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from ..errors import InputError
 from ..yamlio import key_position, plain, value_position
-from .yaml_splice import (append_top_key, item_starts, key_starts, next_key_line, replace_lines,
+from .yaml_splice import (Style, append_top_key, item_starts, key_starts, next_key_line, replace_lines,
                           rewrite_value, entry_spans, verify_edit, anchor_lines, emit_block, guess_style, load_owned)
 
 EVENT_KEY = "onTableChanged"
@@ -28,11 +28,13 @@ def _read(raw: str, path: str, reader: Callable[[Any, str], Any]) -> Any:
 
 
 def read_entries(raw: str, path: str) -> dict[str, Any]:
-    return _read(raw, path, current_entries)
+    entries: dict[str, Any] = _read(raw, path, current_entries)
+    return entries
 
 
 def read_declared(raw: str, path: str) -> list[str] | None:
-    return _read(raw, path, declared_tables)
+    declared: list[str] | None = _read(raw, path, declared_tables)
+    return declared
 
 
 # --- onTableChanged --------------------------------------------------------------------------
@@ -72,7 +74,7 @@ def current_entries(doc: Any, path: str) -> dict[str, Any]:
 
 
 def edit_table_changed(raw: str, path: str, *, replace: dict[str, Any], append: list[Any],
-                       remove: set[str] = frozenset()) -> str:
+                       remove: AbstractSet[str] = frozenset()) -> str:
     """New file text with managed entries replaced, appended and removed; nothing else touched."""
     if not replace and not append and not remove:
         return raw
@@ -80,14 +82,14 @@ def edit_table_changed(raw: str, path: str, *, replace: dict[str, Any], append: 
     style = guess_style(text.body)
     expected = plain(doc) if doc is not None else {}
     items = table_changed_items(doc, path)
-    new_plain = [replace.get(entry_table(it), plain(it)) for it in (items or []) if entry_table(it) not in remove]
+    new_plain = [replace.get(entry_table(it) or "", plain(it)) for it in (items or []) if entry_table(it) not in remove]
     new_plain += [plain(a) for a in append]
     expected[EVENT_KEY] = new_plain
     body = text.body
     lines = body.split("\n")
     if doc is None or EVENT_KEY not in doc:
         body = append_top_key(body, EVENT_KEY, new_plain, style)
-    elif items is None or items.fa.flow_style() or not items:
+    elif not isinstance(items, CommentedSeq) or items.fa.flow_style() or not items:
         body = "\n".join(rewrite_value(lines, doc, EVENT_KEY, new_plain, style))
     else:
         body = _splice_items(lines, doc, items, replace, append, remove, style, path)
@@ -95,11 +97,12 @@ def edit_table_changed(raw: str, path: str, *, replace: dict[str, Any], append: 
     return text.render(body)
 
 
-def _splice_items(lines, doc, items, replace, append, remove, style, path) -> str:
+def _splice_items(lines: list[str], doc: CommentedMap, items: CommentedSeq, replace: dict[str, Any], append: list[Any],
+                  remove: AbstractSet[str], style: Style, path: str) -> str:
     spans = entry_spans(lines, item_starts(lines, items), next_key_line(doc, EVENT_KEY, lines))
     dash = spans[0][2]
     _check_item_style(lines, spans, dash)
-    edits = []  # (start, end, new lines), applied bottom-up so earlier positions stay valid
+    edits: list[tuple[int, int, list[str]]] = []  # (start, end, new lines), applied bottom-up so earlier positions stay valid
     anchored = anchor_lines("\n".join(lines)) if replace or remove else set()
     for item, (start, end, _) in zip(items, spans):
         t = entry_table(item)
@@ -120,7 +123,7 @@ def _splice_items(lines, doc, items, replace, append, remove, style, path) -> st
     return "\n".join(lines)
 
 
-def _check_item_style(lines: list[str], spans, dash: int) -> None:
+def _check_item_style(lines: list[str], spans: list[tuple[int, int, int]], dash: int) -> None:
     for start, _, col in spans:
         if col != dash or not lines[start][col:].startswith("-"):
             raise RuntimeError("internal error: could not locate onTableChanged entries; nothing was written")

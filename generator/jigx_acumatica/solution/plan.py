@@ -186,7 +186,7 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
     pending = load_pending(root)
     plan = Plan(root=root, old_state_text=old_text)
     index_raw = read_if_exists(root / INDEX)
-    index_text = index_raw
+    index_text = index_raw or ""
     if index_raw is None:  # not a solution yet: start one
         skeleton = skeleton or Skeleton(name=default_solution_name(root), title=root.resolve().name or "Acumatica")
         index_text = jigx.index_text(skeleton.name, skeleton.title, skeleton.category)
@@ -202,7 +202,7 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
     declare: list[str] = []
     for defn in defs:
         base = state["tables"].get(defn.table, {})
-        killed = pending.get(defn.table) if isinstance(pending.get(defn.table), dict) else {}
+        killed: dict[str, Any] = pending[defn.table] if isinstance(pending.get(defn.table), dict) else {}
         source, recorded = (definition_file(defn.table),) * 2 if copy_definitions else _rel_source(root, defn)
         if copy_definitions:
             _plan_file(plan, source, read_if_exists(root / source), defn.text, table=defn.table, what="definition")
