@@ -24,7 +24,7 @@ _API = {
     "add": ("operations", "add"),
     "remove": ("operations", "remove"),
     "verify": ("cdc.verify", "verify_solution"),
-    "doctor": ("doctor", "diagnose"),
+    "doctor": ("diagnosis", "diagnose"),
     "inspect": ("cdc.inspect", "inspect_file"),
     "serve": ("cdc.local", "serve"),
     "Target": ("config", "Target"),

@@ -153,7 +153,7 @@ def doctor(solution: Path, as_json: bool, quiet: bool) -> ExitCode:
     Example:
       jigx-acumatica doctor --solution field-app
     """
-    from ..doctor import diagnose, exit_code
+    from ..diagnosis import diagnose, exit_code
 
     findings = diagnose(solution)
     code = exit_code(findings)
