@@ -233,5 +233,7 @@ def test_pat_never_written_or_printed_by_any_command(tmp_path, httpserver):
     for path in app.rglob("*"):
         if path.is_file():
             assert PAT.encode() not in path.read_bytes(), path
-    assert (app / "jigx-acumatica.yaml").stat().st_mode & 0o077 == 0
-    assert (app / ".jigx-acumatica/state.json").stat().st_mode & 0o077 == 0
+    # the PAT is in neither, so both get the user's default mode like every other file (issue 10)
+    index_mode = (app / "index.jigx").stat().st_mode & 0o777
+    assert (app / "jigx-acumatica.yaml").stat().st_mode & 0o777 == index_mode
+    assert (app / ".jigx-acumatica/state.json").stat().st_mode & 0o777 == index_mode

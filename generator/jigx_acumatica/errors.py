@@ -3,6 +3,7 @@ process exit in one place: the CLI's handler."""
 
 from __future__ import annotations
 
+import re
 from enum import IntEnum
 from pathlib import Path
 from typing import Any, Sequence
@@ -30,6 +31,19 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """text safe to show on a terminal or in a log line: control characters (terminal escapes,
+    line breaks that would forge log lines, NUL) are shown escaped, e.g. \\x1b or \\n."""
+    def escape(m: re.Match[str]) -> str:
+        ch = m.group()
+        return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch, f"\\x{ord(ch):02x}")
+
+    return _CONTROL.sub(escape, text)
+
+
 class ToolError(Exception):
     """An error meant for the user: says what is wrong, where, and how to fix it."""
 
@@ -52,7 +66,7 @@ class ToolError(Exception):
     def location(self) -> str:
         if not self.path:
             return ""
-        parts = [self.path]
+        parts = [printable(self.path)]
         if self.line is not None:
             parts.append(str(self.line))
             if self.column is not None:
@@ -61,13 +75,14 @@ class ToolError(Exception):
 
     def render(self) -> str:
         where = self.location()
-        text = f"{where}: {self.message}" if where else self.message
+        message = printable(self.message)
+        text = f"{where}: {message}" if where else message
         if self.hint:
-            text += f"\n  fix: {self.hint}"
+            text += f"\n  fix: {printable(self.hint)}"
         return text
 
     def as_dict(self) -> dict[str, Any]:
-        return {"error": self.message, "path": self.path, "line": self.line, "column": self.column,
+        return {"error": printable(self.message), "path": self.path, "line": self.line, "column": self.column,
                 "hint": self.hint, "exit_code": int(self.exit_code)}
 
 

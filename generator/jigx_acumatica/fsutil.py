@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
+import stat
 import tempfile
 import time
 from pathlib import Path
@@ -24,17 +26,63 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+MAX_OWNED_BYTES = 32 * 1024 * 1024  # far above any solution file; a guard against reading a disk image
+
+
 def read_if_exists(path: Path) -> str | None:
-    """Text of a file the tool may overwrite (newlines untouched), or None."""
-    if not path.exists():
-        return None
-    if path.is_dir():
-        raise InputError("expected a file but found a directory", path=path, hint="move the directory away")
+    """Text of a file the tool may overwrite (newlines untouched), or None when there is none."""
     try:
-        return path.read_bytes().decode("utf-8")
+        info = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise os_error(exc, path, "read") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError("expected a file but found a folder", path=path, hint="move the folder away")
+    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_OWNED_BYTES:
+        raise InputError("not a regular text file (a pipe, device or huge file); the tool will not touch it",
+                         path=path, hint="move it away")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise os_error(exc, path, "read") from None
+    try:
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError("not UTF-8 text; the tool will not overwrite it", path=path,
                          hint="move the file away or save it as UTF-8") from None
+
+
+def os_error(exc: OSError, path: Path | str | None, doing: str) -> InputError:
+    """An OSError on the user's files, as a message that names the file and what to do."""
+    where = exc.filename or path
+    reason = exc.strerror or type(exc).__name__
+    hints = {
+        errno.EACCES: "check the permissions of the file and its folder",
+        errno.EPERM: "check the permissions of the file and its folder",
+        errno.EROFS: "the file system is read-only: work on a writable copy",
+        errno.ENOSPC: "the disk is full: free some space and run again",
+        errno.EDQUOT: "the disk quota is used up: free some space and run again",
+        errno.ENOTDIR: "a file stands where a folder must be: move it away",
+        errno.EISDIR: "a folder stands where a file must be: move it away",
+        errno.ENOENT: "the folder vanished while the tool ran: check the path and run again",
+        errno.ELOOP: "a symbolic link on the path points back at itself: fix the link",
+        errno.ENAMETOOLONG: "use a shorter path",
+    }
+    return InputError(f"cannot {doing}: {reason}", path=where,
+                      hint=hints.get(exc.errno or 0, "check the path and run again"))
+
+
+def refuse_read_only(paths: list[Path]) -> None:
+    """A file the user made read-only is not replaced behind their back (even as root)."""
+    for path in paths:
+        try:
+            mode = path.stat().st_mode
+        except OSError:
+            continue
+        if stat.S_ISREG(mode) and not mode & 0o222:
+            raise InputError("the file is read-only; the tool will not replace it", path=path,
+                             hint="make it writable (chmod u+w) if the tool may update it, then run again")
 
 
 def _umask() -> int:
@@ -43,7 +91,7 @@ def _umask() -> int:
     return mask
 
 
-def stage(path: Path, text: str, *, private: bool = False) -> Path:
+def stage(path: Path, text: str) -> Path:
     """Write text to a temp file beside path (same filesystem) and return it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -52,9 +100,7 @@ def stage(path: Path, text: str, *, private: bool = False) -> Path:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        if private:
-            mode = 0o600
-        elif path.exists():
+        if path.exists():  # keep the file's mode; a new file gets the user's default
             mode = path.stat().st_mode & 0o777
         else:
             mode = 0o666 & ~_umask()
@@ -85,12 +131,12 @@ def clear_stale_temps(paths: list[Path]) -> None:
                             os.unlink(entry.path)
 
 
-def stage_all(files: list[tuple[Path, str, bool]]) -> list[tuple[Path, Path]]:
+def stage_all(files: list[tuple[Path, str]]) -> list[tuple[Path, Path]]:
     """Stage every file; on any error remove what was staged, so nothing changed."""
     staged: list[tuple[Path, Path]] = []
     try:
-        for path, text, private in files:
-            staged.append((stage(path, text, private=private), path))
+        for path, text in files:
+            staged.append((stage(path, text), path))
     except BaseException:
         for tmp, _ in staged:
             with contextlib.suppress(OSError):
@@ -107,7 +153,7 @@ def commit_all(staged: list[tuple[Path, Path]]) -> None:
         _fsync_dir(parent)
 
 
-def write_all(files: list[tuple[Path, str, bool]]) -> None:
+def write_all(files: list[tuple[Path, str]]) -> None:
     """Stage every file first, then rename each into place: an error while staging changes nothing."""
     commit_all(stage_all(files))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import io
+import stat
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -25,46 +26,66 @@ from ruamel.yaml.events import (
 from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from .errors import InputError
+from .errors import InputError, printable
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 24
 
 
-def read_text(path: str | Path, *, what: str = "file", max_bytes: int = MAX_BYTES) -> str:
-    """The file's text, or an InputError that says why it cannot be read."""
+def read_text(path: str | Path, *, what: str = "file", kind: str = "YAML", max_bytes: int = MAX_BYTES) -> str:
+    """The text of a user's file, or an InputError that says why it cannot be read.
+
+    Only regular files are read (a FIFO would block forever, a device never end), and never more
+    than max_bytes + 1 bytes of them."""
     p = Path(path)
-    if not p.exists():
-        raise InputError(f"{what} not found", path=p, hint="check the path (it is relative to where you run the command)")
-    if p.is_dir():
-        raise InputError(f"{what} is a directory, not a file", path=p, hint="name the YAML file inside it")
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {what}: {exc.strerror}", path=p) from None
-    if len(data) > max_bytes:
-        raise InputError(f"{what} is larger than {max_bytes // 1024} KiB", path=p, hint="is this the right file?")
+    data = read_bytes_limited(p, what=what, kind=kind, max_bytes=max_bytes)
     if b"\x00" in data:
-        raise InputError(f"{what} is binary, not YAML text", path=p, hint="name a UTF-8 YAML file")
+        raise InputError(f"{what} is binary, not {kind} text", path=p, hint=f"name a UTF-8 {kind} file")
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InputError("not valid UTF-8 text", path=p, line=line, hint="save the file as UTF-8") from None
-    return text
+
+
+def read_bytes_limited(p: Path, *, what: str, kind: str, max_bytes: int) -> bytes:
+    try:
+        info = p.stat()
+    except FileNotFoundError:
+        raise InputError(f"{what} not found", path=p,
+                         hint="check the path (it is relative to where you run the command)") from None
+    except OSError as exc:  # a symlink loop, a path through a file, a name too long ...
+        raise InputError(f"cannot open {what}: {printable(exc.strerror or type(exc).__name__)}", path=p,
+                         hint="check the path and any symbolic links on it") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(f"{what} is a directory, not a file", path=p, hint=f"name the {kind} file inside it")
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(f"{what} is not a regular file (a pipe, socket or device)", path=p,
+                         hint=f"save the {kind} to a file and name that file")
+    if info.st_size > max_bytes:
+        raise InputError(f"{what} is larger than {max_bytes // 1024} KiB", path=p, hint="is this the right file?")
+    try:
+        with open(p, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise InputError(f"cannot read {what}: {printable(exc.strerror or type(exc).__name__)}", path=p,
+                         hint="check the file's permissions") from None
+    if len(data) > max_bytes:  # it grew since stat()
+        raise InputError(f"{what} is larger than {max_bytes // 1024} KiB", path=p, hint="is this the right file?")
+    return data
 
 
 def _mark_error(exc: Exception, path: str | Path) -> InputError:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or str(exc).splitlines()[0]
     hint = "fix the YAML syntax at that position"
-    if "mapping values are not allowed" in str(problem):
+    if "duplicate key" in str(problem) or "found duplicate key" in str(exc):
+        problem = str(problem).split(" with value ")[0]
+        hint = "each key may appear once in a mapping; remove or rename the repeated one"
+    elif "mapping values are not allowed" in str(problem):
         hint = "a value containing ': ' must be quoted, e.g. key: \"a: b\""
-    elif "found character '\\t'" in str(problem) or "tab" in str(problem):
-        hint = "indent with spaces, not tabs"
-    elif "duplicate key" in str(problem) or "found duplicate key" in str(exc):
-        problem = "duplicate key: " + str(problem)
-        hint = "each key may appear once; remove or rename the repeated one"
+    elif "found character '\\t'" in str(problem):
+        hint = "use spaces instead of tab characters there"
     if isinstance(exc, ReaderError):
         return InputError(f"invalid character in YAML: {exc.reason}", path=path, hint="remove control characters from the file")
     if mark is None:

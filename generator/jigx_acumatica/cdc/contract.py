@@ -113,6 +113,30 @@ def to_json(body: dict[str, Any]) -> str:
 # --- receiving ------------------------------------------------------------------------------------
 
 REQUIRED = ("CompanyId", "Query", "Inserted", "Deleted")
+MAX_TICKS = 3_155_378_975_999_999_999  # .NET DateTime.MaxValue.Ticks (9999-12-31 23:59:59.9999999)
+
+
+class BodyError(ValueError):
+    """A push body that is not JSON, or not a notification; .line/.column where known."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.line, self.column = line, column
+
+
+def parse_body(text: str) -> dict[str, Any]:
+    """A notification body from its JSON text, checked against the documented schema."""
+    try:
+        body = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BodyError(f"not valid UTF-8 JSON: {exc.msg}", exc.lineno, exc.colno) from None
+    except RecursionError:
+        raise BodyError("the JSON is nested too deeply to be a notification") from None
+    problem = validate_body(body)
+    if problem:
+        raise BodyError(f"not an Acumatica push notification: {problem}")
+    assert isinstance(body, dict)
+    return body
 
 
 def validate_body(body: object) -> str | None:
@@ -130,8 +154,12 @@ def validate_body(body: object) -> str | None:
             return f"{k} must be an array"
         if not all(isinstance(r, dict) for r in body[k]):
             return f"every item of {k} must be an object"
-    if "TimeStamp" in body and (not isinstance(body["TimeStamp"], int) or isinstance(body["TimeStamp"], bool)):
-        return "TimeStamp must be an integer (.NET ticks)"
+    if "TimeStamp" in body:
+        ts = body["TimeStamp"]
+        if not isinstance(ts, int) or isinstance(ts, bool):
+            return "TimeStamp must be an integer (.NET ticks)"
+        if not 0 <= ts <= MAX_TICKS:
+            return f"TimeStamp {ts} is not a .NET time (ticks run from 0 to {MAX_TICKS})"
     return None
 
 

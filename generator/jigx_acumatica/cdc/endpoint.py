@@ -18,14 +18,19 @@ from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
 from .. import naming
+from ..errors import printable
 from ..definition import TableDef
-from .contract import validate_body
+from .contract import BodyError, parse_body
 from .store import Store
 
 CDC_PATH = re.compile(r"^/tool/organizations/([^/]+)/solutions/([^/]+)/acumatica/cdc$")
 ROWS_PATH = re.compile(r"^/tool/organizations/([^/]+)/solutions/([^/]+)/tables/([^/]+)/rows$")
 POLL_SECONDS = 0.05
 MAX_BODY = 10 * 1024 * 1024  # larger than any sane push (Jigx rows are ~350 KB at most)
+# Acumatica sends notifications in bursts: connections queue in the kernel instead of being reset.
+LISTEN_BACKLOG = 1024
+MAX_THREADS = 128  # connections served at once; the rest wait in the backlog
+READ_TIMEOUT = 10.0  # seconds a connection may stay silent (slow, half-sent or idle keep-alive)
 
 
 @dataclass
@@ -37,6 +42,8 @@ class EndpointConfig:
     solution_id: str | None = None
     max_body: int = MAX_BODY
     log: Callable[[str], None] = print
+    read_timeout: float = READ_TIMEOUT
+    max_threads: int = MAX_THREADS
 
 
 def new_token() -> str:
@@ -47,10 +54,18 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "jigx-acumatica-local"
     protocol_version = "HTTP/1.1"
 
+    def setup(self) -> None:
+        self.request.settimeout(self.cfg.read_timeout)  # slow or silent clients cannot hold a thread forever
+        super().setup()
+
     @property
     def cfg(self) -> EndpointConfig:
         cfg: EndpointConfig = self.server.cfg  # type: ignore[attr-defined]
         return cfg
+
+    def _log(self, line: str) -> None:
+        """One log line per request; what came from the request cannot forge more lines."""
+        self.cfg.log(printable(line))
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet: we log one line per request ourselves
         return
@@ -65,7 +80,7 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def _error(self, status: int, message: str, table: str | None = None) -> None:
-        self.cfg.log(f"{self.command} {status} table={table or '-'} rejected: {message}")
+        self._log(f"{self.command} {status} table={table or '-'} rejected: {message}")
         self._send(status, {"error": message, "status": status})
 
     def _authorised(self) -> bool:
@@ -95,8 +110,11 @@ class Handler(BaseHTTPRequestHandler):
             action()
         except (BrokenPipeError, ConnectionResetError):
             pass
+        except TimeoutError:
+            self.close_connection = True
+            self._log(f"{self.command} 408 the request body did not arrive within {self.cfg.read_timeout:g} s")
         except Exception as exc:  # noqa: BLE001 - bad input must never take the endpoint down
-            self.cfg.log(f"{self.command} 500 internal error: {type(exc).__name__}")
+            self._log(f"{self.command} 500 internal error: {type(exc).__name__}")
             try:
                 self._send(500, {"error": "internal error", "status": 500})
             except OSError:
@@ -128,14 +146,13 @@ class Handler(BaseHTTPRequestHandler):
         if table not in self.cfg.tables:
             return self._error(400, f"table '{table}' has no table definition, so its key is unknown", table)
         try:
-            body = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
-            return self._error(400, f"the body is not valid UTF-8 JSON: {exc}", table)
-        problem = validate_body(body)
-        if problem:
-            return self._error(400, problem, table)
+            body = parse_body(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            return self._error(400, "the body is not valid UTF-8 JSON: it is not UTF-8 text", table)
+        except BodyError as exc:
+            return self._error(400, str(exc), table)
         applied = self.server.store.apply(table, body)  # type: ignore[attr-defined]
-        self.cfg.log(f"POST 200 {applied.log_line()}")
+        self._log(f"POST 200 {applied.log_line()}")
         self._send(200)
 
     def _get(self) -> None:
@@ -152,13 +169,41 @@ class Handler(BaseHTTPRequestHandler):
         self._send(200, self.server.store.rows(table))  # type: ignore[attr-defined]
 
 
+class _Server(ThreadingHTTPServer):
+    """A thread per connection, at most max_threads at once, and a deep listen backlog."""
+
+    request_queue_size = LISTEN_BACKLOG
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], max_threads: int) -> None:
+        self._slots = threading.BoundedSemaphore(max_threads)
+        super().__init__(address, Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self._slots.acquire()  # when all are busy, new connections wait in the backlog
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+
 class Endpoint:
     """The server and its store, startable in a background thread (verify --local, tests)."""
 
     def __init__(self, cfg: EndpointConfig, db: str | Path = ":memory:", host: str = "127.0.0.1", port: int = 0):
         self.store = Store(db, cfg.tables)
-        self.httpd = ThreadingHTTPServer((host, port), Handler)
-        self.httpd.daemon_threads = True
+        try:
+            self.httpd = _Server((host, port), cfg.max_threads)
+        except BaseException:
+            self.store.close()
+            raise
         self.httpd.cfg = cfg  # type: ignore[attr-defined]
         self.httpd.store = self.store  # type: ignore[attr-defined]
         self.thread: threading.Thread | None = None

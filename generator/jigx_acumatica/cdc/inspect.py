@@ -10,11 +10,11 @@ from typing import Any
 
 from .. import naming
 from ..definition import TableDef, load_definition, load_definitions
-from ..errors import InputError
+from ..errors import InputError, printable
 from ..solution.layout import solution_definitions
 from ..templates import render
 from ..yamlio import read_text
-from .contract import row_key, ticks_to_utc, validate_body
+from .contract import BodyError, parse_body, row_key, ticks_to_utc
 
 JIGX_COLUMNS = ("_tab", "_del", "_mod")
 
@@ -57,7 +57,8 @@ class Report:
         return data
 
     def render(self) -> str:
-        return render("inspect.txt.j2", r=self, counts=self.counts(), show=_show).rstrip("\n")
+        text = render("inspect.txt.j2", r=self, counts=self.counts(), show=_show).rstrip("\n")
+        return "\n".join(printable(line) for line in text.split("\n"))
 
 
 def _show(value: Any) -> str:
@@ -65,18 +66,13 @@ def _show(value: Any) -> str:
 
 
 def load_notification(path: Path) -> dict:
-    text = read_text(path, what="notification", max_bytes=20 * 1024 * 1024)
+    text = read_text(path, what="notification", kind="JSON", max_bytes=20 * 1024 * 1024)
     try:
-        body = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON: {exc.msg}", path=path, line=exc.lineno, column=exc.colno,
-                         hint="save the notification body exactly as received") from None
-    problem = validate_body(body)
-    if problem:
-        raise InputError(f"not an Acumatica push notification: {problem}", path=path,
-                         hint="the body has Inserted, Deleted, Query and CompanyId")
-    assert isinstance(body, dict)
-    return body
+        return parse_body(text)
+    except BodyError as exc:
+        raise InputError(str(exc), path=path, line=exc.line, column=exc.column,
+                         hint="save the notification body exactly as received: a JSON object with Inserted, "
+                              "Deleted, Query and CompanyId") from None
 
 
 def find_definition(body: dict, table_def: Path | None, solution: Path) -> TableDef:

@@ -114,7 +114,7 @@ def serve(root: Path, *, token: str, host: str = "127.0.0.1", port: int = 8787, 
     try:
         endpoint = Endpoint(cfg, str(db) if db else ":memory:", host, port)
     except OSError as exc:
-        raise InputError(f"cannot listen on {host}:{port}: {exc.strerror}", hint="pick another --port") from None
+        raise _listen_error(host, port, exc) from None
     org, sol = target.organization_id or LOCAL_ORG, target.solution_id or LOCAL_SOLUTION
     urls = {t: f"{endpoint.base_url}/tool/organizations/{org}/solutions/{sol}/acumatica/cdc?table={t}"
             for t in sorted(cfg.tables)}
@@ -126,6 +126,22 @@ def serve(root: Path, *, token: str, host: str = "127.0.0.1", port: int = 8787, 
         pass
     finally:
         endpoint.close()
+
+
+def _listen_error(host: str, port: int, exc: OSError) -> InputError:
+    """Why the endpoint cannot listen, with the fix for that reason."""
+    import errno
+    import socket
+
+    if isinstance(exc, socket.gaierror) or exc.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT):
+        return InputError(f"--host {host} is not an address of this machine",
+                          hint="use 127.0.0.1 (this machine only) or 0.0.0.0 (every network interface)")
+    if exc.errno == errno.EADDRINUSE:
+        return InputError(f"port {port} on {host} is already in use", hint="pick another --port, or --port 0 for any free one")
+    if exc.errno == errno.EACCES:
+        return InputError(f"not allowed to listen on port {port}",
+                          hint="ports below 1024 need administrator rights: use --port 8787")
+    return InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}", hint="check --host and --port")
 
 
 def _project_target(root: Path) -> Target:

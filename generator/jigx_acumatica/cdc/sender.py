@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from ..errors import ExitCode
+from ..errors import ExitCode, printable
 from . import contract
 
 MAX_BODY = 64 * 1024  # bytes of a response we read; the rest is not needed for a diagnosis
@@ -101,8 +101,12 @@ def _read_limited(resp: requests.Response) -> str:
 
 
 def server_message(text: str) -> str:
-    """The interesting part of an error body: a JSON message field, else the text itself."""
-    text = text.strip()
+    """The interesting part of an error body (a JSON message field, else the text itself), on one
+    line and safe for a terminal."""
+    return printable(_message(text.strip()))
+
+
+def _message(text: str) -> str:
     try:
         data = json.loads(text)
     except ValueError:

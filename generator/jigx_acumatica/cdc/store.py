@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..definition import TableDef
+from ..errors import InputError
 from .contract import row_key
 
 
@@ -55,11 +56,23 @@ class Store:
     def __init__(self, path: str | Path, tables: dict[str, TableDef]) -> None:
         self.tables = tables
         self.lock = threading.Lock()  # one writer at a time; SQLite serialises too, this avoids busy errors
-        self.db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL" if str(path) != ":memory:" else "PRAGMA journal_mode=MEMORY")
+        try:
+            self.db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise InputError(f"cannot open the SQLite file: {exc}", path=path,
+                             hint="check that the folder exists and is writable, or name another --db file") from None
+        try:
+            self._create(str(path) == ":memory:")
+        except sqlite3.Error as exc:
+            self.db.close()
+            raise InputError(f"cannot use this file as the endpoint's SQLite database: {exc}", path=path,
+                             hint="name a new file, or an SQLite file written by 'jigx-acumatica serve'") from None
+
+    def _create(self, in_memory: bool) -> None:
+        self.db.execute("PRAGMA journal_mode=MEMORY" if in_memory else "PRAGMA journal_mode=WAL")
         self.db.execute("CREATE TABLE IF NOT EXISTS _notifications (query TEXT, id TEXT, table_name TEXT, "
                         "received TEXT DEFAULT CURRENT_TIMESTAMP, PRIMARY KEY (query, id))")
-        for name in tables:
+        for name in self.tables:
             self.db.execute(f'CREATE TABLE IF NOT EXISTS "{name}" (key TEXT PRIMARY KEY, data TEXT, ts INTEGER, '
                             "mod TEXT, deleted INTEGER NOT NULL DEFAULT 0)")
 

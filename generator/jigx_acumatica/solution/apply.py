@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import ConflictError
-from ..fsutil import clear_stale_temps, commit_all, read_if_exists, stage_all, write_all
-from ..config import CONFIG_FILE
+from ..fsutil import clear_stale_temps, commit_all, os_error, read_if_exists, refuse_read_only, stage_all, write_all
 from .layout import PENDING_FILE, STATE_FILE
 from .plan import Plan
 
@@ -18,24 +17,31 @@ def apply(plan: Plan) -> None:
     if error:
         raise error
     root = plan.root
-    # temp files left by a run that was killed while writing
-    clear_stale_temps([root / rel for rel in {c.path for c in plan.changes} | {STATE_FILE, PENDING_FILE}])
     _check_unchanged(plan)
-    files = [(root / rel, new, rel == CONFIG_FILE) for rel, (_, new) in sorted(plan.writes.items())]
-    if files or plan.deletes:
-        write_all([(root / PENDING_FILE, plan.state_text(), True)])
-    if plan.state_text() != plan.old_state_text:
-        files.append((root / STATE_FILE, plan.state_text(), True))
+    refuse_read_only([root / rel for rel in [*plan.writes, *plan.deletes]])
     try:
-        staged = stage_all(files)
-    except BaseException:
-        (root / PENDING_FILE).unlink(missing_ok=True)  # nothing was replaced
-        raise
-    commit_all(staged)
-    for rel in sorted(plan.deletes):
-        (root / rel).unlink(missing_ok=True)
-    _prune_empty(root, plan.deletes)
-    (root / PENDING_FILE).unlink(missing_ok=True)
+        # temp files left by a run that was killed while writing
+        clear_stale_temps([root / rel for rel in {c.path for c in plan.changes} | {STATE_FILE, PENDING_FILE}])
+        files = [(root / rel, new) for rel, (_, new) in sorted(plan.writes.items())]
+        if files or plan.deletes:
+            write_all([(root / PENDING_FILE, plan.state_text())])
+        if plan.state_text() != plan.old_state_text:
+            files.append((root / STATE_FILE, plan.state_text()))
+        try:
+            staged = stage_all(files)
+        except BaseException:
+            (root / PENDING_FILE).unlink(missing_ok=True)  # nothing was replaced
+            raise
+    except OSError as exc:
+        raise os_error(exc, root, "write the solution's files (nothing was changed)") from None
+    try:
+        commit_all(staged)
+        for rel in sorted(plan.deletes):
+            (root / rel).unlink(missing_ok=True)
+        _prune_empty(root, plan.deletes)
+        (root / PENDING_FILE).unlink(missing_ok=True)
+    except OSError as exc:
+        raise os_error(exc, root, "finish writing (each file is either old or new; run again to complete)") from None
 
 
 def _check_unchanged(plan: Plan) -> None:
