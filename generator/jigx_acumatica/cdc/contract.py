@@ -119,9 +119,11 @@ MAX_TICKS = 3_155_378_975_999_999_999  # .NET DateTime.MaxValue.Ticks (9999-12-3
 class BodyError(ValueError):
     """A push body that is not JSON, or not a notification; .line/.column where known."""
 
-    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+    def __init__(self, message: str, line: int | None = None, column: int | None = None, *,
+                 syntax: bool = False) -> None:
         super().__init__(message)
         self.line, self.column = line, column
+        self.syntax = syntax  # not JSON at all (rather than JSON that is not a notification)
 
 
 def parse_body(text: str) -> dict[str, Any]:
@@ -129,9 +131,9 @@ def parse_body(text: str) -> dict[str, Any]:
     try:
         body = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise BodyError(f"not valid UTF-8 JSON: {exc.msg}", exc.lineno, exc.colno) from None
+        raise BodyError(f"not valid JSON: {exc.msg}", exc.lineno, exc.colno, syntax=True) from None
     except RecursionError:
-        raise BodyError("the JSON is nested too deeply to be a notification") from None
+        raise BodyError("not valid JSON for a notification: nested too deeply", syntax=True) from None
     problem = validate_body(body)
     if problem:
         raise BodyError(f"not an Acumatica push notification: {problem}")

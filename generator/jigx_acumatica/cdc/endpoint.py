@@ -150,7 +150,7 @@ class Handler(BaseHTTPRequestHandler):
         except UnicodeDecodeError:
             return self._error(400, "the body is not valid UTF-8 JSON: it is not UTF-8 text", table)
         except BodyError as exc:
-            return self._error(400, str(exc), table)
+            return self._error(400, f"the body is not valid UTF-8 JSON ({exc})" if exc.syntax else str(exc), table)
         applied = self.server.store.apply(table, body)  # type: ignore[attr-defined]
         self._log(f"POST 200 {applied.log_line()}")
         self._send(200)
