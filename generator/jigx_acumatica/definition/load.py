@@ -60,7 +60,7 @@ def load_definitions(paths: Iterable[str | Path], progress: Progress = None) -> 
     errors: list[ToolError] = []
     seen: set[Path] = set()
     for p in paths:
-        resolved = Path(p).resolve()
+        resolved = _identity(Path(p))
         if resolved in seen:
             continue
         seen.add(resolved)
@@ -78,3 +78,12 @@ def load_definitions(paths: Iterable[str | Path], progress: Progress = None) -> 
     if errors:
         raise ErrorList(errors)
     return defs
+
+
+def _identity(path: Path) -> Path:
+    """The file a path names, to skip duplicates; a path that cannot be resolved (a symlink loop)
+    stands for itself, and loading it reports why."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path.absolute()
