@@ -143,3 +143,21 @@ def config_text(target: Target) -> str:
         "Never put your Personal Access Token here: pass it with JIGX_PAT or --pat-file."
     )
     return dump(doc)
+
+
+# Target field -> config key
+CONFIG_NAMES = {"region": "region", "organization_id": "organizationId", "solution_id": "solutionId",
+                "company": "company", "base_url": "baseUrl"}
+
+
+def config_with(current: str | None, target: Target, given: dict[str, str]) -> str:
+    """The project config with the given options recorded (comments and other keys kept); a new
+    config when there is none."""
+    if current is None:
+        return config_text(target)
+    doc = load_roundtrip(current, CONFIG_FILE)
+    if not isinstance(doc, CommentedMap):
+        doc = CommentedMap()
+    for field_name, value in given.items():
+        doc[CONFIG_NAMES[field_name]] = value
+    return dump(doc)

@@ -85,7 +85,7 @@ class Doctor:
         if raw is None:
             return None
         try:
-            return load_owned(raw, rel)[1]
+            return load_owned(raw, rel).doc
         except ToolError as exc:
             self.add_error(rel, exc)
             return None
@@ -105,6 +105,7 @@ class Doctor:
         if isinstance(index, dict):
             self.check_index(index, declared)
         self.check_datasources()
+        self.check_state()
         self.check_generated()
         order = {ERROR: 0, WARNING: 1, INFO: 2}
         self.findings.sort(key=lambda f: (order[f.severity], f.path, f.line or 0))
@@ -198,10 +199,27 @@ class Doctor:
                 for where, message in schema.problems("datasource", data):
                     self.add(WARNING, rel, None, f"{where}: {message}")
 
+    def check_state(self) -> None:
+        """Every table the tool manages still has its definition."""
+        from .solution.layout import STATE_FILE
+        from .solution.state import load_state
+
+        try:
+            state, _ = load_state(self.root)
+        except ToolError as exc:
+            self.add_error(STATE_FILE, exc)
+            return
+        for table, entry in sorted(state["tables"].items()):
+            rel = entry.get("definition") if isinstance(entry, dict) else None
+            if isinstance(rel, str) and not (self.root / rel).is_file():
+                self.add(ERROR, STATE_FILE, None, f"table '{table}' is managed, but its definition {rel} is missing",
+                         f"restore {rel} (from git), or stop managing it: jigx-acumatica remove {table}")
+
     def check_generated(self) -> None:
         """Every table definition's artifacts are up to date (what 'generate --check' would say)."""
         from .operations import definitions_for
-        from .solution.plan import CONFLICT, IDENTICAL, SKIP, plan_generate
+        from .solution.plan import CONFLICT, IDENTICAL, SKIP
+        from .solution.plan_generate import plan_generate
 
         if not solution_definitions(self.root):
             return

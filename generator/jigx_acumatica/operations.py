@@ -6,17 +6,19 @@ concurrent run plans on this one's result) and, unless asked not to, applies the
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 from . import naming
-from .config import CONFIG_FILE, Target, config_text, load_config
+from .config import CONFIG_FILE, CONFIG_NAMES, Target, config_text, config_with, load_config
 from .definition import TableDef, load_definitions
 from .definition.load import Progress
 from .errors import InputError
-from .fsutil import locked
+from .fsutil import locked, read_if_exists
 from .solution.apply import apply
 from .solution.layout import ARTIFACTS, require_solution, solution_definitions
-from .solution.plan import Plan, Skeleton, plan_generate, plan_remove
+from .solution.plan import Plan, plan_file
+from .solution.plan_generate import Skeleton, plan_generate
+from .solution.plan_remove import plan_remove
 
 PathLike = str | Path
 
@@ -55,31 +57,57 @@ def _planned(root: Path, make_plan: Callable[[], Plan], write: bool, lock_timeou
 
 
 def generate(root: Path, definitions: Sequence[PathLike] = (), target: Target | None = None, *,
-             force: bool = False, write: bool = True, progress: Progress = None,
-             lock_timeout: float = 10.0) -> Plan:
-    """Generate the given tables into the solution (every stored one when none are given)."""
+             force: bool = False, write: bool = True, progress: Progress = None, lock_timeout: float = 10.0,
+             record: Mapping[str, str] | None = None) -> Plan:
+    """Generate the given tables into the solution (every stored one when none are given).
+
+    record: options given for this run (Target field -> value) that shape the output; they are
+    saved in the project config, so the next bare run reproduces the same files."""
     target = target or target_for(root)
     defs = definitions_for(root, definitions, target, progress)
-    return _planned(root, lambda: plan_generate(root, defs, target, force=force), write, lock_timeout)
+
+    def make_plan() -> Plan:
+        return _recording(plan_generate(root, defs, target, force=force), target, record)
+
+    return _planned(root, make_plan, write, lock_timeout)
 
 
 def add(root: Path, definitions: Sequence[PathLike], target: Target | None = None, *, force: bool = False,
-        write: bool = True, progress: Progress = None, lock_timeout: float = 10.0) -> Plan:
+        write: bool = True, progress: Progress = None, lock_timeout: float = 10.0,
+        record: Mapping[str, str] | None = None) -> Plan:
     """Onboard tables into an existing solution: each definition is copied to
     acumatica/<table>/table.yaml and generated."""
     require_solution(root)
     target = target or target_for(root)
     defs = definitions_for(root, definitions, target, progress)
-    return _planned(root, lambda: plan_generate(root, defs, target, force=force, copy_definitions=True), write,
-                    lock_timeout)
+
+    def make_plan() -> Plan:
+        return _recording(plan_generate(root, defs, target, force=force, copy_definitions=True), target, record)
+
+    return _planned(root, make_plan, write, lock_timeout)
 
 
-def remove(root: Path, table: str, *, write: bool = True, lock_timeout: float = 10.0) -> Plan:
-    """Stop managing a table: its entry, datasource, definition and artifacts go."""
+def _recording(plan: Plan, target: Target, record: Mapping[str, str] | None) -> Plan:
+    """The config write that records the run's options, added to its plan (atomic with it)."""
+    current = read_if_exists(plan.root / CONFIG_FILE)
+    if current is not None and not record:
+        return plan
+    new = config_with(current, target, dict(record or {}))
+    if new != current:
+        plan_file(plan, CONFIG_FILE, current, new)
+        shown = ", ".join(f"{CONFIG_NAMES[k]}={v}" for k, v in sorted((record or {}).items()))
+        plan.notes.append(f"recorded {shown or 'the project settings'} in {CONFIG_FILE}, so a bare "
+                          "'jigx-acumatica generate' reproduces these files")
+    return plan
+
+
+def remove(root: Path, table: str, *, force: bool = False, write: bool = True, lock_timeout: float = 10.0) -> Plan:
+    """Stop managing a table: its entry, datasource, definition and artifacts go (what was edited
+    by hand only with force)."""
     problem = naming.table_name_problem(table)
     if problem:
         raise InputError(f"'{table}' is not a table name: it {problem}")
-    return _planned(root, lambda: plan_remove(root, table), write, lock_timeout)
+    return _planned(root, lambda: plan_remove(root, table, force=force), write, lock_timeout)
 
 
 def init(root: Path, *, name: str, title: str, category: str = "business", target: Target | None = None,

@@ -56,6 +56,10 @@ class TargetOptions:
 
         return target_for(root, **self.values)
 
+    def given(self) -> dict[str, str]:
+        """Only the options given on the command line (Target field -> value)."""
+        return {k: v for k, v in self.values.items() if v is not None}
+
     def alone(self) -> Any:
         """Only these options (a solution that does not exist yet); validated."""
         from ..config import Target

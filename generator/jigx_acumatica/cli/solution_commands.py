@@ -45,7 +45,7 @@ def generate(definitions: tuple[Path, ...], solution: Path, target: TargetOption
     mode = run_mode(dry_run, check, diff)
     with progress_bar(count, quiet or as_json, "reading definitions") as bar:
         plan = operations.generate(solution, list(definitions), resolved, force=force, write=mode == "write",
-                                   progress=bar, lock_timeout=lock_timeout)
+                                   progress=bar, lock_timeout=lock_timeout, record=target.given())
     return finish(plan, mode=mode, quiet=quiet, as_json=as_json)
 
 
@@ -108,7 +108,7 @@ def add(definitions: tuple[Path, ...], solution: Path, target: TargetOptions, dr
     mode = run_mode(dry_run)
     with progress_bar(len(definitions), quiet or as_json, "reading definitions") as bar:
         plan = operations.add(solution, list(definitions), target.for_solution(solution), force=force,
-                              write=mode == "write", progress=bar, lock_timeout=lock_timeout)
+                              write=mode == "write", progress=bar, lock_timeout=lock_timeout, record=target.given())
     return finish(plan, mode=mode, quiet=quiet, as_json=as_json)
 
 
@@ -116,14 +116,18 @@ def add(definitions: tuple[Path, ...], solution: Path, target: TargetOptions, dr
 @click.argument("table")
 @solution_option()
 @click.option("--dry-run", is_flag=True, help="Show what would be removed; change nothing.")
+@click.option("--force", is_flag=True, help="Remove entries and files even when they were edited by hand.")
 @lock_option
 @json_option
 @quiet_option
-def remove(table: str, solution: Path, dry_run: bool, lock_timeout: float, as_json: bool, quiet: bool) -> ExitCode:
+def remove(table: str, solution: Path, dry_run: bool, force: bool, lock_timeout: float, as_json: bool,
+           quiet: bool) -> ExitCode:
     """Stop managing a table: the reverse of add.
 
-    Removes its onTableChanged entry, datasource, definition and Acumatica artifacts. The table
-    stays declared in databases/default.jigx: Jigx keeps the Dynamic Data table and its rows.
+    Removes its onTableChanged entry, datasource, definition and Acumatica artifacts. What you
+    edited by hand (an entry, a generated file, a file of yours in its folder) is a conflict
+    unless --force. The table stays declared in databases/default.jigx: Jigx keeps the Dynamic
+    Data table and its rows.
 
     \b
     Example:
@@ -132,7 +136,7 @@ def remove(table: str, solution: Path, dry_run: bool, lock_timeout: float, as_js
     from .. import operations
 
     mode = run_mode(dry_run)
-    plan = operations.remove(solution, table, write=mode == "write", lock_timeout=lock_timeout)
+    plan = operations.remove(solution, table, force=force, write=mode == "write", lock_timeout=lock_timeout)
     return finish(plan, mode=mode, quiet=quiet, as_json=as_json)
 
 

@@ -1,30 +1,40 @@
 """The Jigx-specific edits of files the user owns: onTableChanged entries in index.jigx and
-table declarations in databases/default.jigx, spliced line by line (see yaml_splice)."""
+table declarations in databases/default.jigx, spliced line by line (see yaml_splice).
+
+Every edit returns the new text and notes that say what it changed beyond the entries (when a
+flow-style list had to become a block one); nothing else of the file changes."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import AbstractSet, Any, Callable
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from ..errors import InputError
 from ..yamlio import key_position, plain, value_position
-from .yaml_splice import (Style, append_top_key, item_starts, key_starts, next_key_line, replace_lines,
-                          rewrite_value, entry_spans, verify_edit, anchor_lines, emit_block, guess_style, load_owned)
+from .yaml_splice import (Owned, Style, anchor_lines, append_inline, append_top_key, emit_block, emit_flow,
+                          entry_spans, guess_style, has_comment, item_starts, key_starts, load_owned, next_key_line,
+                          replace_lines, rewrite_value, trailing_comment, verify_edit)
 
 EVENT_KEY = "onTableChanged"
 MISSPELLINGS = ("onTableChange", "OnTableChanged", "ontablechanged", "onTablesChanged", "on_table_changed")
 
 
+@dataclass
+class Edited:
+    text: str
+    notes: list[str] = field(default_factory=list)
+
+
 def _read(raw: str, path: str, reader: Callable[[Any, str], Any]) -> Any:
     """reader over the fast parse; when it finds a problem, again over the round-trip parse so
     the error can name its line and column."""
-    _, doc = load_owned(raw, path, roundtrip=False)
+    owned = load_owned(raw, path, roundtrip=False)
     try:
-        return reader(doc, path)
+        return reader(owned.data, path)
     except InputError:
-        _, doc = load_owned(raw, path)
-        return reader(doc, path)
+        return reader(load_owned(raw, path).doc, path)
 
 
 def read_entries(raw: str, path: str) -> dict[str, Any]:
@@ -39,7 +49,7 @@ def read_declared(raw: str, path: str) -> list[str] | None:
 
 # --- onTableChanged --------------------------------------------------------------------------
 
-def table_changed_items(doc: Any, path: str) -> list | None:
+def table_changed_items(doc: Any, path: str) -> list[Any] | None:
     """The onTableChanged list (None when absent); refuses a misspelled or non-list one."""
     if doc is None:
         return None
@@ -73,28 +83,64 @@ def current_entries(doc: Any, path: str) -> dict[str, Any]:
     return out
 
 
+def commented_entries(raw: str, path: str) -> set[str]:
+    """Tables whose onTableChanged entry holds a comment the user wrote inside it: rewriting such
+    an entry would lose the comment, so it counts as edited by hand."""
+    owned = load_owned(raw, path)
+    items = table_changed_items(owned.doc, path)
+    if not isinstance(items, CommentedSeq) or not items or items.fa.flow_style():
+        return set()
+    lines = owned.text.body.split("\n")
+    spans = entry_spans(lines, item_starts(lines, items), next_key_line(owned.doc, EVENT_KEY, lines))
+    out = set()
+    for item, (start, end, _) in zip(items, spans):
+        t = entry_table(item)
+        if t is not None and any(has_comment(line) for line in lines[start:end]):
+            out.add(t)
+    return out
+
+
 def edit_table_changed(raw: str, path: str, *, replace: dict[str, Any], append: list[Any],
-                       remove: AbstractSet[str] = frozenset()) -> str:
+                       remove: AbstractSet[str] = frozenset()) -> Edited:
     """New file text with managed entries replaced, appended and removed; nothing else touched."""
     if not replace and not append and not remove:
-        return raw
-    text, doc = load_owned(raw, path)
-    style = guess_style(text.body)
-    expected = plain(doc) if doc is not None else {}
-    items = table_changed_items(doc, path)
-    new_plain = [replace.get(entry_table(it) or "", plain(it)) for it in (items or []) if entry_table(it) not in remove]
+        return Edited(raw)
+    owned = load_owned(raw, path)
+    doc, style = owned.doc, guess_style(owned.text.body)
+    expected = dict(plain(owned.data) or {})
+    values = table_changed_items(owned.data, path) or []  # the fast loader's values, item by item
+    new_plain = [replace.get(entry_table(v) or "", plain(v)) for v in values if entry_table(v) not in remove]
     new_plain += [plain(a) for a in append]
     expected[EVENT_KEY] = new_plain
-    body = text.body
+    items = table_changed_items(doc, path)
+    body = owned.text.body
     lines = body.split("\n")
+    notes: list[str] = []
     if doc is None or EVENT_KEY not in doc:
         body = append_top_key(body, EVENT_KEY, new_plain, style)
-    elif not isinstance(items, CommentedSeq) or items.fa.flow_style() or not items:
-        body = "\n".join(rewrite_value(lines, doc, EVENT_KEY, new_plain, style))
-    else:
+    elif isinstance(items, CommentedSeq) and items and not items.fa.flow_style():
         body = _splice_items(lines, doc, items, replace, append, remove, style, path)
+    else:
+        body = _edit_flow(lines, doc, EVENT_KEY, new_plain, [emit_flow(a, as_pair=False) for a in append],
+                          inline=not replace and not remove, style=style, path=path, notes=notes)
     verify_edit(body, path, expected)
-    return text.render(body)
+    return Edited(owned.text.render(body), notes)
+
+
+def _edit_flow(lines: list[str], doc: CommentedMap, key: str, value: Any, added: list[str], *, inline: bool,
+               style: Style, path: str, notes: list[str]) -> str:
+    """An empty or flow-style value: items are added inside a one-line flow collection as the
+    user wrote it; anything else is rewritten in block style, and a note says so."""
+    if inline and added:
+        edited = append_inline(lines, doc, key, added)
+        if edited is not None:
+            return "\n".join(edited)
+    was = doc[key]
+    if was:  # a non-empty flow collection: its formatting changes, its content does not
+        notes.append(f"{path}: '{key}' was written in flow style ({'[...]' if isinstance(was, list) else '{...}'}); "
+                     "it is rewritten in block style, one entry per line, so the tool can manage its own entries. "
+                     "Every other entry keeps its content, and a comment on its first line is kept.")
+    return "\n".join(rewrite_value(lines, doc, key, value, style))
 
 
 def _splice_items(lines: list[str], doc: CommentedMap, items: CommentedSeq, replace: dict[str, Any], append: list[Any],
@@ -102,8 +148,9 @@ def _splice_items(lines: list[str], doc: CommentedMap, items: CommentedSeq, repl
     spans = entry_spans(lines, item_starts(lines, items), next_key_line(doc, EVENT_KEY, lines))
     dash = spans[0][2]
     _check_item_style(lines, spans, dash)
-    edits: list[tuple[int, int, list[str]]] = []  # (start, end, new lines), applied bottom-up so earlier positions stay valid
+    edits: list[tuple[int, int, list[str]]] = []  # (start, end, new lines), applied bottom-up
     anchored = anchor_lines("\n".join(lines)) if replace or remove else set()
+    kept = 0
     for item, (start, end, _) in zip(items, spans):
         t = entry_table(item)
         if (t in remove or t in replace) and anchored.intersection(range(start, end)):
@@ -112,12 +159,19 @@ def _splice_items(lines: list[str], doc: CommentedMap, items: CommentedSeq, repl
                              hint="write the entry out in full (no & or *), then run again")
         if t in remove:
             edits.append((start, end, []))
-        elif t in replace:
+            continue
+        kept += 1
+        if t in replace:
             edits.append((start, end, emit_block(replace[t], dash, style, as_item=True)))
     if append:
         last_end = spans[-1][1]
         block = [ln for a in append for ln in emit_block(a, dash, style, as_item=True)]
         edits.append((last_end, last_end, block))
+    elif not kept:  # the last entry goes: the key stays, with an empty list
+        key_line = doc.lc.key(EVENT_KEY)[0]
+        comment = trailing_comment(lines[key_line])
+        head = lines[key_line][:len(lines[key_line]) - len(comment)].rstrip()
+        edits.append((key_line, key_line + 1, [f"{head} []" + (f"  {comment}" if comment else "")]))
     for start, end, new in sorted(edits, key=lambda e: e[0], reverse=True):
         lines = replace_lines(lines, start, end, new)
     return "\n".join(lines)
@@ -142,29 +196,31 @@ def declared_tables(doc: Any, path: str) -> list[str] | None:
     return [str(k) for k in tables]
 
 
-def declare_tables(raw: str, path: str, add: list[str]) -> str:
+def declare_tables(raw: str, path: str, add: list[str]) -> Edited:
     """New text of databases/default.jigx with `add` declared (value null) after the last table."""
     existing = read_declared(raw, path) or []
     add = [t for t in add if t not in existing]
     if not add:
-        return raw
-    text, doc = load_owned(raw, path)
-    style = guess_style(text.body)
-    expected = plain(doc) if doc is not None else {}
+        return Edited(raw)
+    owned: Owned = load_owned(raw, path)
+    doc, style = owned.doc, guess_style(owned.text.body)
+    expected = dict(plain(owned.data) or {})
     tables_plain = dict(expected.get("tables") or {})
     tables_plain.update({t: None for t in add})
     expected["tables"] = tables_plain
-    body = text.body
+    body = owned.text.body
     lines = body.split("\n")
+    notes: list[str] = []
+    tables = doc.get("tables") if doc is not None else None
     if doc is None or "tables" not in doc:
         body = append_top_key(body, "tables", {t: None for t in add}, style)
-    elif doc["tables"] is None or doc["tables"].fa.flow_style() or not doc["tables"]:
-        body = "\n".join(rewrite_value(lines, doc, "tables", tables_plain, style))
-    else:
-        spans = entry_spans(lines, key_starts(doc["tables"]), next_key_line(doc, "tables", lines))
+    elif isinstance(tables, CommentedMap) and tables and not tables.fa.flow_style():
+        spans = entry_spans(lines, key_starts(tables), next_key_line(doc, "tables", lines))
         col = spans[0][2]
         block = [ln for t in add for ln in emit_block({t: None}, col, style, as_item=False)]
-        lines = replace_lines(lines, spans[-1][1], spans[-1][1], block)
-        body = "\n".join(lines)
+        body = "\n".join(replace_lines(lines, spans[-1][1], spans[-1][1], block))
+    else:
+        body = _edit_flow(lines, doc, "tables", tables_plain, [emit_flow({t: None}, as_pair=True) for t in add],
+                          inline=True, style=style, path=path, notes=notes)
     verify_edit(body, path, expected)
-    return text.render(body)
+    return Edited(owned.text.render(body), notes)

@@ -7,8 +7,9 @@ again and compared with the intended data, so a splice can never silently change
 
 from __future__ import annotations
 
+import difflib
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -19,22 +20,42 @@ from ..yamlio import dump, load_fast, load_roundtrip, plain, screen_events, yaml
 
 @dataclass
 class Text:
-    """A file's text split into what we edit (LF lines) and how to write it back."""
+    """A file's text split into what we edit (LF lines) and how to write it back: the BOM, and
+    each line's own ending (a file may mix CRLF and LF lines; unchanged lines keep theirs)."""
 
     body: str
     bom: bool
-    crlf: bool
+    endings: list[str]  # per line of body except the last: "\r\n" or "\n"
 
     @classmethod
     def parse(cls, raw: str) -> "Text":
         bom = raw.startswith("\ufeff")
         raw = raw[1:] if bom else raw
-        crlf = "\r\n" in raw
-        return cls(raw.replace("\r\n", "\n"), bom, crlf)
+        lines = raw.split("\n")
+        endings = ["\r\n" if line.endswith("\r") else "\n" for line in lines[:-1]]
+        return cls(raw.replace("\r\n", "\n"), bom, endings)
+
+    def _default_ending(self) -> str:
+        """For new lines: the ending most lines of the file use."""
+        crlf = self.endings.count("\r\n")
+        return "\r\n" if crlf and crlf >= len(self.endings) - crlf else "\n"
 
     def render(self, body: str) -> str:
-        out = body.replace("\n", "\r\n") if self.crlf else body
-        return ("\ufeff" if self.bom else "") + out
+        prefix = "\ufeff" if self.bom else ""
+        if "\r\n" not in self.endings:
+            return prefix + body
+        default = self._default_ending()
+        if all(e == default for e in self.endings):
+            return prefix + body.replace("\n", default)
+        old, new = self.body.split("\n"), body.split("\n")
+        endings = [default] * (len(new) - 1)
+        matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+        for tag, i1, i2, j1, _ in matcher.get_opcodes():
+            if tag == "equal":
+                for k in range(i2 - i1):
+                    if i1 + k < len(self.endings) and j1 + k < len(endings):
+                        endings[j1 + k] = self.endings[i1 + k]
+        return prefix + "".join(line + ending for line, ending in zip(new, endings)) + new[-1]
 
 
 @dataclass
@@ -140,23 +161,54 @@ def anchor_lines(body: str) -> set[int]:
     from ruamel.yaml.events import AliasEvent, NodeEvent
 
     lines = set()
-    for event in YAML(typ="rt").parse(io.StringIO(body)):
+    for event in YAML(typ="rt").parse(io.StringIO(positions_only(body))):
         if isinstance(event, AliasEvent) or (isinstance(event, NodeEvent) and event.anchor is not None):
             lines.add(event.start_mark.line)
     return lines
 
 
-def load_owned(raw: str, path: str, *, roundtrip: bool = True) -> tuple[Text, Any]:
+@dataclass
+class Owned:
+    """A user-owned file: its text, the round-trip document (structure and positions) and the
+    data as the fast loader reads it (the values every edit is checked against)."""
+
+    text: Text
+    doc: Any
+    data: Any
+    notes: list[str] = field(default_factory=list)
+
+
+def positions_only(body: str) -> str:
+    """The text for parses that only need structure and positions: tabs become spaces (same
+    length), since ruamel's pure-Python scanner refuses tab separators the YAML spec allows."""
+    return body.replace("\t", " ")
+
+
+def load_owned(raw: str, path: str, *, roundtrip: bool = True) -> Owned:
     """Parse a user-owned file; its top level must be a mapping (or empty).
 
     Round-trip mode (positions, comments) is needed to edit; reading uses the fast loader."""
     text = Text.parse(raw)
     _screen(text.body, path)
-    doc = load_roundtrip(text.body, path) if roundtrip else load_fast(text.body, path)
-    if doc is not None and not isinstance(doc, dict):
+    data = load_fast(text.body, path)
+    doc = _roundtrip(text.body, path) if roundtrip else data
+    if data is not None and not isinstance(data, dict):
         raise InputError("the top level of this file must be a mapping (key: value lines)", path=path, line=1, column=1,
                          hint="restore the file from git, or fix its first lines")
-    return text, doc
+    return Owned(text, doc, data)
+
+
+def _roundtrip(body: str, path: str) -> Any:
+    """The round-trip parse. ruamel's pure-Python scanner refuses tabs as separators where YAML
+    (and the fast loader) allow them, as in 'title:<TAB>Field Ops': those files are read for
+    their structure with each tab seen as a space (same positions); values come from the fast
+    loader, so they are not altered."""
+    try:
+        return load_roundtrip(body, path)
+    except InputError as exc:
+        if "\t" not in body or "'\\t'" not in exc.message:
+            raise
+        return load_roundtrip(positions_only(body), path)
 
 
 def verify_edit(new_body: str, path: str, expected: Any) -> None:
@@ -179,16 +231,82 @@ def replace_lines(lines: list[str], start: int, end: int, new: list[str]) -> lis
 
 
 def rewrite_value(lines: list[str], doc: CommentedMap, key: str, value: Any, style: Style) -> list[str]:
-    """Replace an empty or flow-style value of a top-level key with a block one."""
+    """Replace an empty or flow-style value of a top-level key with a block one, keeping a
+    comment that followed it on the key's line."""
     line, col = doc.lc.key(key)
     end = _span_end(lines, line, col, next_key_line(doc, key, lines))
-    comment = ""
-    first = lines[line]
-    if " #" in first and not doc[key]:  # keep the comment of an empty 'key: []  # ...'
-        comment = first[first.index(" #") + 1:]
     block = emit_block({key: value}, col, style, as_item=False)
+    comment = trailing_comment(lines[line])
     if comment:
         block[0] = f"{block[0]}  {comment}"
     return replace_lines(lines, line, end, block)
 
 
+def trailing_comment(line: str) -> str:
+    """The comment at the end of a line ('# ...'), or ''."""
+    quote = ""
+    for i, ch in enumerate(line):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#" and (i == 0 or line[i - 1] in " \t"):
+            return line[i:]
+    return ""
+
+
+# --- flow collections ------------------------------------------------------------------------
+
+def flow_end(body: str, line: int, col: int) -> tuple[int, int] | None:
+    """(line, column) of the closing bracket of the flow collection that starts at (line, col),
+    0-based; None when no flow collection starts there."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
+
+    depth = 0
+    for event in YAML(typ="rt").parse(io.StringIO(positions_only(body))):
+        if depth == 0:
+            if isinstance(event, CollectionStartEvent) and (event.start_mark.line, event.start_mark.column) == (line, col):
+                if not event.flow_style:
+                    return None
+                depth = 1
+            continue
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+            if depth == 0:
+                return event.start_mark.line, event.start_mark.column
+    return None
+
+
+def emit_flow(value: Any, *, as_pair: bool) -> str:
+    """One flow-style item (or 'key: value' pair, from a one-key mapping), ready to put between
+    the brackets of a flow collection."""
+    from ruamel.yaml import YAML
+
+    y = YAML(typ="rt")
+    y.default_flow_style = True
+    y.width = 4096
+    buf = io.StringIO()
+    y.dump({"x": yaml_node(value) if as_pair else [yaml_node(value)]}, buf)
+    return buf.getvalue().strip()[len("{x: ") + 1:-2]
+
+
+def append_inline(lines: list[str], doc: CommentedMap, key: str, items: list[str]) -> list[str] | None:
+    """Add items inside a one-line flow value of a top-level key ('key: [a, b]  # note'), keeping
+    the rest of the line; None when the value is not a one-line flow collection."""
+    vline, vcol = doc.lc.value(key)
+    end = flow_end("\n".join(lines), vline, vcol)
+    if end is None or end[0] != vline:
+        return None
+    line = lines[vline]
+    inside = line[vcol + 1:end[1]].strip()
+    added = ", ".join(items)
+    new_line = line[:end[1]].rstrip() + (", " if inside else "") + added + line[end[1]:]
+    return replace_lines(lines, vline, vline + 1, [new_line])
+
+
+def has_comment(line: str) -> bool:
+    """The line holds a comment: a '#' starting it, or after white space outside quotes."""
+    return bool(trailing_comment(line))

@@ -1,0 +1,226 @@
+"""Planning `generate` (and `add`, `init`): every generated file, managed entry and declaration of
+the given tables, decided by the three-way rule; renamed tables' old names removed; nothing written.
+
+A definition file belongs to exactly one table. A definition stored in the solution lives at
+acumatica/<table>/table.yaml: when its `table:` changes, it moves with it and the old name's
+files and entry go (a rename); a different definition of a stored table never silently replaces
+the stored one."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..artifacts import jigx, readme_text, render_all
+from ..artifacts.provenance import content_digest
+from ..config import Target
+from ..definition import TableDef
+from ..fsutil import digest, read_if_exists
+from .jigx_files import commented_entries, declare_tables, edit_table_changed, read_declared, read_entries
+from .layout import ARTIFACTS, DATABASE, DEFINITION_NAME, HOME_JIG, INDEX, default_solution_name, definition_file
+from .plan import (CONFLICT, CREATE, DELETE, IDENTICAL, SKIP, UPDATE, Action, Change, Plan, TableSummary,
+                   declaration_detail, decide, entry_detail, plan_file, record)
+from .plan_remove import DYNAMIC_DATA_CAVEAT, plan_table_removal
+from .state import load_pending, load_state
+
+
+@dataclass
+class Skeleton:
+    """What to write when the folder is not a Jigx solution yet."""
+
+    name: str
+    title: str
+    category: str = "business"
+
+
+class _Commented:
+    """An entry holding the user's comments: equal to no generated entry, so the three-way rule
+    treats it as edited by hand (rewriting it would lose the comments)."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bool = False,
+                  skeleton: Skeleton | None = None, copy_definitions: bool = False) -> Plan:
+    """Every change generating these tables would make, decided and classified; nothing written."""
+    state, old_text = load_state(root)
+    pending = load_pending(root)
+    plan = Plan(root=root, old_state_text=old_text)
+    index_raw = read_if_exists(root / INDEX)
+    index_text = index_raw or ""
+    if index_raw is None:  # not a solution yet: start one
+        skeleton = skeleton or Skeleton(name=default_solution_name(root), title=root.resolve().name or "Acumatica")
+        index_text = jigx.index_text(skeleton.name, skeleton.title, skeleton.category)
+        plan.create_if_missing(HOME_JIG, jigx.home_jig_text("Home"))
+        plan.create_if_missing(f"{ARTIFACTS}/README.md", readme_text())
+    entries = read_entries(index_text, str(root / INDEX))
+    commented = commented_entries(index_text, str(root / INDEX)) if "#" in index_text else set()
+    db_raw = read_if_exists(root / DATABASE)
+    declared = [] if db_raw is None else (read_declared(db_raw, str(root / DATABASE)) or [])
+
+    new_tables = dict(state["tables"])
+    replace: dict[str, dict[str, Any]] = {}
+    append: list[dict[str, Any]] = []
+    declare: list[str] = []
+    origins: dict[str, str] = {}  # where each definition was read from, relative to the solution
+    for defn in defs:
+        base = state["tables"].get(defn.table, {})
+        killed: dict[str, Any] = pending[defn.table] if isinstance(pending.get(defn.table), dict) else {}
+        origins[_rel_source(root, defn)[1]] = defn.table
+        source, recorded = _definition_home(plan, defn, copy=copy_definitions, force=force)
+        fingerprint = _fingerprint(defn, target, source)
+        hashes = _plan_artifacts(plan, defn, target, source, base, killed, fingerprint, force)
+        entry = jigx.table_changed_entry(defn)
+        current = entries.get(defn.table)
+        if defn.table in commented and current != entry:
+            current = _Commented(current)
+        action = _plan_entry(plan, defn.table, current, base, killed, entry, force)
+        if action == CREATE:
+            append.append(entry)
+        elif action == UPDATE:
+            replace[defn.table] = entry
+        if _plan_declaration(plan, defn.table, defn.table in declared, base, force) == CREATE:
+            declare.append(defn.table)
+        new_tables[defn.table] = {"definition": recorded, "entry": entry, "declared": True, "files": hashes,
+                                  "inquiry": defn.inquiry, "fingerprint": fingerprint}
+        plan.tables.append(TableSummary(defn.table, defn.entity, defn.inquiry, target.url(defn.table),
+                                        target.placeholders()))
+    remove = _plan_renames(plan, state, origins, new_tables, force)
+
+    edited = edit_table_changed(index_text, str(root / INDEX), replace=replace, append=append, remove=remove)
+    plan_file(plan, INDEX, index_raw, edited.text, silent=True)
+    plan.notes.extend(edited.notes)
+    if db_raw is None:
+        new_db = jigx.database_text(declare)
+    else:
+        declared_edit = declare_tables(db_raw, str(root / DATABASE), declare)
+        new_db = declared_edit.text
+        plan.notes.extend(declared_edit.notes)
+    if declare or db_raw is not None or index_raw is None:
+        plan_file(plan, DATABASE, db_raw, new_db, silent=True)
+    plan.state = {"version": 1, "tables": dict(sorted(new_tables.items()))}
+    return plan
+
+
+def _rel_source(root: Path, defn: TableDef) -> tuple[str, str]:
+    """(how generated docs name the definition, where the state file records it).
+
+    Docs use the path inside the solution, else the bare file name (so output does not depend on
+    where a checkout lives); the state records a path relative to the solution either way, so
+    later commands (regenerate, verify, serve) find definitions kept outside it."""
+    p = Path(defn.path).resolve()
+    rel = Path(os.path.relpath(p, root.resolve())).as_posix()
+    return (p.name if rel.startswith("../") else rel), rel
+
+
+def _is_stored(rel: str) -> bool:
+    parts = rel.split("/")
+    return len(parts) == 3 and parts[0] == ARTIFACTS and parts[2] == DEFINITION_NAME
+
+
+def _definition_home(plan: Plan, defn: TableDef, *, copy: bool, force: bool) -> tuple[str, str]:
+    """(the definition's name in generated docs, the path the state records), planning the
+    stored copy at acumatica/<table>/table.yaml when the definition is to live there."""
+    shown, rel = _rel_source(plan.root, defn)
+    stored = definition_file(defn.table)
+    if rel == stored:
+        return stored, stored
+    current = read_if_exists(plan.root / stored)
+    if not copy and not _is_stored(rel) and current is None:
+        return shown, rel  # kept outside the solution (generate DEF --out DIR)
+    if current is None or current == defn.text or force:
+        plan_file(plan, stored, current, defn.text, table=defn.table, what="definition")
+    else:
+        plan.add(Change(CONFLICT, stored, "definition", defn.table,
+                        f"holds a different definition of '{defn.table}' than {shown} (edited there?); merge them, "
+                        "or rerun with --force to replace the stored one"))
+    if _is_stored(rel):  # a stored definition whose table was renamed moves to the new name's folder
+        old = read_if_exists(plan.root / rel)
+        if old is not None:
+            plan.add(Change(DELETE, rel, "definition", defn.table, f"moved to {stored}"))
+            plan.deletes[rel] = old
+    return stored, stored
+
+
+def _plan_renames(plan: Plan, state: dict[str, Any], origins: dict[str, str], new_tables: dict[str, Any],
+                  force: bool) -> set[str]:
+    """Tables whose definition file now defines another table were renamed: their files and
+    entry go. Returns the tables whose onTableChanged entry is to be removed."""
+    remove: set[str] = set()
+    keep = set(plan.writes) | {p for t in origins.values() for p in (new_tables[t].get("files") or {})}
+    for old, entry in sorted(state["tables"].items()):
+        recorded = entry.get("definition") if isinstance(entry, dict) else None
+        new = origins.get(recorded) if isinstance(recorded, str) else None
+        if new is None or new == old:
+            continue
+        if plan_table_removal(plan, state, old, force=force, keep=keep):
+            remove.add(old)
+        new_tables.pop(old, None)
+        plan.notes.append(f"table '{old}' was renamed to '{new}' in its definition: '{old}''s generated files and "
+                          f"onTableChanged entry are removed. '{old}' " + DYNAMIC_DATA_CAVEAT.format(db=DATABASE))
+    return remove
+
+
+def _fingerprint(defn: TableDef, target: Target, source: str) -> str:
+    """Everything the generated files depend on, hashed."""
+    from .. import __version__
+    from ..templates import templates_fingerprint
+
+    inputs = [__version__, templates_fingerprint(), defn.text, source, repr(target)]
+    return digest("\0".join(inputs))
+
+
+def _unchanged(root: Path, base: dict[str, Any], fingerprint: str) -> dict[str, str | None] | None:
+    """{path: None} when the inputs are those of the last run and every file is as then written;
+    None when the files must be rendered and compared."""
+    files = base.get("files") or {}
+    if base.get("fingerprint") != fingerprint or not files:
+        return None
+    for rel, recorded in files.items():
+        current = read_if_exists(root / rel)
+        if current is None or content_digest(current) != recorded:
+            return None
+    return dict.fromkeys(files)
+
+
+def _plan_artifacts(plan: Plan, defn: TableDef, target: Target, source: str, base: dict[str, Any],
+                    killed: dict[str, Any], fingerprint: str, force: bool) -> dict[str, str]:
+    """Decide each generated file of one table; returns path -> hash of its generated content.
+
+    Hashes leave out the provenance line, so a new tool version's header is no hand edit."""
+    files: dict[str, str | None] = {**(_unchanged(plan.root, base, fingerprint) or render_all(defn, target, source))}
+    hashes = {}
+    for rel, text in files.items():
+        if text is None:  # up to date: known without rendering it again
+            plan.add(Change(IDENTICAL, rel, "file", defn.table))
+            hashes[rel] = base["files"][rel]
+            continue
+        current = read_if_exists(plan.root / rel)
+        action = decide(None if current is None else content_digest(current), base.get("files", {}).get(rel),
+                        content_digest(text), force=force, interrupted=(killed.get("files") or {}).get(rel))
+        if action == SKIP and current is None:
+            action = CREATE  # generated files come back when deleted; only entries stay deleted
+        elif action == IDENTICAL and current != text:
+            action = UPDATE  # only the provenance line differs: refresh it
+        record(plan, action, rel, current, text, table=defn.table)
+        hashes[rel] = content_digest(text)
+    return hashes
+
+
+def _plan_entry(plan: Plan, table: str, current: Any, base: dict[str, Any], killed: dict[str, Any],
+                entry: dict[str, Any], force: bool) -> Action:
+    action = decide(current, base.get("entry"), entry, force=force, interrupted=killed.get("entry"))
+    detail = entry_detail(action)
+    if action == CONFLICT and not base.get("entry"):
+        detail = "an entry for this table exists that jigx-acumatica did not write (--force replaces it)"
+    plan.add(Change(action, INDEX, "entry", table, detail))
+    return action
+
+
+def _plan_declaration(plan: Plan, table: str, is_declared: bool, base: dict[str, Any], force: bool) -> Action:
+    action = decide(True if is_declared else None, True if base.get("declared") else None, True, force=force)
+    plan.add(Change(action, DATABASE, "declaration", table, declaration_detail(action)))
+    return action

@@ -1,0 +1,108 @@
+"""Planning the removal of a managed table: `remove`, and the old name of a renamed table.
+
+The same three-way rule as generating: an entry or generated file edited by hand is a conflict
+unless --force, a file the user added to the table's folder is theirs, and a file another
+table's state points at is never deleted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import AbstractSet, Any
+
+from ..artifacts.provenance import content_digest
+from ..errors import InputError
+from ..fsutil import read_if_exists
+from .jigx_files import commented_entries, edit_table_changed, read_entries
+from .layout import DATABASE, INDEX, STATE_FILE, artifact_dir, datasource_file, definition_file
+from .plan import CONFLICT, DELETE, Change, Plan
+from .state import State, load_state
+
+DYNAMIC_DATA_CAVEAT = (
+    "stays declared in {db}: Jigx keeps the Dynamic Data table and its rows. Delete them in Jigx "
+    "Management (Solution > Data > Dynamic Data) if you no longer need them, and remove the push "
+    "notification in Acumatica (SM302000)."
+)
+
+
+def owned_by_others(state: State, table: str) -> set[str]:
+    """Every path another table's state records: its definition and generated files."""
+    out: set[str] = set()
+    for other, entry in state["tables"].items():
+        if other != table and isinstance(entry, dict):
+            if isinstance(entry.get("definition"), str):
+                out.add(entry["definition"])
+            out.update(entry.get("files") or {})
+    return out
+
+
+def plan_table_removal(plan: Plan, state: State, table: str, *, force: bool,
+                       keep: AbstractSet[str] = frozenset()) -> bool:
+    """Add to plan the deletion of a table's generated files (and, when the state records it, its
+    stored definition); returns whether its onTableChanged entry may go."""
+    root = plan.root
+    base: dict[str, Any] = state["tables"].get(table) or {}
+    recorded: dict[str, str] = base.get("files") or {}
+    others = owned_by_others(state, table) | set(keep)
+    folder = root / artifact_dir(table)
+    candidates = set(recorded) | {datasource_file(table)}
+    if folder.is_dir():
+        candidates |= {p.relative_to(root).as_posix() for p in folder.iterdir() if p.is_file()}
+    for rel in sorted(candidates):
+        current = read_if_exists(root / rel)
+        if current is None:
+            continue
+        if rel in others:
+            plan.notes.append(f"{rel} is kept: another table's state points at it")
+            continue
+        edited = _edited(rel, current, recorded, table)
+        if edited and not force:
+            plan.add(Change(CONFLICT, rel, "file", table, f"{edited}; --force deletes it anyway"))
+            continue
+        plan.add(Change(DELETE, rel, "definition" if rel == definition_file(table) else "file", table))
+        plan.deletes[rel] = current
+    return _entry_may_go(plan, table, base, force)
+
+
+def _edited(rel: str, current: str, recorded: dict[str, str], table: str) -> str:
+    """Why deleting this file would lose the user's work ('' when it would not)."""
+    if rel == definition_file(table):
+        return ""  # the definition is what the user asked to remove
+    if rel not in recorded:
+        return "not written by jigx-acumatica (a file of yours in the table's folder?)"
+    if content_digest(current) != recorded[rel]:
+        return "edited by hand since it was generated"
+    return ""
+
+
+def _entry_may_go(plan: Plan, table: str, base: dict[str, Any], force: bool) -> bool:
+    raw = read_if_exists(plan.root / INDEX)
+    if raw is None:
+        return False
+    current = read_entries(raw, str(plan.root / INDEX)).get(table)
+    if current is None:
+        return False
+    edited = current != base.get("entry") or ("#" in raw and table in commented_entries(raw, str(plan.root / INDEX)))
+    if edited and not force:
+        why = "was not written by jigx-acumatica" if not base.get("entry") else "was edited by hand"
+        plan.add(Change(CONFLICT, INDEX, "entry", table, f"the onTableChanged entry {why}; --force removes it anyway"))
+        return False
+    plan.add(Change(DELETE, INDEX, "entry", table, "onTableChanged entry removed"))
+    return True
+
+
+def plan_remove(root: Path, table: str, *, force: bool = False) -> Plan:
+    state, old_text = load_state(root)
+    plan = Plan(root=root, old_state_text=old_text)
+    if table not in state["tables"] and not (root / artifact_dir(table)).exists():
+        raise InputError(f"table '{table}' is not managed by jigx-acumatica in this solution", path=root / STATE_FILE,
+                         hint="run 'jigx-acumatica generate --check' to list the managed tables")
+    if plan_table_removal(plan, state, table, force=force):
+        raw = read_if_exists(root / INDEX) or ""
+        edited = edit_table_changed(raw, str(root / INDEX), replace={}, append=[], remove={table})
+        plan.writes[INDEX] = (raw, edited.text)
+        plan.notes.extend(edited.notes)
+    tables = dict(state["tables"])
+    tables.pop(table, None)
+    plan.state = {"version": 1, "tables": tables}
+    plan.notes.append(f"'{table}' " + DYNAMIC_DATA_CAVEAT.format(db=DATABASE))
+    return plan
