@@ -29,7 +29,7 @@ CASES = [
     ("deep-nesting", GOOD + "on_change: " + "[" * 60 + "]" * 60 + "\n", "nested more than", ":9:"),
     ("unknown-top-key", GOOD + "colums: {}\n", "did you mean 'columns'", ":9:1"),
     ("unknown-source-key", GOOD.replace("  dac: PX", "  dak: PX"), "did you mean 'dac'", ":4:3"),
-    ("missing-entity", GOOD.replace("entity: Customer\n", ""), "entity ('entity') is required", None),
+    ("missing-entity", GOOD.replace("entity: Customer\n", ""), "'entity' is required", None),
     ("entity-not-text", GOOD.replace("entity: Customer", "entity: 42"), "entity must be text", ":1:9"),
     ("entity-bad-chars", GOOD.replace("entity: Customer", "entity: \"Cust'omer\""), "entity 'Cust'omer'", ":1:9"),
     ("table-uppercase", GOOD.replace("table: customers", "table: Customers"), "use 'customers'", ":2:8"),

@@ -69,7 +69,31 @@ class Doctor:
         self.findings: list[Finding] = []
 
     def add(self, severity: Severity, rel: str, line: int | None, message: str, fix: str = "") -> None:
-        self.findings.append(Finding(severity, rel, line, message, fix))
+        finding = Finding(severity, rel, line, message, fix)
+        if finding not in self.findings:  # two checks may reach the same problem (a file that does not parse)
+            self.findings.append(finding)
+
+    def managed_tables(self) -> set[str]:
+        """Tables jigx-acumatica created in this solution (its state file)."""
+        from .solution.state import load_state
+
+        try:
+            return set(load_state(self.root)[0]["tables"])
+        except ToolError:
+            return set()
+
+    def check_table_name(self, rel: str, line: int | None, table: str, fix: str) -> None:
+        """A name against Jigx's table rule: an error for tables this tool generates; a warning
+        for the user's own (Jigx's own samples use camelCase names its documented rule refuses)."""
+        problem = naming.table_name_problem(table)
+        if not problem:
+            return
+        if table in self.managed_tables():
+            self.add(ERROR, rel, line, f"table name '{table}' {problem}", fix)
+        else:
+            self.add(WARNING, rel, line, f"table name '{table}' {problem}: it breaks Jigx's documented rule for "
+                     "Dynamic Data table names (lowercase; letters, digits, '-', '_'; 2 to 30 characters), "
+                     "though Jigx's own samples use such names", "rename it if Jigx refuses the table")
 
     def add_error(self, rel: str, exc: ToolError) -> None:
         path = Path(rel)
@@ -117,10 +141,15 @@ class Doctor:
                 self.add(WARNING, DATABASE, None, "no databases/default.jigx: no Dynamic Data table is declared",
                          "run 'jigx-acumatica generate' or declare the tables under 'tables:'")
             return set() if not (self.root / DATABASE).exists() else None
-        for path, message in schema.problems("database", plain(database)):
-            self.add(ERROR, DATABASE, _position(database, path.split("/")), f"{path}: {message}",
-                     "table names are lowercase letters, digits, '-' and '_' (2-30), values empty")
         tables = database.get("tables") if isinstance(database.get("tables"), dict) else {}
+        for path, message in schema.problems("database", plain(database)):
+            if path.split("/")[0] == "tables" and "does not match" in message:
+                continue  # a table's name: judged below, by who created it
+            self.add(ERROR, DATABASE, _position(database, path.split("/")), f"{path}: {message}",
+                     "declare each table as '  name:' (an empty value) under 'tables:'")
+        for name in tables:
+            self.check_table_name(DATABASE, _position(database, ["tables", name]), str(name),
+                                  "table names are lowercase letters, digits, '-' and '_' (2-30)")
         return {str(t) for t in tables}
 
     def check_index(self, index: dict, declared: set[str] | None) -> None:
@@ -137,9 +166,10 @@ class Doctor:
                          "move it to 'tabs' and remove it")
         for tab, spec in (data.get("tabs") or {}).items() if isinstance(data.get("tabs"), dict) else []:
             jig = spec.get("jigId") if isinstance(spec, dict) else None
-            if isinstance(jig, str) and not (self.root / "jigs" / f"{jig}.jigx").exists():
+            if isinstance(jig, str) and jig not in self.jig_ids():
                 self.add(ERROR, INDEX, _position(index, ["tabs", tab, "jigId"]),
-                         f"tab '{tab}' points at jig '{jig}', but jigs/{jig}.jigx does not exist",
+                         f"tab '{tab}' points at jig '{jig}', but jigs/{jig}.jigx does not exist (nor {jig}.jigx in a "
+                         "subfolder of jigs/)",
                          f"create jigs/{jig}.jigx or fix the jigId")
         for wrong in MISSPELLINGS:
             if wrong in index:
@@ -164,10 +194,7 @@ class Doctor:
                 self.add(ERROR, INDEX, at, f"{EVENT_KEY} item {i + 1} has no 'table'", "add 'table: <name>'")
                 continue
             table = entry["table"]
-            problem = naming.table_name_problem(table)
-            if problem:
-                self.add(ERROR, INDEX, at, f"table name '{table}' {problem}",
-                         "use the bare Dynamic Data table name (no 'default/' prefix)")
+            self.check_table_name(INDEX, at, table, "use the bare Dynamic Data table name (no 'default/' prefix)")
             action = entry.get("action")
             if not isinstance(action, dict) or not str(action.get("type", "")).startswith("action."):
                 self.add(ERROR, INDEX, at, f"the entry for '{table}' needs one action with a 'type: action....'",
@@ -198,6 +225,10 @@ class Doctor:
                     isinstance(data.get("options"), dict) and data["options"].get("provider") == "DATA_PROVIDER_DYNAMIC":
                 for where, message in schema.problems("datasource", data):
                     self.add(WARNING, rel, None, f"{where}: {message}")
+
+    def jig_ids(self) -> set[str]:
+        """A jig's id is its file name, wherever it sits under jigs/ (subfolders group jigs)."""
+        return {p.stem for p in (self.root / "jigs").rglob("*.jigx") if p.is_file()}
 
     def check_state(self) -> None:
         """Every table the tool manages still has its definition."""

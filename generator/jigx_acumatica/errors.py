@@ -29,6 +29,7 @@ class ExitCode(IntEnum):
     VERIFY_UNEXPECTED = 18  # any other answer: other 4xx, redirects, rows not landing
     INTERNAL = 70  # a bug: please report it
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
+    BROKEN_PIPE = 141  # stdout closed early, as by `| head` (128 + SIGPIPE)
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")

@@ -14,7 +14,7 @@ from ..errors import InputError, printable
 from ..solution.layout import solution_definitions
 from ..templates import render
 from ..yamlio import read_text
-from .contract import BodyError, parse_body, row_key, ticks_to_utc
+from .contract import BodyError, parse_body, row_key, ticks_to_utc, timestamp_problem
 
 JIGX_COLUMNS = ("_tab", "_del", "_mod")
 
@@ -68,7 +68,7 @@ def _show(value: Any) -> str:
 def load_notification(path: Path) -> dict:
     text = read_text(path, what="notification", kind="JSON", max_bytes=20 * 1024 * 1024)
     try:
-        return parse_body(text)
+        return parse_body(text, check_timestamp=False)
     except BodyError as exc:
         raise InputError(str(exc), path=path, line=exc.line, column=exc.column,
                          hint="save the notification body exactly as received: a JSON object with Inserted, "
@@ -107,6 +107,9 @@ def analyse(body: dict, defn: TableDef, *, file: str) -> Report:
 
 
 def _check_envelope(body: dict, defn: TableDef, report: Report) -> None:
+    ts = body.get("TimeStamp")
+    if isinstance(ts, int) and timestamp_problem(ts):
+        report.problems.append(f"{timestamp_problem(ts)}: out-of-order notifications cannot be recognised")
     if body["Query"] != defn.inquiry:
         report.problems.append(f"Query '{body['Query']}' is not the definition's inquiry title '{defn.inquiry}'")
     nid = body.get("Id")
@@ -140,6 +143,17 @@ def _check_columns(body: dict, defn: TableDef, report: Report) -> None:
             report.problems.append(f"column {col} is expected but not in the payload{hint}")
     for col in report.unexpected_columns:
         report.notes.append(f"column {col} is in the payload but not in the definition")
+    _check_each_row(body, [c for c in expected if c in present], report)
+
+
+def _check_each_row(body: dict, expected: list[str], report: Report) -> None:
+    """Columns some rows carry and others lack: every row of one inquiry has the same columns."""
+    for where in ("Inserted", "Deleted"):
+        for i, row in enumerate(body[where], start=1):
+            lacking = [c for c in expected if c not in row]
+            if lacking:
+                report.problems.append(f"{where} row {i} lacks {', '.join(lacking)} (other rows have "
+                                       f"{'it' if len(lacking) == 1 else 'them'})")
 
 
 def _key_text(defn: TableDef, row: dict) -> str:

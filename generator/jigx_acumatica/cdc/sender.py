@@ -57,15 +57,36 @@ class Outcome:
 
 
 class Redactor:
-    """Removes the PAT from anything that might be shown."""
+    """Masks a secret in anything that might be shown: any run of MIN_RUN or more of its
+    characters, in any letter case (a server may echo it truncated, upper-cased or split)."""
 
-    def __init__(self, pat: str | None) -> None:
-        self.pat = pat or None
+    MIN_RUN = 8
+
+    def __init__(self, secret: str | None) -> None:
+        self.secret = (secret or "").lower()
 
     def __call__(self, text: str) -> str:
-        if self.pat and text:
-            text = text.replace(self.pat, "****")
-        return text
+        n = self.MIN_RUN
+        if not text or len(self.secret) < n:
+            return text.replace(self.secret, "****") if text and self.secret else text
+        lowered = text.lower()
+        covered = [False] * len(text)
+        for i in range(len(self.secret) - n + 1):
+            gram = self.secret[i:i + n]
+            at = lowered.find(gram)
+            while at >= 0:
+                covered[at:at + n] = [True] * n
+                at = lowered.find(gram, at + 1)
+        out, i = [], 0
+        while i < len(text):
+            if covered[i]:
+                while i < len(text) and covered[i]:
+                    i += 1
+                out.append("****")
+            else:
+                out.append(text[i])
+                i += 1
+        return "".join(out)
 
 
 # --- sending ---------------------------------------------------------------------------------------
@@ -85,16 +106,22 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
+class BodyCut(Exception):
+    """The answer's body stopped before its announced end (stalled, or the connection dropped)."""
+
+
 def _read_limited(resp: requests.Response) -> str:
-    chunks, size = [], 0
+    """The first MAX_BODY bytes of the answer; BodyCut when it stops short of them and of its end."""
+    chunks: list[bytes] = []
+    size = 0
     try:
         for chunk in resp.iter_content(8192):
             chunks.append(chunk)
             size += len(chunk)
             if size >= MAX_BODY:
                 break
-    except requests.RequestException:
-        pass
+    except requests.RequestException as exc:
+        raise BodyCut(f"{size} bytes, then {type(exc).__name__}") from None
     finally:
         resp.close()
     return b"".join(chunks)[:MAX_BODY].decode("utf-8", "replace")
@@ -186,17 +213,35 @@ def send(session: requests.Session, url: str, pat: str, push: Push, policy: Poli
                                 stream=True)
         except requests.RequestException as exc:
             return _network_outcome(exc, push, attempts, url)
-        latency = int((time.monotonic() - started) * 1000)
-        body = _read_limited(resp)
         status = resp.status_code
+        try:
+            body = _read_limited(resp)
+        except BodyCut as cut:
+            return _cut_outcome(push, status, str(cut), resp.headers.get("Content-Length"), attempts, policy)
+        latency = int((time.monotonic() - started) * 1000)  # the whole answer, body included
         retryable = status == 429 or status >= 500
         if retryable and attempts <= policy.retries:
             wait = _retry_after(resp.headers.get("Retry-After"))
             if wait is None:
                 wait = policy.backoff * (2 ** (attempts - 1)) * random.uniform(0.5, 1.5)
-            if wait <= policy.max_wait:
-                policy.sleep(wait)
-                continue
+            if wait > policy.max_wait:
+                outcome = _status_outcome(push, status, body, latency, attempts, resp.headers.get("Location"))
+                outcome.summary = (f"HTTP {status}: the server asked to retry after {wait:.0f} s, longer than the "
+                                   f"{policy.max_wait:.0f} s this tool waits; gave up after {attempts} attempt"
+                                   + ("s" if attempts > 1 else ""))
+                outcome.fix = f"try again after {wait:.0f} s"
+                return outcome
+            policy.sleep(wait)
+            continue
         return _status_outcome(push, status, body, latency, attempts, resp.headers.get("Location"))
+
+
+def _cut_outcome(push: Push, status: int, got: str, length: str | None, attempts: int, policy: Policy) -> Outcome:
+    """An answer whose body never arrived in full: the push's fate is unknown, so it is no success."""
+    announced = f" of the {length} announced" if length else ""
+    return Outcome(push.table, push.kind, False, ExitCode.VERIFY_TIMEOUT,
+                   f"HTTP {status}, but the answer stopped half-way ({got}{announced}; waited {policy.timeout:g} s)",
+                   "the endpoint or a proxy in between stalls: check the network, or raise --timeout",
+                   status=status, attempts=attempts)
 
 

@@ -147,6 +147,7 @@ def run(defs: list[TableDef], target: Target, pat: str, *, shape: Shape, cleanup
                 outcome = send(session, url, pat, push, policy)
                 outcome.summary = redact(outcome.summary)
                 outcome.server_message = redact(outcome.server_message) if outcome.server_message else None
+                outcome.fix = redact(outcome.fix)
                 results.append(outcome)
                 if report:
                     report(outcome)

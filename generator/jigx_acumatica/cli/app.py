@@ -28,7 +28,8 @@ def main() -> None:
       JIGX_PAT=... jigx-acumatica verify --solution my-app
 
     Exit codes: 0 ok, 1 changes pending / conflict / failed check, 2 bad input, 3 solution busy,
-    4 doctor warnings, 10-18 verify outcomes (see the README), 70 internal error, 130 interrupted.
+    4 doctor warnings, 10-18 verify outcomes (see the README), 70 internal error, 130 interrupted,
+    141 output closed early.
     """
 
 
@@ -62,8 +63,10 @@ def command(f: Callable[..., int | None]) -> Callable[..., None]:
         except ToolError as exc:
             report_error(exc, as_json)
             code = exc.exit_code
-        except (KeyboardInterrupt, BrokenPipeError):
+        except BrokenPipeError:  # `... | head` stopped reading: nothing more to say
             _quiet_broken_pipe()
+            code = ExitCode.BROKEN_PIPE
+        except KeyboardInterrupt:
             echo_err("interrupted: every file is either as it was or completely written")
             code = ExitCode.INTERRUPTED
         except click.exceptions.Exit:

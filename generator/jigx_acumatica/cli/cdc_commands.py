@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ..errors import ExitCode
+from ..errors import ExitCode, InputError
 from .app import command, echo_err
 from .options import TargetOptions, json_option, quiet_option, solution_option, target_options
 
@@ -63,6 +63,10 @@ def verify(tables: tuple[str, ...], solution: Path, target: TargetOptions, pat_f
     defs = verifying.select_tables(solution, list(tables))
     shape_: Shape = "update" if shape == "update" else "insert"
     if local:
+        if "base_url" in target.given():
+            raise InputError("--local pushes to an endpoint it starts on this machine; --base-url would be ignored",
+                             hint="drop --base-url to verify locally, or drop --local to verify the endpoint at "
+                                  "--base-url")
         return _verify_local(solution, defs, resolved, shape_, cleanup, as_json, quiet)
     verifying.check_target(resolved)
     for table in verifying.undeclared(solution, defs):

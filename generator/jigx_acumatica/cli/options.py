@@ -16,6 +16,11 @@ def quiet_option(f: F) -> F:
     return click.option("-q", "--quiet", is_flag=True, help="Print errors only.")(f)
 
 
+def verbose_option(f: F) -> F:
+    return click.option("-v", "--verbose", is_flag=True,
+                        help="Show every table's push URL, not only those of tables that changed.")(f)
+
+
 def json_option(f: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")(f)
 

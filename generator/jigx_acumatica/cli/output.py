@@ -34,7 +34,7 @@ def progress_bar(count: int, quiet: bool, label: str) -> Iterator[Callable[[int]
         yield bar.update
 
 
-def print_plan(plan: Plan, *, wrote: bool, quiet: bool, as_json: bool, mode: Mode) -> None:
+def print_plan(plan: Plan, *, wrote: bool, quiet: bool, as_json: bool, mode: Mode, verbose: bool = False) -> None:
     if as_json:
         import json
 
@@ -54,7 +54,10 @@ def print_plan(plan: Plan, *, wrote: bool, quiet: bool, as_json: bool, mode: Mod
         if c.detail:
             line += f"  -- {c.detail}"
         click.echo(line)
+    changed = {c.table for c in shown}
     for t in plan.tables:
+        if not verbose and t.table not in changed:
+            continue  # a no-op stays one line; -v shows every table
         click.echo(f"table {t.table}: entity {t.entity}, Generic Inquiry '{t.inquiry}'")
         click.echo(f"  push URL: {t.url}")
         if t.placeholders:
@@ -83,13 +86,13 @@ def print_diff(plan: Plan) -> None:
                                                    tofile="/dev/null"))
 
 
-def finish(plan: Plan, *, mode: Mode, quiet: bool, as_json: bool) -> ExitCode:
+def finish(plan: Plan, *, mode: Mode, quiet: bool, as_json: bool, verbose: bool = False) -> ExitCode:
     """Report a plan (applied already in write mode unless it conflicts); conflicts, and --check
     with work to do, exit 1."""
     if mode == "diff":
         print_diff(plan)
     wrote = mode == "write" and not plan.conflicts and plan.pending
-    print_plan(plan, wrote=wrote, quiet=quiet, as_json=as_json, mode=mode)
+    print_plan(plan, wrote=wrote, quiet=quiet, as_json=as_json, mode=mode, verbose=verbose)
     error = plan.conflict_error()
     if error:
         for c in plan.conflicts:

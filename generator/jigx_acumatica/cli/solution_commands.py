@@ -8,7 +8,8 @@ import click
 
 from ..errors import ExitCode
 from .app import command
-from .options import TargetOptions, json_option, lock_option, quiet_option, solution_option, target_options, write_options
+from .options import (TargetOptions, json_option, lock_option, quiet_option, solution_option, target_options,
+                      verbose_option, write_options)
 from .output import finish, plural, print_plan, progress_bar, run_mode
 
 
@@ -22,8 +23,9 @@ from .output import finish, plural, print_plan, progress_bar, run_mode
 @lock_option
 @json_option
 @quiet_option
+@verbose_option
 def generate(definitions: tuple[Path, ...], solution: Path, target: TargetOptions, dry_run: bool, force: bool,
-             check: bool, diff: bool, lock_timeout: float, as_json: bool, quiet: bool) -> ExitCode:
+             check: bool, diff: bool, lock_timeout: float, as_json: bool, quiet: bool, verbose: bool) -> ExitCode:
     """Generate the CDC artifacts for table definitions into a Jigx solution folder.
 
     With DEFINITIONS, generates those tables; with none, regenerates every definition stored in
@@ -46,7 +48,7 @@ def generate(definitions: tuple[Path, ...], solution: Path, target: TargetOption
     with progress_bar(count, quiet or as_json, "reading definitions") as bar:
         plan = operations.generate(solution, list(definitions), resolved, force=force, write=mode == "write",
                                    progress=bar, lock_timeout=lock_timeout, record=target.given())
-    return finish(plan, mode=mode, quiet=quiet, as_json=as_json)
+    return finish(plan, mode=mode, quiet=quiet, as_json=as_json, verbose=verbose)
 
 
 @command
@@ -90,8 +92,9 @@ def init(folder: Path, name: str | None, title: str | None, category: str, table
 @lock_option
 @json_option
 @quiet_option
+@verbose_option
 def add(definitions: tuple[Path, ...], solution: Path, target: TargetOptions, dry_run: bool, force: bool,
-        lock_timeout: float, as_json: bool, quiet: bool) -> ExitCode:
+        lock_timeout: float, as_json: bool, quiet: bool, verbose: bool) -> ExitCode:
     """Onboard Acumatica tables into an existing solution.
 
     Copies each definition to acumatica/<table>/table.yaml, generates its artifacts, declares its
@@ -109,7 +112,7 @@ def add(definitions: tuple[Path, ...], solution: Path, target: TargetOptions, dr
     with progress_bar(len(definitions), quiet or as_json, "reading definitions") as bar:
         plan = operations.add(solution, list(definitions), target.for_solution(solution), force=force,
                               write=mode == "write", progress=bar, lock_timeout=lock_timeout, record=target.given())
-    return finish(plan, mode=mode, quiet=quiet, as_json=as_json)
+    return finish(plan, mode=mode, quiet=quiet, as_json=as_json, verbose=verbose)
 
 
 @command

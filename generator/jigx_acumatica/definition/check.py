@@ -50,11 +50,15 @@ class _Checker:
             if required and key in node:  # present but empty
                 self.fail(node, key, f"{what} is required", f"add '{key}: ...'")
             elif required:
-                self.fail_at(node, f"{what} ('{key}') is required", f"add a '{key}:' line")
+                named = f"'{key}'" if what == key else f"{what} ('{key}')"
+                self.fail_at(node, f"{named} is required", f"add a '{key}:' line")
             return None
         value = node[key]
         if not isinstance(value, str) or isinstance(value, bool):
-            self.fail(node, key, f"{what} must be text, not {type(value).__name__}", f"write {key}: SomeText")
+            shown = str(value).lower() if isinstance(value, bool) else str(value)
+            self.fail(node, key, f"{what} must be text, not {_kind(value)}",
+                      f"quote it to make it text: {key}: \"{shown}\"" if not isinstance(value, (dict, list))
+                      else f"write one value: {key}: SomeText")
             return None
         if not value.strip():
             self.fail(node, key, f"{what} is empty", f"give '{key}' a value")
@@ -149,7 +153,8 @@ def _check_source(c: _Checker, doc: dict) -> tuple[str, str, str, bool]:
     if "deleted_flag" in src:
         value = src["deleted_flag"]
         if not isinstance(value, bool):
-            c.fail(src, "deleted_flag", f"source.deleted_flag must be true or false, not {value!r}", "write deleted_flag: true")
+            c.fail(src, "deleted_flag", f"source.deleted_flag must be true or false (a YAML boolean), not {_kind(value)} "
+                   f"{value!r}", _boolean_fix("deleted_flag", value))
         else:
             deleted_flag = value
     return dac or "", alias, modified, deleted_flag
@@ -309,6 +314,20 @@ def _suggest_column(name: str) -> str:
     return s or "Column1"
 
 
+def _kind(value: Any) -> str:
+    """How a YAML value reads to a person."""
+    return {bool: "a boolean", int: "a number", float: "a number", str: "text", dict: "a mapping",
+            list: "a list", type(None): "empty"}.get(type(value), type(value).__name__)
+
+
+def _boolean_fix(key: str, value: Any) -> str:
+    """The fix for a value that should have been a YAML boolean."""
+    if isinstance(value, str) and value.strip().lower() in ("true", "false", "yes", "no", "on", "off"):
+        wanted = "true" if value.strip().lower() in ("true", "yes", "on") else "false"
+        return f"remove the quotes: {key}: {wanted}"
+    return f"write {key}: true or {key}: false"
+
+
 def _check_key(c: _Checker, doc: dict, columns: list[Column]) -> list[str]:
     hint = "name the output column(s) that identify a row, e.g. key: [CustomerID]"
     if "key" not in doc or doc["key"] is None:
@@ -319,7 +338,10 @@ def _check_key(c: _Checker, doc: dict, columns: list[Column]) -> list[str]:
     if not isinstance(items, list) or not items:
         c.fail(doc, "key", "key must name at least one column", hint)
         return []
-    names = {col.name for col in columns}
+    written = doc.get("columns")
+    if not isinstance(written, dict):
+        return [k for k in items if isinstance(k, str)]  # columns are broken and reported already
+    names = {str(name) for name in written} | {col.name for col in columns}
     out: list[str] = []
     for i, k in enumerate(items):
         parent, at = (node, i) if isinstance(node, list) else (doc, "key")
