@@ -29,7 +29,7 @@ POLL_SECONDS = 0.05
 MAX_BODY = 10 * 1024 * 1024  # larger than any sane push (Jigx rows are ~350 KB at most)
 # Acumatica sends notifications in bursts: connections queue in the kernel instead of being reset.
 LISTEN_BACKLOG = 1024
-MAX_THREADS = 128  # connections served at once; the rest wait in the backlog
+MAX_THREADS = 256  # connections served at once (keep-alive ones included); the rest wait in the backlog
 READ_TIMEOUT = 10.0  # seconds a connection may stay silent (slow, half-sent or idle keep-alive)
 
 
