@@ -271,3 +271,25 @@ def test_sqlite_file_stays_usable(tmp_path):
     with sqlite3.connect(db) as con:
         assert con.execute("SELECT count(*) FROM customers").fetchone() == (0,)
     assert isinstance(Path(db), Path)
+
+
+def test_pat_file_that_is_a_fifo_does_not_hang(tmp_path):
+    app = tmp_path / "app"
+    assert cli("init", app, "--region", "us", "--org", ORG, "--solution-id", SOLUTION_ID, "--table", CUSTOMERS
+               ).exit_code == 0
+    fifo = tmp_path / "pat"
+    os.mkfifo(fifo)
+    started = time.monotonic()
+    assert_clear(cli("verify", "--solution", app, "--pat-file", fifo, env={"JIGX_PAT": ""}), "not a regular file")
+    assert time.monotonic() - started < 5
+
+
+def test_doctor_on_a_fifo_datasource_does_not_hang(tmp_path):
+    app = tmp_path / "app"
+    assert cli("init", app).exit_code == 0
+    (app / "datasources").mkdir()
+    os.mkfifo(app / "datasources/odd.jigx")
+    started = time.monotonic()
+    r = cli("doctor", "--solution", app)
+    assert r.exit_code == 1 and "datasources/odd.jigx" in r.stdout and "not a regular" in r.stdout
+    assert time.monotonic() - started < 5

@@ -217,9 +217,9 @@ class Doctor:
         for path in sorted((self.root / "datasources").glob("*.jigx")):
             rel = path.relative_to(self.root).as_posix()
             try:
-                data = load_fast(path.read_text(encoding="utf-8"), rel)
-            except (ToolError, UnicodeDecodeError) as exc:
-                self.add(ERROR, rel, getattr(exc, "line", None), getattr(exc, "message", "not UTF-8 text"))
+                data = load_fast(read_if_exists(path) or "", rel)
+            except ToolError as exc:
+                self.add(ERROR, rel, exc.line, exc.message, exc.hint or "fix or remove the file")
                 continue
             if isinstance(data, dict) and data.get("type") == "datasource.sqlite" and \
                     isinstance(data.get("options"), dict) and data["options"].get("provider") == "DATA_PROVIDER_DYNAMIC":

@@ -179,7 +179,10 @@ def locked(folder: Path, timeout: float = 10.0) -> Iterator[None]:
     target = folder
     while not target.is_dir() and target != target.parent:
         target = target.parent
-    fd = os.open(target, os.O_RDONLY)
+    try:
+        fd = os.open(target, os.O_RDONLY)
+    except OSError as exc:
+        raise os_error(exc, target, "open the solution folder to lock it") from None
     try:
         deadline = time.monotonic() + timeout
         while True:

@@ -71,6 +71,11 @@ def command(f: Callable[..., int | None]) -> Callable[..., None]:
             code = ExitCode.INTERRUPTED
         except click.exceptions.Exit:
             raise
+        except OSError as exc:  # the file system refused something: the environment, not a bug
+            from ..fsutil import os_error
+
+            report_error(os_error(exc, None, "complete the command"), as_json)
+            code = ExitCode.BAD_INPUT
         except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
             if os.environ.get("JIGX_ACUMATICA_DEBUG"):
                 raise

@@ -18,12 +18,9 @@ def read_secret(*, env: str, file: Path | None, file_option: str, label: str, sh
     source = env
     if not value and file is not None:
         source = str(file)
-        try:
-            value = file.read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
-            raise InputError(f"{short} file not found", path=file, hint=f"check the path given to {file_option}") from None
-        except (OSError, UnicodeDecodeError):
-            raise InputError(f"cannot read the {short} file as text", path=file) from None
+        from ..yamlio import read_text
+
+        value = read_text(file, what=f"{short} file", kind="text", max_bytes=64 * 1024).strip()
         if not value:
             raise InputError(f"the {short} file is empty", path=file, hint=f"write the {label} into it, alone on one line")
     if not value:

@@ -27,7 +27,7 @@ def load_state(root: Path, name: str = STATE_FILE) -> tuple[State, str | None]:
         state = json.loads(text)
         if not isinstance(state, dict) or not isinstance(state.get("tables"), dict):
             raise ValueError("no tables")
-    except ValueError:
+    except (ValueError, RecursionError):
         raise InputError("the state file is damaged", path=path,
                          hint="restore it from git, or delete it (the next run then treats hand edits as conflicts)"
                          ) from None
