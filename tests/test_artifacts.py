@@ -13,6 +13,7 @@ from ruamel.yaml import YAML
 
 from conftest import ORG, SAMPLE_FILES, SOLUTION_ID, TARGET_ARGS, cli
 from jigx_acumatica.definition import load_definition
+from jigx_acumatica.definition.dacs import KEEPS_DELETED_ROWS
 from jigx_acumatica.cdc.contract import ticks
 
 TABLE_RE = re.compile(r"^[a-z][a-z0-9_-]{0,28}[a-z0-9]$")
@@ -40,20 +41,26 @@ def test_generic_inquiry_xml(solution, sample):
     assert row.get("Name") == d.inquiry
     assert re.fullmatch(r"[0-9a-f-]{36}", row.get("DesignID"))
     assert row.get("ShowDeletedRecords") == ("1" if d.deleted_flag else "0")
+    assert "ShowArchivedRecords" not in row.attrib  # only from 2022 R1 on; the XML targets 2019 R2
     assert "ScreenID" not in row.attrib
     tables = {t.get("Alias"): t for t in row.findall("GITable")}
     assert tables[d.alias].get("Name") == d.dac
     assert list(tables) == list(d.aliases())
     results = [r for t in row.findall("GITable") for r in t.findall("GIResult")]
     by_caption = {r.get("Caption"): r for r in results}
-    # every column has an explicit caption, plus the three Jigx columns
-    assert sorted(by_caption) == sorted([c.name for c in d.columns] + ["_tab", "_del", "_mod"])
+    # every column has an explicit caption, plus the Jigx columns: _del only where the table keeps
+    # deleted rows (elsewhere Acumatica drops the column silently)
+    jigx = ["_tab", "_del", "_mod"] if d.deleted_flag else ["_tab", "_mod"]
+    assert d.deleted_flag == (d.dac in KEEPS_DELETED_ROWS)
+    assert sorted(by_caption) == sorted([c.name for c in d.columns] + jigx)
     assert all(r.get("RowID") and r.get("LineNbr") for r in results)
     assert len({r.get("RowID") for r in results}) == len(results)
     main = tables[d.alias]
     main_fields = {r.get("Caption"): r.get("Field") for r in main.findall("GIResult")}
     assert main_fields["_tab"] == f"='{d.entity}'"
-    assert main_fields["_del"] == "deletedDatabaseRecord"
+    if d.deleted_flag:  # spelled as the designer offers it: lowerCamel where the DAC declares it
+        assert main_fields["_del"] == ("deletedDatabaseRecord" if d.dac == "PX.Objects.CR.Contact"
+                                       else "DeletedDatabaseRecord")
     assert main_fields["_mod"] == "lastModifiedDateTime"
     for c in d.columns:  # the field lives in the table of its alias, lowerCamel
         fields = {r.get("Caption"): r.get("Field") for r in tables[c.alias].findall("GIResult")}
@@ -88,8 +95,8 @@ def test_sample_push_shape(solution, sample):
     assert re.search(r'"TimeStamp":\d+,', raw), "TimeStamp must be an integer literal"
     assert body["Deleted"] == [] and len(body["Inserted"]) == 1
     row = body["Inserted"][0]
-    assert list(row) == [c.name for c in d.columns] + ["_tab", "_del", "_mod"]
-    assert row["_tab"] == d.entity and row["_del"] is False
+    assert list(row) == [c.name for c in d.columns] + (["_tab", "_del", "_mod"] if d.deleted_flag else ["_tab", "_mod"])
+    assert row["_tab"] == d.entity and row.get("_del", False) is False
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,7})?", row["_mod"]), "local time, no offset"
     kinds = {"string": str, "int": int, "decimal": (int, float), "bool": bool, "datetime": str, "guid": str}
     for c in d.columns:
@@ -255,3 +262,30 @@ def test_quiet_prints_nothing_and_progress_goes_to_stderr(tmp_path):
     r = cli("generate", *defs, "--out", tmp_path / "b", "-q")
     assert r.exit_code == 0 and r.stdout == "" and r.stderr == ""
     assert (tmp_path / "b/acumatica/thing11/generic-inquiry.xml").exists()
+
+
+def test_conditions_are_giwhere_rows_as_real_exports_write_them(solution):
+    row = ET.parse(solution / "acumatica/open-invoices/generic-inquiry.xml").getroot().find("data/GIDesign/row")
+    where = [(w.get("OpenBrackets", ""), w.get("DataFieldName"), w.get("Condition"), w.get("Value1"), w.get("Value2"),
+              w.get("CloseBrackets", ""), w.get("Operation")) for w in row.findall("GIWhere")]
+    assert where == [
+        ("(", "ARInvoice.docType", "E", "INV", None, "", "O"),
+        ("", "ARInvoice.docType", "E", "CRM", None, ")", "A"),
+        ("(", "ARInvoice.status", "E", "N", None, "", "O"),
+        ("", "ARInvoice.dueDate", "B", "2026-01-01", "2026-12-31", ")", "A"),
+        ("", "ARInvoice.curyDocBal", "G", "0", None, "", "A"),
+    ]
+    assert [w.get("LineNbr") for w in row.findall("GIWhere")] == ["1", "2", "3", "4", "5"]
+    assert all(w.get("IsActive") == "1" for w in row.findall("GIWhere"))
+
+
+def test_odata_publishes_a_site_map_entry(solution):
+    root = ET.parse(solution / "acumatica/customers/generic-inquiry.xml").getroot()
+    row = root.find("data/GIDesign/row")
+    assert row.get("ExposeViaOData") == "1"
+    site = row.find("SiteMap[@linkname='toDesignById']/row")
+    assert site.get("ScreenID") == "GI990001"
+    assert site.get("Url") == f"~/GenericInquiry/GenericInquiry.aspx?id={row.get('DesignID')}"
+    assert site.find("MUIScreen").get("WorkspaceID") == "bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb"
+    other = ET.parse(solution / "acumatica/vendors/generic-inquiry.xml").getroot().find("data/GIDesign/row")
+    assert other.get("ExposeViaOData") == "0" and other.find("SiteMap") is None

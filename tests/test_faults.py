@@ -99,7 +99,8 @@ def test_two_runs_at_once_take_turns(tmp_path):
         _, err = p.communicate(timeout=120)
         assert p.returncode == 0, err
     tables = [e["table"] for e in YAML(typ="safe").load((app / "index.jigx").read_text())["onTableChanged"]]
-    assert sorted(tables) == sorted(["contacts", "customers", "sales-order", "stock-items", "vendors"])
+    assert sorted(tables) == sorted(YAML(typ="safe").load(p.read_text()).get("table") or "sales-order"
+                                    for p in defs)
     assert cli("generate", "--solution", app, "--check").exit_code == 0
 
 

@@ -26,7 +26,8 @@ PATH = "/tool/organizations/{org}/solutions/{sol}/acumatica/cdc".format(org=ORG,
 
 def test_quoted_boolean_gets_remove_the_quotes(tmp_path):
     d = tmp_path / "d.yaml"
-    d.write_text(CUSTOMERS.read_text().replace("  deleted_flag: true", '  deleted_flag: "false"'))
+    d.write_text(CUSTOMERS.read_text().replace("  modified: LastModifiedDateTime\n",
+                                               '  modified: LastModifiedDateTime\n  deleted_flag: "false"\n'))
     r = cli("generate", d, "--out", tmp_path / "app")
     assert r.exit_code == 2
     assert "remove the quotes: deleted_flag: false" in r.stderr

@@ -14,7 +14,7 @@ from ruamel.yaml import YAML
 from conftest import SAMPLES, cli, tree
 from jigx_acumatica import fsutil, schema
 from jigx_acumatica.definition import load_definition
-from jigx_acumatica.artifacts.jigx import table_changed_entry
+from jigx_acumatica.artifacts.jigx import tab_entry, table_changed_entry
 
 FIXTURES = Path(__file__).parent / "fixtures" / "solutions"
 CUSTOMERS, VENDORS, CONTACTS = SAMPLES / "customers.yaml", SAMPLES / "vendors.yaml", SAMPLES / "contacts.yaml"
@@ -25,20 +25,30 @@ def load(path: Path):
     return YAML(typ="safe").load(path.read_text())
 
 
-def inserted_only(before: bytes, after: bytes) -> list[str]:
-    """The lines added; fails if any original line was changed or removed."""
+def load_before(files: dict[str, bytes]) -> dict:
+    return YAML(typ="safe").load(files["index.jigx"].decode()) or {}
+
+
+def inserted_runs(before: bytes, after: bytes) -> list[list[str]]:
+    """The runs of lines added, each where it was inserted; fails if any original line was changed
+    or removed."""
     a, b = before.decode().splitlines(keepends=True), after.decode().splitlines(keepends=True)
-    added = []
+    runs = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if op == "equal":
             continue
         # a last line without newline may gain one when something is appended after it
         if op == "replace" and i2 - i1 == 1 and a[i1] + "\n" == b[j1]:
-            added += b[j1 + 1:j2]
+            runs.append(b[j1 + 1:j2])
             continue
         assert op == "insert", f"original lines changed: {op} {a[i1:i2]!r} -> {b[j1:j2]!r}"
-        added += b[j1:j2]
-    return added
+        runs.append(b[j1:j2])
+    return runs
+
+
+def inserted_only(before: bytes, after: bytes) -> list[str]:
+    """The lines added; fails if any original line was changed or removed."""
+    return [line for run in inserted_runs(before, after) for line in run]
 
 
 @pytest.fixture(params=sorted(p.name for p in FIXTURES.iterdir()))
@@ -58,14 +68,26 @@ def test_add_preserves_every_byte_of_handwritten_files(handmade):
     if flow:  # 'onTableChanged: []' has no entries to keep: the value itself becomes a block list
         index_before = index_before.replace(b"onTableChanged: []   # nothing yet\n", b"")
         index_after = index_after.replace(b"onTableChanged:  # nothing yet\n", b"")
-    added = inserted_only(index_before, index_after)
-    assert added, "no entries were added"
-    entries = load(handmade / "index.jigx")["onTableChanged"]
-    want = [table_changed_entry(load_definition(p)) for p in (CUSTOMERS, VENDORS)]
-    assert entries[-2:] == want
-    # the added lines are exactly the new entries (with the key itself when the file had none)
-    block = YAML(typ="safe").load(textwrap.dedent("".join(ln.replace("\r\n", "\n") for ln in added)))
-    assert (block["onTableChanged"] if isinstance(block, dict) else block) == want
+    runs = inserted_runs(index_before, index_after)
+    assert runs, "no entries were added"
+    index = load(handmade / "index.jigx")
+    defs = [load_definition(p) for p in (CUSTOMERS, VENDORS)]
+    want = [table_changed_entry(d) for d in defs]
+    assert index["onTableChanged"][-2:] == want
+    want_tabs = {d.table: tab_entry(d) for d in defs} if "tabs" in load_before(before) else {}
+    # the added lines are exactly the new entries (with the key itself when the file had none) and,
+    # where the solution has tabs, the new tabs (issue 11: a list jig per table, on a tab)
+    entries, tabs = [], {}
+    for run in runs:
+        block = YAML(typ="safe").load(textwrap.dedent("".join(ln.replace("\r\n", "\n") for ln in run)))
+        if isinstance(block, dict) and "onTableChanged" in block:
+            entries += block["onTableChanged"]
+        elif isinstance(block, list):
+            entries += block
+        else:
+            tabs.update(block)
+    assert entries == want
+    assert tabs == want_tabs
     db_before, db_after = before["databases/default.jigx"], after["databases/default.jigx"]
     if flow:
         db_before, db_after = db_before.replace(b"tables: {}\n", b""), db_after.replace(b"tables:\n", b"")

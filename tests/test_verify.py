@@ -63,8 +63,11 @@ def test_success_sends_exactly_what_acumatica_would(app, httpserver):
     assert insert["Deleted"] == [] and len(insert["Inserted"]) == 1
     row = insert["Inserted"][0]
     assert list(row)[:7] == ["CustomerID", "CustomerName", "Status", "CustomerClass", "Email", "Phone", "CreditLimit"]
-    assert row["CustomerID"] == "JIGX-VERIFY-TEST" and row["_tab"] == "Customer" and row["_del"] is False
-    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}", row["_mod"])
+    # Customer keeps no deleted rows, so its inquiry (and so the test row) has no _del (issue 11)
+    assert row["CustomerID"] == "JIGX-VERIFY-TEST" and row["_tab"] == "Customer" and "_del" not in row
+    # local time without offset, trailing zero fractions trimmed as Acumatica writes them
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d*[1-9])?", row["_mod"])
+    assert set(insert["AdditionalInfo"]) == {"PXPerformanceInfoStartTime"}
     assert "verify test row" in row["CustomerName"]
     assert cleanup["Inserted"] == [] and cleanup["Deleted"] == [row]
 

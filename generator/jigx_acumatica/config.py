@@ -79,18 +79,24 @@ class Target:
                                   "no spaces, quotes, backticks or query string")
         return self
 
+    def address_length(self, table: str) -> int:
+        """How long the Address will be once placeholders are filled in: an id is a 36-character
+        UUID, and a region's base URL is at most as long as the longest region's."""
+        url = self.url(table)
+        longest_base = max(len(b) for b in REGIONS.values())
+        for ph in self.placeholders():
+            url = url.replace(ph, "x" * (longest_base if ph == PLACEHOLDER_BASE else 36))
+        return len(url)
+
     def check_address(self, table: str) -> str:
         """The full URL, refused when it cannot fit Acumatica's Address field."""
-        url = self.url(table)
-        longest = url
-        for ph in self.placeholders():  # a real id is 36 characters long
-            longest = longest.replace(ph, "x" * (36 if "ID" in ph else len(ph)))
-        if len(longest) > ADDRESS_LIMIT:
+        length = self.address_length(table)
+        if length > ADDRESS_LIMIT:
             raise InputError(
-                f"the push URL for '{table}' is {len(longest)} characters; Acumatica's Address field takes {ADDRESS_LIMIT}",
-                hint="use a shorter table name or base URL",
+                f"the push URL for '{table}' would be {length} characters; Acumatica's Address field takes "
+                f"{ADDRESS_LIMIT}", hint="use a shorter table name or base URL",
             )
-        return url
+        return self.url(table)
 
 
 def load_config(solution: Path) -> Target:

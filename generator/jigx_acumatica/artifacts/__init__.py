@@ -4,6 +4,7 @@
 - push_checklist.py: acumatica/<table>/push-notification.md
 - sample_push.py: acumatica/<table>/sample-push.json
 - datasource.py: datasources/<table>.jigx
+- list_jig.py: jigs/<table>.jigx, a list of the table's rows
 - jigx.py: the onTableChanged entry, the table declaration and the solution skeleton
 """
 
@@ -15,6 +16,7 @@ from ..solution.layout import artifact_dir, datasource_file
 from ..templates import render
 from . import inquiry
 from .datasource import render_datasource
+from .list_jig import jig_id, render_list_jig
 from .provenance import with_header
 from .push_checklist import render_checklist
 from .sample_push import render_sample
@@ -32,6 +34,7 @@ def render_all(defn: TableDef, target: Target, source: str) -> dict[str, str]:
         f"{folder}/push-notification.md": render_checklist(defn, gi, target, source),
         f"{folder}/sample-push.json": render_sample(defn, target),
         datasource_file(defn.table): render_datasource(defn),
+        f"jigs/{jig_id(defn.table)}.jigx": render_list_jig(defn),
     }
     return {path: with_header(path, body, source) for path, body in bodies.items()}
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..definition import JOIN_TYPES, TableDef
+from ..definition.model import CONDITION_CODES, AnyOf, Condition, Where
 from ..naming import lower_camel, stable_uuid
 from ..templates import render
 
@@ -50,12 +51,38 @@ class GITable:
 
 
 @dataclass
+class WhereRow:
+    """One GIWhere row, as real exports write it (acumatica.md, "Conditions")."""
+
+    line: int
+    field: str  # Alias.field, the field lowerCamel
+    condition: str  # E NE G GE L LE B LI RL LL NU NN
+    values: tuple[str, ...]
+    open_brackets: str = ""
+    close_brackets: str = ""
+    operation: str = "A"  # joins this row to the next: A (and) or O (or)
+    op: str = ""  # the definition's operator, in words for the spec
+
+
+@dataclass
+class SiteMapEntry:
+    """The published screen of an inquiry exposed over OData (a SiteMap row with a ScreenID)."""
+
+    screen_id: str
+    title: str
+    node_id: str
+    url: str
+
+
+@dataclass
 class GenericInquiry:
     design_id: str
     name: str
     show_deleted: int
     tables: list[GITable]
-    results: list[Result]  # in caption order: the columns, then _tab, _del, _mod
+    results: list[Result]  # in caption order: the columns, then _tab, _del (when kept), _mod
+    where: list[WhereRow] = field(default_factory=list)
+    site_map: SiteMapEntry | None = None
 
 
 def build(defn: TableDef) -> GenericInquiry:
@@ -71,21 +98,54 @@ def build(defn: TableDef) -> GenericInquiry:
     n = len(results)
     main = defn.alias
     results.append(result(n + 1, main, f"='{defn.entity}'", "_tab", "constant formula naming the entity"))
-    if defn.deleted_flag:
-        results.append(result(n + 2, main, "deletedDatabaseRecord", "_del", "needs Show Deleted Records"))
-    else:
-        results.append(result(n + 2, main, "=False", "_del", "constant: deletes arrive as Deleted-only rows"))
-    results.append(result(n + 3, main, lower_camel(defn.modified), "_mod", "last modified time"))
+    if defn.deleted_flag:  # only where the table keeps deleted rows: elsewhere Acumatica drops it silently
+        results.append(result(n + 2, main, defn.deleted_field, "_del", "needs Show Deleted Records"))
+    results.append(result(len(results) + 1, main, lower_camel(defn.modified), "_mod", "last modified time"))
     for r in results:
         r.fast_filter = 0 if r.caption.startswith("_") else 1
         tables[r.alias].results.append(r)
+    design_id = stable_uuid(defn.table, "design")
     return GenericInquiry(
-        design_id=stable_uuid(defn.table, "design"),
+        design_id=design_id,
         name=defn.inquiry,
         show_deleted=1 if defn.deleted_flag else 0,
         tables=list(tables.values()),
         results=results,
+        where=where_rows(defn.where),
+        site_map=_site_map(defn, design_id),
     )
+
+
+def _site_map(defn: TableDef, design_id: str) -> SiteMapEntry | None:
+    if not defn.odata or not defn.screen_id:
+        return None
+    return SiteMapEntry(defn.screen_id, defn.inquiry, stable_uuid(defn.table, "site-map"),
+                        f"~/GenericInquiry/GenericInquiry.aspx?id={design_id}")
+
+
+def where_rows(where: Where) -> list[WhereRow]:
+    """GIWhere rows for the definition's conditions: the items AND'ed in order; an 'any' group (or
+    a one-of list) in brackets, its items OR'ed. Each row's Operation joins it to the next."""
+    rows: list[WhereRow] = []
+    for item in where:
+        _emit(item, rows)
+        rows[-1].operation = "A"
+    for n, row in enumerate(rows, start=1):
+        row.line = n
+    return rows
+
+
+def _emit(item: Condition | AnyOf, rows: list[WhereRow]) -> None:
+    if isinstance(item, Condition):
+        rows.append(WhereRow(0, f"{item.alias}.{lower_camel(item.field)}", CONDITION_CODES[item.op], item.values,
+                             op=item.op.replace("-", " ")))
+        return
+    first = len(rows)
+    for sub in item.items:
+        _emit(sub, rows)
+        rows[-1].operation = "O"
+    rows[first].open_brackets += "("
+    rows[-1].close_brackets += ")"
 
 
 def render_xml(gi: GenericInquiry) -> str:

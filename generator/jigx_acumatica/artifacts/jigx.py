@@ -44,3 +44,10 @@ def home_jig_text(title: str) -> str:
                                CommentedMap([("type", "component.entity-field"), ("options", field)])]))]))])
     doc = CommentedMap([("title", title), ("type", "jig.default"), ("children", CommentedSeq([entity]))])
     return dump(doc)
+
+
+def tab_entry(defn: TableDef) -> dict:
+    """The tab the tool adds to index.jigx for a table's list jig."""
+    from .list_jig import jig_id, title_of
+
+    return {"jigId": jig_id(defn.table), "icon": "contact", "label": title_of(defn)}

@@ -10,11 +10,15 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from ..definition import Column, TableDef
+from ..definition.model import AnyOf, Condition
 from ..naming import stable_uuid
 
 _TICKS_EPOCH = datetime(1, 1, 1, tzinfo=timezone.utc)
-# The sample is pinned to one instant so regeneration is byte-identical.
-SAMPLE_INSTANT = datetime(2026, 11, 20, 9, 15, 2, 117000, tzinfo=timezone.utc)
+# The sample is pinned to one instant so regeneration is byte-identical. Rows carry the tenant's
+# local business time; TimeStamp is the server's UTC clock: in Acumatica's own example
+# (push-01) TimeStamp is three hours before the row's local time, so the sample does the same.
+SAMPLE_ZONE = timezone(timedelta(hours=3))
+SAMPLE_INSTANT = datetime(2026, 11, 20, 9, 15, 2, 100000, tzinfo=SAMPLE_ZONE)
 
 
 def ticks(moment: datetime) -> int:
@@ -33,9 +37,18 @@ def ticks_to_utc(value: int) -> str | None:
 
 
 def local_datetime(moment: datetime) -> str:
-    """Acumatica's local time without offset, milliseconds kept: 2026-11-20T09:15:02.117."""
+    """Acumatica's local time without offset, trailing zero fractions trimmed as it writes them:
+    2026-11-20T09:15:02.1 (push-01), 2026-11-20T09:15:02 for a whole second."""
     naive = moment.replace(tzinfo=None)
-    return naive.strftime("%Y-%m-%dT%H:%M:%S.") + f"{naive.microsecond // 1000:03d}"
+    fraction = f"{naive.microsecond:06d}".rstrip("0")
+    return naive.strftime("%Y-%m-%dT%H:%M:%S") + (f".{fraction}" if fraction else "")
+
+
+def performance_info(moment: datetime) -> dict[str, str]:
+    """AdditionalInfo as current versions fill it: when processing started, on the server's UTC
+    clock, "MM/dd/yyyy HH:mm:ss" (push-02: a second before its TimeStamp)."""
+    started = moment.astimezone(timezone.utc) - timedelta(seconds=1)
+    return {"PXPerformanceInfoStartTime": started.strftime("%m/%d/%Y %H:%M:%S")}
 
 
 _STRING_HINTS = (
@@ -52,12 +65,24 @@ _STRING_HINTS = (
 )
 
 
+# List fields push their labels; where a field's label is known, the sample shows it
+# (acumatica.md: SOOrder.status N = Open).
+_LIST_LABELS = {("PX.Objects.SO.SOOrder", "Status"): "Open"}
+
+
 def sample_value(defn: TableDef, col: Column, index: int) -> Any:
     """A realistic, typed, deterministic value for one column."""
     if col.type == "int":
         return 1000 + index
-    if col.type == "decimal":
-        return round(125.5 * (index + 1), 2)
+    if col.type == "decimal":  # whole quantities print without a fraction (push-02: "QtyOnHand":1999)
+        amount = round(125.5 * (index + 1), 2)
+        return int(amount) if amount.is_integer() else amount
+    label = _LIST_LABELS.get((defn.aliases().get(col.alias, ""), col.field))
+    if label is not None:
+        return label
+    required = _required_value(defn, col)
+    if required is not None:  # a row of this inquiry meets its conditions
+        return required == "True" if col.type == "bool" else required
     if col.type == "bool":
         return True
     if col.type == "datetime":
@@ -72,13 +97,26 @@ def sample_value(defn: TableDef, col: Column, index: int) -> Any:
     return f"{letters[:4]}{index + 1:04d}"
 
 
+def _required_value(defn: TableDef, col: Column) -> str | None:
+    """The value the inquiry's conditions fix for a column (an equals condition, or the first of a
+    one-of list), or None."""
+    for item in defn.where:
+        first = item.items[0] if isinstance(item, AnyOf) and item.items else item
+        if (isinstance(first, Condition) and first.op == "equals" and first.values
+                and (first.alias, first.field) == (col.alias, col.field)):
+            return first.values[0]
+    return None
+
+
 def sample_row(defn: TableDef, *, modified: datetime = SAMPLE_INSTANT, deleted: bool = False,
                overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """One row keyed by the GI captions, in result-column order, then _tab, _del, _mod."""
+    """One row keyed by the GI captions, in result-column order, then _tab, _del (only where the
+    inquiry has it: tables that keep deleted rows), _mod."""
     row: dict[str, Any] = {c.name: sample_value(defn, c, i) for i, c in enumerate(defn.columns)}
     row.update(overrides or {})
     row["_tab"] = defn.entity
-    row["_del"] = deleted
+    if defn.deleted_flag:
+        row["_del"] = deleted
     row["_mod"] = local_datetime(modified)
     return row
 
@@ -93,7 +131,7 @@ def notification(defn: TableDef, *, inserted: list[dict], deleted: list[dict], c
         "CompanyId": company,
         "Id": str(uuid.UUID(notification_id)).lower(),
         "TimeStamp": ticks(moment),
-        "AdditionalInfo": additional or {},
+        "AdditionalInfo": additional if additional is not None else performance_info(moment),
     }
 
 

@@ -44,6 +44,7 @@ class EndpointConfig:
     log: Callable[[str], None] = print
     read_timeout: float = READ_TIMEOUT
     max_threads: int = MAX_THREADS
+    company: str | None = None  # the solution's tenant: a push from another is flagged
 
 
 def new_token() -> str:
@@ -152,7 +153,11 @@ class Handler(BaseHTTPRequestHandler):
         except BodyError as exc:
             return self._error(400, f"the body is not valid UTF-8 JSON ({exc})" if exc.syntax else str(exc), table)
         applied = self.server.store.apply(table, body)  # type: ignore[attr-defined]
-        self._log(f"POST 200 {applied.log_line()}")
+        flag = ""
+        if self.cfg.company and body["CompanyId"] != self.cfg.company:
+            flag = (f" FLAG: from tenant '{body['CompanyId']}', not this solution's '{self.cfg.company}' "
+                    "(Jigx ignores CompanyId: the tenants' rows mix in one table)")
+        self._log(f"POST 200 {applied.log_line()}{flag}")
         self._send(200)
 
     def _get(self) -> None:

@@ -14,14 +14,18 @@ from ..errors import InputError, printable
 from ..solution.layout import solution_definitions
 from ..templates import render
 from ..yamlio import read_text
+from ..artifacts.datasource import jigx_columns
 from .contract import BodyError, parse_body, row_key, ticks_to_utc, timestamp_problem
 
 JIGX_COLUMNS = ("_tab", "_del", "_mod")
+# A row in Deleted only: deleted, or it stopped meeting the inquiry's conditions (acumatica.md).
+LEFT = "left"
+LEFT_MEANING = "left the inquiry (deleted, or no longer matches its conditions)"
 
 
 @dataclass
 class RowChange:
-    kind: str  # insert | update | delete | soft-delete
+    kind: str  # insert | update | left | soft-delete
     key: str
     changes: list[tuple[str, Any, Any]] = field(default_factory=list)
 
@@ -57,7 +61,7 @@ class Report:
         return data
 
     def render(self) -> str:
-        text = render("inspect.txt.j2", r=self, counts=self.counts(), show=_show).rstrip("\n")
+        text = render("inspect.txt.j2", r=self, counts=self.counts(), show=_show, left_meaning=LEFT_MEANING).rstrip("\n")
         return "\n".join(printable(line) for line in text.split("\n"))
 
 
@@ -89,18 +93,25 @@ def find_definition(body: dict, table_def: Path | None, solution: Path) -> Table
 
 
 def inspect_file(path: Path, *, table_def: Path | None = None, solution: Path = Path(".")) -> Report:
+    from ..config import load_config
+
     body = load_notification(path)
     defn = find_definition(body, table_def, solution)
-    return analyse(body, defn, file=path.name)
+    tenant = load_config(solution).company if (solution / "jigx-acumatica.yaml").is_file() else None
+    return analyse(body, defn, file=path.name, tenant=tenant)
 
 
-def analyse(body: dict, defn: TableDef, *, file: str) -> Report:
+def analyse(body: dict, defn: TableDef, *, file: str, tenant: str | None = None) -> Report:
     ts = body.get("TimeStamp")
     report = Report(file=file, table=defn.table, definition=Path(defn.path).name, query=body["Query"],
                     company=body["CompanyId"], notification_id=body.get("Id"),
                     timestamp=ts if isinstance(ts, int) else None,
                     committed_utc=ticks_to_utc(ts) if isinstance(ts, int) else None)
     _check_envelope(body, defn, report)
+    if tenant and body["CompanyId"] != tenant:
+        report.problems.append(f"CompanyId '{body['CompanyId']}' is another tenant than this solution's ('{tenant}'): "
+                               "Jigx ignores CompanyId, so its rows would mix with this tenant's (see the checklist, "
+                               "'Several Acumatica tenants')")
     _check_columns(body, defn, report)
     _classify_rows(body, defn, report)
     return report
@@ -127,7 +138,7 @@ def _check_columns(body: dict, defn: TableDef, report: Report) -> None:
     rows = body["Inserted"] + body["Deleted"]
     if not rows:
         return
-    expected = [c.name for c in defn.columns] + list(JIGX_COLUMNS)
+    expected = [c.name for c in defn.columns] + jigx_columns(defn)
     present: list[str] = []
     for row in rows:
         present += [k for k in row if k not in present]
@@ -141,15 +152,23 @@ def _check_columns(body: dict, defn: TableDef, report: Report) -> None:
             close = difflib.get_close_matches(col, report.unexpected_columns, n=1, cutoff=0.5)
             hint = f" (the payload has '{close[0]}': was the caption renamed in Acumatica?)" if close else ""
             report.problems.append(f"column {col} is expected but not in the payload{hint}")
+    if not defn.deleted_flag and "_del" in present:
+        report.problems.append(f"the payload has _del, but {defn.dac} does not keep deleted rows: this inquiry's _del "
+                               "is not DeletedDatabaseRecord (a formula is pushed as text, such as \"False\", which "
+                               "receivers may read as true); remove it from the inquiry (see generic-inquiry.md)")
     for col in report.unexpected_columns:
         report.notes.append(f"column {col} is in the payload but not in the definition")
     _check_each_row(body, [c for c in expected if c in present], report)
 
 
 def _check_each_row(body: dict, expected: list[str], report: Report) -> None:
-    """Columns some rows carry and others lack: every row of one inquiry has the same columns."""
+    """Columns some rows carry and others lack: every row of one inquiry has the same columns;
+    and a _del that is not a boolean (a formula without a schema field is pushed as text)."""
     for where in ("Inserted", "Deleted"):
         for i, row in enumerate(body[where], start=1):
+            if "_del" in row and not isinstance(row["_del"], bool):
+                report.problems.append(f"{where} row {i}: _del is {_show(row['_del'])}, not true or false: a text "
+                                       "such as \"False\" is read as true by most receivers")
             lacking = [c for c in expected if c not in row]
             if lacking:
                 report.problems.append(f"{where} row {i} lacks {', '.join(lacking)} (other rows have "
@@ -186,7 +205,7 @@ def _classify_rows(body: dict, defn: TableDef, report: Report) -> None:
             report.problems.append(f"Inserted row {i}: _tab is {_show(row['_tab'])}, the definition's entity is "
                                    f"'{defn.entity}'")
     for row in deleted.values():
-        report.rows.append(RowChange("delete", _key_text(defn, row)))
+        report.rows.append(RowChange(LEFT, _key_text(defn, row)))
 
 
 def _row_key(defn: TableDef, row: dict, where: str, index: int, report: Report) -> str | None:

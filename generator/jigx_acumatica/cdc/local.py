@@ -27,7 +27,8 @@ def endpoint_config(root: Path, token: str, target: Target, log: Callable[[str],
     if defs is None:
         defs = load_definitions(solution_definitions(root))
     return EndpointConfig(tables={d.table: d for d in defs}, declared=declared_tables_in(root), token=token,
-                          organization_id=target.organization_id, solution_id=target.solution_id, log=log)
+                          organization_id=target.organization_id, solution_id=target.solution_id, log=log,
+                          company=target.company)
 
 
 @dataclass

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Literal
 
 import click
 
-from ..errors import Exit, ExitCode
+from ..errors import Exit, ExitCode, printable
 
 if TYPE_CHECKING:
     from ..solution.plan import Plan
@@ -64,6 +64,8 @@ def print_plan(plan: Plan, *, wrote: bool, quiet: bool, as_json: bool, mode: Mod
             click.echo(f"  placeholders to fill in: {', '.join(t.placeholders)} (see the project config)")
     for note in plan.notes:
         click.echo(f"note: {note}")
+    for warning in plan.warnings:
+        click.echo(f"warning: {printable(warning)}", err=True)
     files = len({c.path for c in plan.changes if c.action in ("create", "update", "delete")})
     total = len({c.path for c in plan.changes})
     if not shown or not plan.pending:

@@ -7,73 +7,18 @@ import re
 from typing import Any
 
 from .. import naming
-from ..errors import ErrorList, InputError
-from ..yamlio import key_position, node_position, plain, value_position
-from .model import (COLUMN_KEYS, COLUMN_TYPES, INQUIRY_RE, JOIN_KEYS, JOIN_TYPES, SOURCE_KEYS, TOP_KEYS, Column, Join,
-                    TableDef, default_on_change, writes_to)
-
-
-def did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    allowed = ", ".join(choices)
-    return f"did you mean '{close[0]}'? (allowed: {allowed})" if close else f"allowed keys: {allowed}"
-
-
-class _Checker:
-    """Collects every problem in one file, each with its position."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.errors: list[InputError] = []
-
-    def fail(self, node: Any, key: Any, message: str, hint: str | None = None, *, at_value: bool = True) -> None:
-        line, col = (value_position if at_value else key_position)(node, key) if node is not None else (None, None)
-        self.errors.append(InputError(message, path=self.path, line=line, column=col, hint=hint))
-
-    def fail_at(self, node: Any, message: str, hint: str | None = None) -> None:
-        line, col = node_position(node)
-        self.errors.append(InputError(message, path=self.path, line=line, column=col, hint=hint))
-
-    def mapping(self, parent: Any, key: Any, value: Any, allowed: tuple[str, ...], what: str) -> bool:
-        if not isinstance(value, dict):
-            self.fail(parent, key, f"{what} must be a mapping (key: value lines)", "see the table definition format in the README")
-            return False
-        for k in value:
-            if not isinstance(k, str):
-                self.fail(value, k, f"{what}: key {k!r} must be text", at_value=False)
-            elif k not in allowed:
-                self.fail(value, k, f"unknown key '{k}' in {what}", did_you_mean(k, allowed), at_value=False)
-        return True
-
-    def text(self, node: Any, key: str, what: str, *, required: bool = True) -> str | None:
-        if key not in node or node[key] is None:
-            if required and key in node:  # present but empty
-                self.fail(node, key, f"{what} is required", f"add '{key}: ...'")
-            elif required:
-                named = f"'{key}'" if what == key else f"{what} ('{key}')"
-                self.fail_at(node, f"{named} is required", f"add a '{key}:' line")
-            return None
-        value = node[key]
-        if not isinstance(value, str) or isinstance(value, bool):
-            shown = str(value).lower() if isinstance(value, bool) else str(value)
-            self.fail(node, key, f"{what} must be text, not {_kind(value)}",
-                      f"quote it to make it text: {key}: \"{shown}\"" if not isinstance(value, (dict, list))
-                      else f"write one value: {key}: SomeText")
-            return None
-        if not value.strip():
-            self.fail(node, key, f"{what} is empty", f"give '{key}' a value")
-            return None
-        return str(value)
-
-    def pattern(self, node: Any, key: str, value: str | None, regex: re.Pattern, message: str, hint: str) -> str | None:
-        if value is not None and not regex.match(value):
-            self.fail(node, key, message.format(value=value), hint)
-            return None
-        return value
+from ..errors import ErrorList
+from ..yamlio import plain
+from .checker import Checker, did_you_mean
+from .conditions import check_where
+from .dacs import deleted_field
+from .model import (COLUMN_KEYS, COLUMN_TYPES, INQUIRY_RE, JOIN_KEYS, JOIN_TYPES, TOP_KEYS, Column, Join, TableDef,
+                    default_on_change, writes_to)
+from .source import check_odata, check_source
 
 
 def check_definition(doc: dict, path: str, text: str = "") -> TableDef:
-    c = _Checker(path)
+    c = Checker(path)
     for k in doc:
         if not isinstance(k, str):
             c.fail(doc, k, f"key {k!r} must be text", at_value=False)
@@ -85,11 +30,13 @@ def check_definition(doc: dict, path: str, text: str = "") -> TableDef:
                        "use the Acumatica entity name, e.g. Customer or SalesOrder")
     table = _check_table(c, doc, entity)
     inquiry = _check_inquiry(c, doc, table)
-    dac, alias, modified, deleted_flag = _check_source(c, doc)
+    dac, alias, modified, deleted_flag = check_source(c, doc)
     aliases: dict[str, str] = {alias: dac} if alias and dac else {}
     joins = _check_joins(c, doc, aliases)
     columns = _check_columns(c, doc, aliases)
     key = _check_key(c, doc, columns)
+    where = check_where(c, doc, aliases)
+    odata, screen_id = check_odata(c, doc)
     on_change = _check_on_change(c, doc, table)
 
     if c.errors:
@@ -98,11 +45,12 @@ def check_definition(doc: dict, path: str, text: str = "") -> TableDef:
     return TableDef(
         entity=entity, table=table, inquiry=inquiry, dac=dac, alias=alias, modified=modified,
         deleted_flag=deleted_flag, joins=tuple(joins), key=tuple(key), columns=tuple(columns),
-        on_change=on_change, path=path, text=text,
+        on_change=on_change, path=path, text=text, deleted_field=deleted_field(dac), where=where,
+        odata=odata, screen_id=screen_id, warnings=tuple(c.warnings),
     )
 
 
-def _check_table(c: _Checker, doc: dict, entity: str | None) -> str:
+def _check_table(c: Checker, doc: dict, entity: str | None) -> str:
     if "table" in doc and doc["table"] is not None:
         table = c.text(doc, "table", "table")
         if table is None:
@@ -121,7 +69,7 @@ def _check_table(c: _Checker, doc: dict, entity: str | None) -> str:
     return table
 
 
-def _check_inquiry(c: _Checker, doc: dict, table: str) -> str:
+def _check_inquiry(c: Checker, doc: dict, table: str) -> str:
     if "inquiry" not in doc or doc["inquiry"] is None:
         return f"Jigx CDC {table}"
     value = c.text(doc, "inquiry", "inquiry (the Generic Inquiry title)")
@@ -131,36 +79,7 @@ def _check_inquiry(c: _Checker, doc: dict, table: str) -> str:
     return value or ""
 
 
-def _check_source(c: _Checker, doc: dict) -> tuple[str, str, str, bool]:
-    if "source" not in doc:
-        c.fail_at(doc, "'source' is required", "add 'source:' with 'dac: PX.Objects.AR.Customer'")
-        return "", "", "LastModifiedDateTime", True
-    src = doc["source"]
-    if not c.mapping(doc, "source", src, SOURCE_KEYS, "source"):
-        return "", "", "LastModifiedDateTime", True
-    dac = c.pattern(src, "dac", c.text(src, "dac", "source.dac"), naming.DAC_RE,
-                    "source.dac '{value}' is not a full DAC name", "write the namespace too, e.g. PX.Objects.AR.Customer")
-    alias = dac.rsplit(".", 1)[-1] if dac else ""
-    if "alias" in src and src["alias"] is not None:
-        alias = c.pattern(src, "alias", c.text(src, "alias", "source.alias"), naming.IDENT_RE,
-                          "alias '{value}' must be letters, digits and '_'", "e.g. alias: Customer") or ""
-    modified = "LastModifiedDateTime"
-    if "modified" in src and src["modified"] is not None:
-        modified = c.pattern(src, "modified", c.text(src, "modified", "source.modified"), naming.IDENT_RE,
-                             "source.modified '{value}' must be a field name of the main table",
-                             "e.g. modified: LastModifiedDateTime") or modified
-    deleted_flag = True
-    if "deleted_flag" in src:
-        value = src["deleted_flag"]
-        if not isinstance(value, bool):
-            c.fail(src, "deleted_flag", f"source.deleted_flag must be true or false (a YAML boolean), not {_kind(value)} "
-                   f"{value!r}", _boolean_fix("deleted_flag", value))
-        else:
-            deleted_flag = value
-    return dac or "", alias, modified, deleted_flag
-
-
-def _check_joins(c: _Checker, doc: dict, aliases: dict[str, str]) -> list[Join]:
+def _check_joins(c: Checker, doc: dict, aliases: dict[str, str]) -> list[Join]:
     if "joins" not in doc or doc["joins"] is None:
         return []
     joins_node = doc["joins"]
@@ -198,7 +117,7 @@ def _check_joins(c: _Checker, doc: dict, aliases: dict[str, str]) -> list[Join]:
     return out
 
 
-def _check_on(c: _Checker, j: dict[str, Any], what: str, alias: str | None, aliases: dict[str, str]
+def _check_on(c: Checker, j: dict[str, Any], what: str, alias: str | None, aliases: dict[str, str]
               ) -> tuple[str | None, list[tuple[str, str]]]:
     hint = f"write on: [[Parent.Field, {alias or 'Alias'}.Field]]"
     if "on" not in j:
@@ -238,7 +157,7 @@ def _check_on(c: _Checker, j: dict[str, Any], what: str, alias: str | None, alia
     return parent, pairs
 
 
-def _check_columns(c: _Checker, doc: dict, aliases: dict[str, str]) -> list[Column]:
+def _check_columns(c: Checker, doc: dict, aliases: dict[str, str]) -> list[Column]:
     if "columns" not in doc:
         c.fail_at(doc, "'columns' is required", "add 'columns:' mapping output names to Alias.Field")
         return []
@@ -287,7 +206,7 @@ def _spec_node(cols: dict, name: str, spec: Any) -> tuple[Any, Any]:
     return (spec, "field") if isinstance(spec, dict) and "field" in spec else (cols, name)
 
 
-def _column_spec(c: _Checker, cols: dict, name: str, spec: Any) -> tuple[str | None, str]:
+def _column_spec(c: Checker, cols: dict, name: str, spec: Any) -> tuple[str | None, str]:
     if isinstance(spec, str) and not isinstance(spec, bool):
         return str(spec), "string"
     if isinstance(spec, dict):
@@ -314,21 +233,7 @@ def _suggest_column(name: str) -> str:
     return s or "Column1"
 
 
-def _kind(value: Any) -> str:
-    """How a YAML value reads to a person."""
-    return {bool: "a boolean", int: "a number", float: "a number", str: "text", dict: "a mapping",
-            list: "a list", type(None): "empty"}.get(type(value), type(value).__name__)
-
-
-def _boolean_fix(key: str, value: Any) -> str:
-    """The fix for a value that should have been a YAML boolean."""
-    if isinstance(value, str) and value.strip().lower() in ("true", "false", "yes", "no", "on", "off"):
-        wanted = "true" if value.strip().lower() in ("true", "yes", "on") else "false"
-        return f"remove the quotes: {key}: {wanted}"
-    return f"write {key}: true or {key}: false"
-
-
-def _check_key(c: _Checker, doc: dict, columns: list[Column]) -> list[str]:
+def _check_key(c: Checker, doc: dict, columns: list[Column]) -> list[str]:
     hint = "name the output column(s) that identify a row, e.g. key: [CustomerID]"
     if "key" not in doc or doc["key"] is None:
         c.fail_at(doc, "'key' is required: the column(s) that identify a row", hint)
@@ -358,7 +263,7 @@ def _check_key(c: _Checker, doc: dict, columns: list[Column]) -> list[str]:
     return out
 
 
-def _check_on_change(c: _Checker, doc: dict, table: str) -> dict:
+def _check_on_change(c: Checker, doc: dict, table: str) -> dict:
     if "on_change" not in doc or doc["on_change"] is None:
         return default_on_change(table)
     node = doc["on_change"]

@@ -30,10 +30,13 @@ def load_definition(path: str | Path) -> TableDef:
             path=spath, line=line or 1, column=col or 1, hint="start the file with 'entity: YourEntity'",
         )
     try:
-        return check_definition(doc, spath, text)
+        defn = check_definition(doc, spath, text)
     except ErrorList:
         # Most files are valid: only a bad one pays for the slower parse that knows positions.
         return check_definition(load_roundtrip(text, spath), spath, text)
+    if defn.warnings:  # the same, so that warnings name their line
+        return check_definition(load_roundtrip(text, spath), spath, text)
+    return defn
 
 
 def check_unique(defs: list[TableDef]) -> None:

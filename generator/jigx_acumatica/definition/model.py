@@ -10,7 +10,8 @@ COLUMN_TYPES = ("string", "int", "decimal", "bool", "datetime", "guid")
 JOIN_TYPES = {"inner": "I", "left": "L", "right": "R", "full": "F"}
 INQUIRY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.:()/-]{0,99}$")
 
-TOP_KEYS = ("entity", "table", "inquiry", "source", "joins", "key", "columns", "on_change")
+TOP_KEYS = ("entity", "table", "inquiry", "source", "joins", "key", "columns", "where", "odata", "screen_id",
+            "on_change")
 SOURCE_KEYS = ("dac", "alias", "modified", "deleted_flag")
 JOIN_KEYS = ("dac", "alias", "type", "on")
 COLUMN_KEYS = ("field", "type")
@@ -35,6 +36,50 @@ class Join:
     on: tuple[tuple[str, str], ...]  # (parent field, child field)
 
 
+# Condition operators of the definition -> Acumatica's GIWhere Condition codes (reference:
+# acumatica.md, "Generic Inquiry XML": E NE G GE L LE B LI NL RL LL NU NN IN NI).
+CONDITION_CODES = {
+    "equals": "E", "not-equals": "NE", "greater": "G", "greater-or-equal": "GE", "less": "L",
+    "less-or-equal": "LE", "between": "B", "contains": "LI", "starts-with": "RL", "ends-with": "LL",
+    "is-empty": "NU", "is-not-empty": "NN",
+}
+NO_VALUE_OPS = ("is-empty", "is-not-empty")
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One condition row: Alias.Field, an operator, and the values as Acumatica stores them."""
+
+    alias: str
+    field: str
+    op: str
+    values: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """Conditions of which one must hold: an OR group in brackets."""
+
+    items: tuple["Condition | AnyOf", ...]
+
+
+Where = tuple["Condition | AnyOf", ...]  # every item must hold (AND), in order
+
+
+@dataclass(frozen=True)
+class Warning:
+    """Something the definition leaves to chance; the run goes on and says so."""
+
+    path: str
+    line: int | None
+    message: str
+    hint: str = ""
+
+    def render(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}" + (f"\n  fix: {self.hint}" if self.hint else "")
+
+
 @dataclass(frozen=True)
 class TableDef:
     entity: str
@@ -50,6 +95,11 @@ class TableDef:
     on_change: dict = field(hash=False, compare=False)
     path: str = ""
     text: str = field(default="", repr=False, compare=False)
+    deleted_field: str = "DeletedDatabaseRecord"  # spelled as the designer offers it for this DAC
+    where: Where = ()
+    odata: bool = False  # publish with a screen ID and expose over OData (for backfill)
+    screen_id: str | None = None
+    warnings: tuple[Warning, ...] = field(default=(), compare=False)
 
     def aliases(self) -> dict[str, str]:
         """alias -> DAC, main table first."""

@@ -199,28 +199,60 @@ def declared_tables(doc: Any, path: str) -> list[str] | None:
 def declare_tables(raw: str, path: str, add: list[str]) -> Edited:
     """New text of databases/default.jigx with `add` declared (value null) after the last table."""
     existing = read_declared(raw, path) or []
-    add = [t for t in add if t not in existing]
+    return add_to_mapping(raw, path, "tables", {t: None for t in add if t not in existing})
+
+
+def current_tabs(raw: str, path: str) -> dict[str, Any] | None:
+    """The tabs of index.jigx (None when it has no 'tabs' mapping)."""
+    data = load_owned(raw, path, roundtrip=False).data
+    tabs = data.get("tabs") if isinstance(data, dict) else None
+    return plain(tabs) if isinstance(tabs, dict) else None
+
+
+def add_to_mapping(raw: str, path: str, key: str, add: dict[str, Any]) -> Edited:
+    """New text with entries added after the last one of the top-level mapping `key` (created
+    when missing); a one-line flow mapping gets them inside its braces."""
     if not add:
         return Edited(raw)
     owned: Owned = load_owned(raw, path)
     doc, style = owned.doc, guess_style(owned.text.body)
     expected = dict(plain(owned.data) or {})
-    tables_plain = dict(expected.get("tables") or {})
-    tables_plain.update({t: None for t in add})
-    expected["tables"] = tables_plain
+    merged = dict(expected.get(key) or {})
+    merged.update(add)
+    expected[key] = merged
     body = owned.text.body
     lines = body.split("\n")
     notes: list[str] = []
-    tables = doc.get("tables") if doc is not None else None
-    if doc is None or "tables" not in doc:
-        body = append_top_key(body, "tables", {t: None for t in add}, style)
-    elif isinstance(tables, CommentedMap) and tables and not tables.fa.flow_style():
-        spans = entry_spans(lines, key_starts(tables), next_key_line(doc, "tables", lines))
+    node = doc.get(key) if doc is not None else None
+    if doc is None or key not in doc:
+        body = append_top_key(body, key, add, style)
+    elif isinstance(node, CommentedMap) and node and not node.fa.flow_style():
+        spans = entry_spans(lines, key_starts(node), next_key_line(doc, key, lines))
         col = spans[0][2]
-        block = [ln for t in add for ln in emit_block({t: None}, col, style, as_item=False)]
+        block = [ln for name, value in add.items() for ln in emit_block({name: value}, col, style, as_item=False)]
         body = "\n".join(replace_lines(lines, spans[-1][1], spans[-1][1], block))
     else:
-        body = _edit_flow(lines, doc, "tables", tables_plain, [emit_flow({t: None}, as_pair=True) for t in add],
+        body = _edit_flow(lines, doc, key, merged, [emit_flow({n: v}, as_pair=True) for n, v in add.items()],
                           inline=True, style=style, path=path, notes=notes)
     verify_edit(body, path, expected)
     return Edited(owned.text.render(body), notes)
+
+
+def remove_from_mapping(raw: str, path: str, key: str, names: AbstractSet[str]) -> Edited:
+    """New text without the named entries of the block mapping `key` (their lines go; comments
+    before the next entry stay)."""
+    owned: Owned = load_owned(raw, path)
+    doc = owned.doc
+    node = doc.get(key) if doc is not None else None
+    if not isinstance(node, CommentedMap) or not set(names) & set(node) or node.fa.flow_style():
+        return Edited(raw)
+    expected = dict(plain(owned.data) or {})
+    expected[key] = {k: v for k, v in (expected.get(key) or {}).items() if k not in names}
+    lines = owned.text.body.split("\n")
+    spans = entry_spans(lines, key_starts(node), next_key_line(doc, key, lines))
+    for name, (start, end, _) in sorted(zip(node, spans), key=lambda pair: pair[1][0], reverse=True):
+        if name in names:
+            lines = replace_lines(lines, start, end, [])
+    body = "\n".join(lines)
+    verify_edit(body, path, expected)
+    return Edited(owned.text.render(body))

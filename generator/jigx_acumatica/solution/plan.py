@@ -25,7 +25,7 @@ SKIP: Action = "skip"
 CONFLICT: Action = "conflict"
 DELETE: Action = "delete"
 # What a change is about: a whole file, an entry in index.jigx, a declaration in default.jigx.
-What = Literal["file", "entry", "declaration", "definition"]
+What = Literal["file", "entry", "declaration", "definition", "tab"]
 
 
 @dataclass
@@ -62,6 +62,7 @@ class Plan:
     old_state_text: str | None = None
     tables: list[TableSummary] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # about the definitions: the run goes on
     _state_text: str | None = field(default=None, repr=False)
 
     def add(self, change: Change) -> None:
@@ -102,6 +103,7 @@ class Plan:
             "changes": [c.as_dict() for c in self.changes],
             "conflicts": len(self.conflicts),
             "notes": self.notes,
+            "warnings": self.warnings,
         }
 
 

@@ -18,11 +18,12 @@ from ..artifacts.provenance import content_digest
 from ..config import Target
 from ..definition import TableDef
 from ..fsutil import digest, read_if_exists
-from .jigx_files import commented_entries, declare_tables, edit_table_changed, read_declared, read_entries
+from .jigx_files import (add_to_mapping, commented_entries, current_tabs, declare_tables, edit_table_changed,
+                         read_declared, read_entries, remove_from_mapping)
 from .layout import ARTIFACTS, DATABASE, DEFINITION_NAME, HOME_JIG, INDEX, default_solution_name, definition_file
 from .plan import (CONFLICT, CREATE, DELETE, IDENTICAL, SKIP, UPDATE, Action, Change, Plan, TableSummary,
                    declaration_detail, decide, entry_detail, plan_file, record)
-from .plan_remove import DYNAMIC_DATA_CAVEAT, plan_table_removal
+from .plan_remove import DYNAMIC_DATA_CAVEAT, plan_table_removal, tab_may_go
 from .state import load_pending, load_state
 
 
@@ -60,6 +61,8 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
     commented = commented_entries(index_text, str(root / INDEX)) if "#" in index_text else set()
     db_raw = read_if_exists(root / DATABASE)
     declared = [] if db_raw is None else (read_declared(db_raw, str(root / DATABASE)) or [])
+    tabs = current_tabs(index_text, str(root / INDEX))
+    add_tabs: dict[str, Any] = {}
 
     new_tables = dict(state["tables"])
     replace: dict[str, dict[str, Any]] = {}
@@ -67,6 +70,7 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
     declare: list[str] = []
     origins: dict[str, str] = {}  # where each definition was read from, relative to the solution
     for defn in defs:
+        plan.warnings.extend(w.render() for w in defn.warnings)
         base = state["tables"].get(defn.table, {})
         killed: dict[str, Any] = pending[defn.table] if isinstance(pending.get(defn.table), dict) else {}
         origins[_rel_source(root, defn)[1]] = defn.table
@@ -84,15 +88,24 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
             replace[defn.table] = entry
         if _plan_declaration(plan, defn.table, defn.table in declared, base, force) == CREATE:
             declare.append(defn.table)
+        tab = _plan_tab(plan, defn, tabs, base, force)
+        if tab is not None and (tabs is None or defn.table not in tabs):
+            add_tabs[defn.table] = tab
         new_tables[defn.table] = {"definition": recorded, "entry": entry, "declared": True, "files": hashes,
-                                  "inquiry": defn.inquiry, "fingerprint": fingerprint}
+                                  "inquiry": defn.inquiry, "fingerprint": fingerprint, "tab": tab}
         plan.tables.append(TableSummary(defn.table, defn.entity, defn.inquiry, target.url(defn.table),
                                         target.placeholders()))
     remove = _plan_renames(plan, state, origins, new_tables, force)
+    gone_tabs = {old for old in remove if tab_may_go(plan, state["tables"].get(old) or {}, old, index_text, force)}
 
     edited = edit_table_changed(index_text, str(root / INDEX), replace=replace, append=append, remove=remove)
-    plan_file(plan, INDEX, index_raw, edited.text, silent=True)
-    plan.notes.extend(edited.notes)
+    with_tabs = add_to_mapping(edited.text, str(root / INDEX), "tabs", add_tabs)
+    with_tabs.text = remove_from_mapping(with_tabs.text, str(root / INDEX), "tabs", gone_tabs).text
+    plan_file(plan, INDEX, index_raw, with_tabs.text, silent=True)
+    plan.notes.extend(edited.notes + with_tabs.notes)
+    if tabs is None and defs:
+        plan.notes.append(f"{INDEX} has no 'tabs': the tables' list jigs (jigs/<table>.jigx) are not on a tab; "
+                          "add them to your navigation by hand")
     if db_raw is None:
         new_db = jigx.database_text(declare)
     else:
@@ -224,3 +237,22 @@ def _plan_declaration(plan: Plan, table: str, is_declared: bool, base: dict[str,
     action = decide(True if is_declared else None, True if base.get("declared") else None, True, force=force)
     plan.add(Change(action, DATABASE, "declaration", table, declaration_detail(action)))
     return action
+
+
+def _plan_tab(plan: Plan, defn: TableDef, tabs: dict[str, Any] | None, base: dict[str, Any], force: bool
+              ) -> dict[str, Any] | None:
+    """The table's tab in index.jigx (the tab the state records it wrote), or None: added once,
+    like a declaration; a tab you removed is not brought back unless --force; one you edited is
+    yours. A solution without 'tabs' gets none."""
+    if tabs is None:
+        return None
+    present = defn.table in tabs
+    action = decide(True if present else None, True if base.get("tab") else None, True, force=force)
+    if action == SKIP:
+        plan.add(Change(SKIP, INDEX, "tab", defn.table, "tab removed by hand: not restored (--force restores it)"))
+        return None
+    if action == CREATE:
+        plan.add(Change(CREATE, INDEX, "tab", defn.table, "tab for the table's list jig added"))
+        return jigx.tab_entry(defn)
+    recorded: dict[str, Any] | None = base.get("tab")
+    return recorded if recorded is not None else tabs[defn.table]

@@ -12,7 +12,7 @@ from typing import AbstractSet, Any
 from ..artifacts.provenance import content_digest
 from ..errors import InputError
 from ..fsutil import read_if_exists
-from .jigx_files import commented_entries, edit_table_changed, read_entries
+from .jigx_files import commented_entries, current_tabs, edit_table_changed, read_entries, remove_from_mapping
 from .layout import DATABASE, INDEX, STATE_FILE, artifact_dir, datasource_file, definition_file
 from .plan import CONFLICT, DELETE, Change, Plan
 from .state import State, load_state
@@ -90,17 +90,36 @@ def _entry_may_go(plan: Plan, table: str, base: dict[str, Any], force: bool) -> 
     return True
 
 
+def tab_may_go(plan: Plan, base: dict[str, Any], table: str, raw: str, force: bool) -> bool:
+    """The table's tab goes with it when the tool added it and it is as the tool wrote it."""
+    if not raw or not base.get("tab"):
+        return False
+    current = (current_tabs(raw, str(plan.root / INDEX)) or {}).get(table)
+    if current is None:
+        return False
+    if current != base["tab"] and not force:
+        plan.add(Change(CONFLICT, INDEX, "tab", table, "the tab was edited by hand; --force removes it anyway"))
+        return False
+    plan.add(Change(DELETE, INDEX, "tab", table, "tab removed"))
+    return True
+
+
 def plan_remove(root: Path, table: str, *, force: bool = False) -> Plan:
     state, old_text = load_state(root)
     plan = Plan(root=root, old_state_text=old_text)
     if table not in state["tables"] and not (root / artifact_dir(table)).exists():
         raise InputError(f"table '{table}' is not managed by jigx-acumatica in this solution", path=root / STATE_FILE,
                          hint="run 'jigx-acumatica generate --check' to list the managed tables")
+    raw = read_if_exists(root / INDEX) or ""
+    text = raw
     if plan_table_removal(plan, state, table, force=force):
-        raw = read_if_exists(root / INDEX) or ""
-        edited = edit_table_changed(raw, str(root / INDEX), replace={}, append=[], remove={table})
-        plan.writes[INDEX] = (raw, edited.text)
+        edited = edit_table_changed(text, str(root / INDEX), replace={}, append=[], remove={table})
+        text = edited.text
         plan.notes.extend(edited.notes)
+    if tab_may_go(plan, state["tables"].get(table) or {}, table, raw, force):
+        text = remove_from_mapping(text, str(root / INDEX), "tabs", {table}).text
+    if text != raw:
+        plan.writes[INDEX] = (raw, text)
     tables = dict(state["tables"])
     tables.pop(table, None)
     plan.state = {"version": 1, "tables": tables}

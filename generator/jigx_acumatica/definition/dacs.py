@@ -1,0 +1,54 @@
+"""What is known about Acumatica DACs that changes what an inquiry pushes.
+
+Source for every entry: shared/reference/acumatica.md, "What Acumatica really sends" (the 2025 R2
+PX.Data generic-inquiry graph, GetDeletedDatabaseRecord, and ~1,700 real GIDesign exports).
+A DAC in neither table is unknown: the definition must say, and the tool warns."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+# DACs whose database table keeps deleted rows, so SM208000 offers DeletedDatabaseRecord, with
+# the spelling the designer uses: lowerCamel where the DAC declares the field (Contact), else
+# PascalCase (the designer's name for the database column; lookup ignores case).
+KEEPS_DELETED_ROWS: dict[str, str] = {
+    "PX.Objects.CR.Contact": "deletedDatabaseRecord",
+    "PX.Objects.IN.InventoryItem": "DeletedDatabaseRecord",
+    "PX.Objects.AR.ARRegister": "DeletedDatabaseRecord",
+    "PX.Objects.AR.ARInvoice": "DeletedDatabaseRecord",
+    "PX.Objects.AR.ARPayment": "DeletedDatabaseRecord",
+    "PX.Objects.CR.CRActivity": "DeletedDatabaseRecord",
+}
+
+# DACs not known to keep deleted rows (the reference names them): a DeletedDatabaseRecord
+# result column on them is dropped at run time without an error, and the push has no _del key.
+NO_DELETED_ROWS: frozenset[str] = frozenset({
+    "PX.Objects.CR.BAccount",
+    "PX.Objects.AR.Customer",
+    "PX.Objects.AP.Vendor",
+    "PX.Objects.EP.EPEmployee",
+    "PX.Objects.SO.SOOrder",
+    "PX.Objects.IN.INSite",
+    "PX.Objects.FS.FSServiceOrder",
+})
+
+# DACs that are BAccount rows: their LastModifiedDateTime is BAccount's, so changes to fields kept
+# on their own table alone (Customer.CreditLimit) may not bump it.
+BACCOUNT_BASED: frozenset[str] = frozenset({
+    "PX.Objects.CR.BAccount", "PX.Objects.AR.Customer", "PX.Objects.AP.Vendor", "PX.Objects.EP.EPEmployee",
+})
+
+DeletedRows = Literal["keeps", "drops", "unknown"]
+
+
+def deleted_rows(dac: str) -> DeletedRows:
+    if dac in KEEPS_DELETED_ROWS:
+        return "keeps"
+    if dac in NO_DELETED_ROWS:
+        return "drops"
+    return "unknown"
+
+
+def deleted_field(dac: str) -> str:
+    """How the designer spells the deleted flag for this DAC."""
+    return KEEPS_DELETED_ROWS.get(dac, "DeletedDatabaseRecord")
