@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import random
@@ -11,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -25,6 +27,11 @@ PAT = "jxpat_Q7mZ-leak-canary-91c3e0a4"
 
 def parse_any(path: Path, data: bytes) -> None:
     """Every file the tool writes parses as what it claims to be."""
+    if path.suffix == ".zip":  # the customization package: a whole ZIP whose project.xml parses
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            assert zf.testzip() is None
+            ET.fromstring(zf.read("project.xml"))
+        return
     text = data.decode("utf-8")
     if path.suffix in (".jigx", ".yaml"):
         YAML(typ="safe").load(text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import Any
 from pathlib import Path
 
 from ruamel.yaml.comments import CommentedMap
@@ -18,7 +19,15 @@ REGIONS = {
     "au": "https://ap-southeast-2.api.jigx.com/v2.0",
     "eu": "https://eu-central-1.api.jigx.com/v2.0",
 }
-CONFIG_KEYS = ("region", "baseUrl", "organizationId", "solutionId", "company")
+CONFIG_KEYS = ("region", "baseUrl", "organizationId", "solutionId", "company", "package", "projectName",
+               "productVersion", "acumaticaUrl", "tenant", "tenants")
+DEFAULT_PACKAGE = "acumatica/jigx-cdc.zip"
+DEFAULT_PROJECT = "JigxCdc"
+# project.xml's product-version: real projects carry the version they were made on (24.210 in the
+# CBIZ sample); which value an import needs is not documented, so it is a setting.
+DEFAULT_PRODUCT_VERSION = "24.210"
+PACKAGE_RE = re.compile(r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*\.zip$")
+PROJECT_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,127}$")
 SECRET_WORDS = ("pat", "token", "secret", "password", "authorization", "bearer")
 BASE_URL_RE = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?$")
 ADDRESS_LIMIT = 250  # Acumatica's Address field on the Push Notifications form
@@ -99,38 +108,86 @@ class Target:
         return self.url(table)
 
 
-def load_config(solution: Path) -> Target:
+def _read_config(solution: Path) -> tuple[dict[str, Any], Any]:
+    """The config's values by key, checked for unknown keys and secrets (and the document, for
+    positions); {} when there is no config."""
     path = solution / CONFIG_FILE
     if not path.exists():
-        return Target()
+        return {}, None
     text = read_text(path, what="project config")
     if not text.strip():
-        return Target()
+        return {}, None
     screen_events(text, str(path))
     doc = load_roundtrip(text, str(path))
     if doc is None:
-        return Target()
+        return {}, None
     if not isinstance(doc, CommentedMap):
         raise InputError("project config must be a mapping", path=path, line=1, column=1)
-    values: dict[str, str | None] = {}
+    values: dict[str, Any] = {}
     for key, value in doc.items():
         line, col = key_position(doc, key)
         if not isinstance(key, str) or key not in CONFIG_KEYS:
             if isinstance(key, str) and any(w in key.lower() for w in SECRET_WORDS):
                 raise InputError(f"'{key}' looks like a secret; the project config must never hold one", path=path,
-                                 line=line, column=col, hint="remove it and pass the PAT with JIGX_PAT or --pat-file")
+                                 line=line, column=col, hint="remove it and pass secrets through the environment, "
+                                 "a file option or the prompt")
             raise InputError(f"unknown key '{key}' in project config", path=path, line=line, column=col,
                              hint=f"allowed keys: {', '.join(CONFIG_KEYS)}")
-        if value is not None and not isinstance(value, str):
+        ok = isinstance(value, list) and all(isinstance(v, str) for v in value) if key == "tenants" else \
+            value is None or isinstance(value, str)
+        if not ok:
             line, col = value_position(doc, key)
-            raise InputError(f"'{key}' must be text", path=path, line=line, column=col, hint=f"quote it: {key}: \"...\"")
-        values[key] = str(value) if value else None
+            raise InputError(f"'{key}' must be {'a list of tenant names' if key == 'tenants' else 'text'}", path=path,
+                             line=line, column=col, hint=f"e.g. {key}: " + ("[MyTenant, Other]" if key == "tenants"
+                                                                            else '"..."'))
+        values[key] = (list(value) if key == "tenants" else str(value)) if value else None
+    return values, doc
+
+
+def load_config(solution: Path) -> Target:
+    values, _ = _read_config(solution)
     target = Target(
         region=values.get("region"), base_url=values.get("baseUrl"),
         organization_id=values.get("organizationId"), solution_id=values.get("solutionId"),
         company=values.get("company"),
     )
-    return target.validate(str(path))
+    return target.validate(str(solution / CONFIG_FILE))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The Acumatica side of the project config: the customization package and where to publish it."""
+
+    package: str = DEFAULT_PACKAGE  # path inside the solution
+    project_name: str = DEFAULT_PROJECT  # letters and digits only (Acumatica refuses others)
+    acumatica_url: str | None = None
+    tenants: tuple[str, ...] = ()  # publish (and read) in each, in turn
+    product_version: str = DEFAULT_PRODUCT_VERSION
+
+
+def load_settings(solution: Path) -> Settings:
+    values, doc = _read_config(solution)
+    path = solution / CONFIG_FILE
+
+    def bad(key: str, message: str, hint: str) -> InputError:
+        line, col = value_position(doc, key) if doc is not None else (None, None)
+        return InputError(message, path=path, line=line, column=col, hint=hint)
+
+    package = values.get("package") or DEFAULT_PACKAGE
+    if not PACKAGE_RE.match(package) or ".." in package.split("/"):
+        raise bad("package", f"package '{package}' must be a relative path inside the solution ending in .zip",
+                  f"e.g. package: {DEFAULT_PACKAGE}")
+    project = values.get("projectName") or DEFAULT_PROJECT
+    if not PROJECT_RE.match(project):
+        raise bad("projectName", f"projectName '{project}' must be letters and digits only (Acumatica refuses "
+                  "'-', '_' and others)", f"e.g. projectName: {re.sub(r'[^A-Za-z0-9]', '', project) or DEFAULT_PROJECT}")
+    url = values.get("acumaticaUrl")
+    if url is not None and not BASE_URL_RE.match(url):
+        raise bad("acumaticaUrl", f"acumaticaUrl {url!r} is not a plain http(s) URL",
+                  "e.g. acumaticaUrl: https://mycompany.acumatica.com")
+    tenants = tuple(values.get("tenants") or ([values["tenant"]] if values.get("tenant") else []))
+    return Settings(package=package, project_name=project, acumatica_url=url.rstrip("/") if url else None,
+                    tenants=tenants, product_version=values.get("productVersion") or DEFAULT_PRODUCT_VERSION)
 
 
 def config_text(target: Target) -> str:
@@ -151,9 +208,9 @@ def config_text(target: Target) -> str:
     return dump(doc)
 
 
-# Target field -> config key
+# Option field -> config key
 CONFIG_NAMES = {"region": "region", "organization_id": "organizationId", "solution_id": "solutionId",
-                "company": "company", "base_url": "baseUrl"}
+                "company": "company", "base_url": "baseUrl", "acumatica_url": "acumaticaUrl", "tenant": "tenant"}
 
 
 def config_with(current: str | None, target: Target, given: dict[str, str]) -> str:

@@ -29,6 +29,22 @@ def digest(text: str) -> str:
 MAX_OWNED_BYTES = 32 * 1024 * 1024  # far above any solution file; a guard against reading a disk image
 
 
+def read_bytes_if_exists(path: Path) -> bytes | None:
+    """Bytes of a binary file the tool may overwrite, or None when there is none."""
+    try:
+        info = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise os_error(exc, path, "read") from None
+    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_OWNED_BYTES:
+        raise InputError("not a regular file; the tool will not touch it", path=path, hint="move it away")
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise os_error(exc, path, "read") from None
+
+
 def read_if_exists(path: Path) -> str | None:
     """Text of a file the tool may overwrite (newlines untouched), or None when there is none."""
     try:
@@ -91,13 +107,16 @@ def _umask() -> int:
     return mask
 
 
-def stage(path: Path, text: str) -> Path:
-    """Write text to a temp file beside path (same filesystem) and return it."""
+Content = str | bytes  # text files, and the customization package (a ZIP)
+
+
+def stage(path: Path, text: Content) -> Path:
+    """Write text (or bytes) to a temp file beside path (same filesystem) and return it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text.encode("utf-8") if isinstance(text, str) else text)
             fh.flush()
             os.fsync(fh.fileno())
         if path.exists():  # keep the file's mode; a new file gets the user's default
@@ -131,7 +150,7 @@ def clear_stale_temps(paths: list[Path]) -> None:
                             os.unlink(entry.path)
 
 
-def stage_all(files: list[tuple[Path, str]]) -> list[tuple[Path, Path]]:
+def stage_all(files: list[tuple[Path, Content]]) -> list[tuple[Path, Path]]:
     """Stage every file; on any error remove what was staged, so nothing changed."""
     staged: list[tuple[Path, Path]] = []
     try:
@@ -153,7 +172,7 @@ def commit_all(staged: list[tuple[Path, Path]]) -> None:
         _fsync_dir(parent)
 
 
-def write_all(files: list[tuple[Path, str]]) -> None:
+def write_all(files: list[tuple[Path, Content]]) -> None:
     """Stage every file first, then rename each into place: an error while staging changes nothing."""
     commit_all(stage_all(files))
 

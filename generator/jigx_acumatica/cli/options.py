@@ -73,8 +73,9 @@ class TargetOptions:
 
 
 def solution_option(creates: bool = False) -> Callable[[F], F]:
-    help_text = "The Jigx solution folder" + (" (created when missing)." if creates else ".")
-    return click.option("--solution", "--out", "solution", type=click.Path(file_okay=False, path_type=Path),
+    help_text = "The Jigx solution folder" + (" (created when missing; --out is the same option)." if creates else ".")
+    names = ("--solution", "--out") if creates else ("--solution",)
+    return click.option(*names, "solution", type=click.Path(file_okay=False, path_type=Path),
                         default=Path("."), show_default=True, help=help_text)
 
 

@@ -80,10 +80,16 @@ def print_diff(plan: Plan) -> None:
     import difflib
 
     for rel, (old, new) in sorted(plan.writes.items()):
+        if isinstance(new, bytes) or isinstance(old, bytes):
+            sys.stdout.write(f"Binary file b/{rel} {'differs' if old is not None else 'is new'}\n")
+            continue
         sys.stdout.writelines(difflib.unified_diff(
             (old or "").splitlines(keepends=True), new.splitlines(keepends=True),
             fromfile=f"a/{rel}" if old is not None else "/dev/null", tofile=f"b/{rel}"))
     for rel, old in sorted(plan.deletes.items()):
+        if isinstance(old, bytes):
+            sys.stdout.write(f"Binary file a/{rel} deleted\n")
+            continue
         sys.stdout.writelines(difflib.unified_diff(old.splitlines(keepends=True), [], fromfile=f"a/{rel}",
                                                    tofile="/dev/null"))
 

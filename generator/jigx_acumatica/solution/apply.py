@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from ..errors import ConflictError
-from ..fsutil import clear_stale_temps, commit_all, os_error, read_if_exists, refuse_read_only, stage_all, write_all
+from ..fsutil import (clear_stale_temps, commit_all, os_error, read_bytes_if_exists, read_if_exists, refuse_read_only,
+                      stage_all, write_all)
 from .layout import PENDING_FILE, STATE_FILE
 from .plan import Plan
 
@@ -47,12 +49,13 @@ def apply(plan: Plan) -> None:
 def _check_unchanged(plan: Plan) -> None:
     """Files edited between planning and writing (another run, an editor) are not overwritten."""
     for rel, (old, _) in plan.writes.items():
-        if read_if_exists(plan.root / rel) != old:
+        now = read_bytes_if_exists(plan.root / rel) if isinstance(old, bytes) else read_if_exists(plan.root / rel)
+        if now != old:
             raise ConflictError(f"{rel} changed while this run was planning; nothing was written", path=plan.root / rel,
                                 hint="run the command again")
 
 
-def _prune_empty(root: Path, deleted: dict[str, str]) -> None:
+def _prune_empty(root: Path, deleted: dict[str, Any]) -> None:
     for folder in sorted({(root / rel).parent for rel in deleted}, reverse=True):
         if folder != root and folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()

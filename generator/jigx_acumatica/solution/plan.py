@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import ConflictError
-from ..fsutil import read_if_exists
+from ..fsutil import Content, read_if_exists
 from .state import State, state_text
 
 # Plan actions, in the words the summary prints.
@@ -56,8 +56,8 @@ class TableSummary:
 class Plan:
     root: Path
     changes: list[Change] = field(default_factory=list)
-    writes: dict[str, tuple[str | None, str]] = field(default_factory=dict)  # path -> (old, new)
-    deletes: dict[str, str] = field(default_factory=dict)  # path -> old text
+    writes: dict[str, tuple[Content | None, Content]] = field(default_factory=dict)  # path -> (old, new)
+    deletes: dict[str, Content] = field(default_factory=dict)  # path -> old content
     state: State = field(default_factory=dict)
     old_state_text: str | None = None
     tables: list[TableSummary] = field(default_factory=list)

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..artifacts import jigx, readme_text, render_all
 from ..artifacts.provenance import content_digest
-from ..config import Target
+from ..config import Target, load_settings
 from ..definition import TableDef
 from ..fsutil import digest, read_if_exists
 from .jigx_files import (add_to_mapping, commented_entries, current_tabs, declare_tables, edit_table_changed,
@@ -23,6 +23,7 @@ from .jigx_files import (add_to_mapping, commented_entries, current_tabs, declar
 from .layout import ARTIFACTS, DATABASE, DEFINITION_NAME, HOME_JIG, INDEX, default_solution_name, definition_file
 from .plan import (CONFLICT, CREATE, DELETE, IDENTICAL, SKIP, UPDATE, Action, Change, Plan, TableSummary,
                    declaration_detail, decide, entry_detail, plan_file, record)
+from .package_plan import plan_package
 from .plan_remove import DYNAMIC_DATA_CAVEAT, plan_table_removal, tab_may_go
 from .state import load_pending, load_state
 
@@ -115,6 +116,9 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
     if declare or db_raw is not None or index_raw is None:
         plan_file(plan, DATABASE, db_raw, new_db, silent=True)
     plan.state = {"version": 1, "tables": dict(sorted(new_tables.items()))}
+    package = plan_package(plan, new_tables, state, load_settings(root), force=force)
+    if package:
+        plan.state["package"] = package
     return plan
 
 

@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import AbstractSet, Any
 
 from ..artifacts.provenance import content_digest
+from ..config import load_settings
 from ..errors import InputError
 from ..fsutil import read_if_exists
 from .jigx_files import commented_entries, current_tabs, edit_table_changed, read_entries, remove_from_mapping
 from .layout import DATABASE, INDEX, STATE_FILE, artifact_dir, datasource_file, definition_file
+from .package_plan import plan_package
 from .plan import CONFLICT, DELETE, Change, Plan
 from .state import State, load_state
 
@@ -123,5 +125,8 @@ def plan_remove(root: Path, table: str, *, force: bool = False) -> Plan:
     tables = dict(state["tables"])
     tables.pop(table, None)
     plan.state = {"version": 1, "tables": tables}
+    package = plan_package(plan, tables, state, load_settings(root), force=force)
+    if package:
+        plan.state["package"] = package
     plan.notes.append(f"'{table}' " + DYNAMIC_DATA_CAVEAT.format(db=DATABASE))
     return plan
