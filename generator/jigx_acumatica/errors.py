@@ -27,6 +27,15 @@ class ExitCode(IntEnum):
     VERIFY_DNS = 16  # host name does not resolve
     VERIFY_TLS = 17  # TLS/certificate failure
     VERIFY_UNEXPECTED = 18  # any other answer: other 4xx, redirects, rows not landing
+    # publish: one code per outcome
+    PUBLISH_AUTH = 20  # sign-in refused, or the session was lost
+    PUBLISH_FORBIDDEN = 21  # 403: the user lacks the Customizer role
+    PUBLISH_NOT_FOUND = 22  # 404: wrong instance URL
+    PUBLISH_FAILED = 23  # Acumatica's log has errors (HTTP 200 or 400), or isFailed
+    PUBLISH_TIMEOUT = 24  # no answer, or publishing did not complete in time
+    PUBLISH_TLS = 25
+    PUBLISH_UNREACHABLE = 26  # connection refused, host name does not resolve
+    PUBLISH_UNEXPECTED = 27  # any other answer
     INTERNAL = 70  # a bug: please report it
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
     BROKEN_PIPE = 141  # stdout closed early, as by `| head` (128 + SIGPIPE)

@@ -74,3 +74,81 @@ def package(solution: Path, out: Path | None, with_push: bool, push_type_code: s
         click.echo(f"package: {path} (project {settings.project_name}); import it on Customization Projects "
                    "(SM204505) and publish, or run 'jigx-acumatica publish'")
     return ExitCode.OK
+
+
+@command
+@solution_option()
+@click.option("--acumatica-url", default=None, help="The Acumatica instance, e.g. https://mycompany.acumatica.com "
+              "(default: acumaticaUrl in jigx-acumatica.yaml; saved there when given).")
+@click.option("--tenant", "tenants", multiple=True, help="Tenant login name (SM203520); repeat to publish to each in "
+              "turn (default: tenant/tenants in jigx-acumatica.yaml).")
+@click.option("--username", default=None, help="Acumatica user with the Customizer role (default: ACUMATICA_USERNAME).")
+@click.option("--password-file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="File holding the password (used when ACUMATICA_PASSWORD is not set; else a hidden prompt).")
+@click.option("--validate-only", is_flag=True, help="Import and validate the package; publish nothing.")
+@click.option("--dry-run", is_flag=True, help="Print every request it would send (secrets masked); send nothing.")
+@click.option("--timeout", type=click.FloatRange(1, 600), default=60.0, show_default=True,
+              help="Seconds to wait for each answer.")
+@click.option("--max-wait", type=click.FloatRange(1, 7200), default=900.0, show_default=True,
+              help="Seconds to wait for publishing to complete.")
+@click.option("--poll-interval", type=click.FloatRange(0, 120), default=5.0, hidden=True)
+@json_option
+@quiet_option
+def publish(solution: Path, acumatica_url: str | None, tenants: tuple[str, ...], username: str | None,
+            password_file: Path | None, validate_only: bool, dry_run: bool, timeout: float, max_wait: float,
+            poll_interval: float, as_json: bool, quiet: bool) -> ExitCode:
+    """Import the customization package into Acumatica and publish it, in one step.
+
+    Signs in (ACUMATICA_USERNAME, and ACUMATICA_PASSWORD, --password-file or a hidden prompt;
+    never printed or written), imports acumatica/jigx-cdc.zip, publishes it merged with the
+    packages already published (never unpublishing them), waits for the publish to complete,
+    reads its log and signs out. With several tenants, publishes to each in turn.
+
+    \b
+    Example:
+      ACUMATICA_USERNAME=admin jigx-acumatica publish --solution field-app \\
+        --acumatica-url https://mycompany.acumatica.com --tenant MyTenant --validate-only
+      jigx-acumatica publish --solution field-app --dry-run
+    """
+    import json
+    import os
+
+    from .. import publishing
+    from ..publishing_setup import prepare
+    from .credentials import read_secret
+
+    plan = prepare(solution, acumatica_url=acumatica_url, tenants=list(tenants), record=not dry_run)
+    user = username or os.environ.get("ACUMATICA_USERNAME", "")
+    if not user:
+        raise InputError("no Acumatica user name", hint="set ACUMATICA_USERNAME or pass --username")
+    if dry_run:
+        creds = publishing.Credentials(user, "")
+        out = [(job.tenant, publishing.dry_run(job, creds)) for job in plan.jobs(validate_only)]
+        click.echo(json.dumps({"ok": True, "dry_run": True, "tenants": [{"tenant": t, "requests": r} for t, r in out]},
+                              indent=2) if as_json else
+                   "\n\n".join(f"# tenant {t or '(default)'}\n{publishing.describe(r)}" for t, r in out))
+        return ExitCode.OK
+    password = read_secret(env="ACUMATICA_PASSWORD", file=password_file, file_option="--password-file",
+                           label="Acumatica password", short="password", how_to_get="use the Customizer user's password")
+    creds = publishing.Credentials(user, password)
+    results: list[dict[str, object]] = []
+    for job in plan.jobs(validate_only, timeout=timeout, max_wait=max_wait, poll_interval=poll_interval):
+        def report(line: str, tenant: str | None = job.tenant) -> None:
+            if not quiet and not as_json:
+                echo_err(f"{tenant or '(default tenant)'}: {line}")
+        try:
+            warnings = publishing.run(job, creds, report)
+        except publishing.PublishError as exc:
+            for line in exc.log:
+                echo_err(f"  acumatica: {line}")
+            results.append({"tenant": job.tenant, "ok": False, "error": exc.message, "exit_code": int(exc.exit_code)})
+            if as_json:
+                click.echo(json.dumps({"ok": False, "results": results}, indent=2))
+            raise
+        results.append({"tenant": job.tenant, "ok": True, "warnings": warnings})
+        if not quiet and not as_json:
+            click.echo(f"{job.tenant or '(default tenant)'}: {'validated' if validate_only else 'published'} "
+                       f"project {job.project}" + (f" ({len(warnings)} warnings in the log)" if warnings else ""))
+    if as_json:
+        click.echo(json.dumps({"ok": True, "validate_only": validate_only, "results": results}, indent=2))
+    return ExitCode.OK

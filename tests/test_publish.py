@@ -1,0 +1,204 @@
+"""Issue 12: package and publish, end to end from the CLI against a fake Acumatica that follows the
+documented CustomizationApi contract and records every request."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import socket
+import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import SAMPLE_FILES, TARGET_ARGS, cli, tree
+from fake_acumatica import FakeAcumatica
+
+PASSWORD = "s3cret-Pa55word-Acu!"
+
+
+@pytest.fixture
+def acumatica():
+    fake = FakeAcumatica(password=PASSWORD)
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def app(tmp_path) -> Path:
+    app = tmp_path / "app"
+    assert cli("init", app, *TARGET_ARGS, *[a for p in SAMPLE_FILES for a in ("--table", p)]).exit_code == 0
+    return app
+
+
+def publish(app: Path, fake: FakeAcumatica, *args, env=None):
+    return cli("publish", "--solution", app, "--acumatica-url", fake.url, "--poll-interval", "0", *args,
+               env={"ACUMATICA_USERNAME": "admin", "ACUMATICA_PASSWORD": PASSWORD, **(env or {})})
+
+
+def project_xml(data: bytes) -> ET.Element:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        assert zf.namelist() == ["project.xml"]
+        return ET.fromstring(zf.read("project.xml"))
+
+
+def test_package_is_deterministic_and_holds_every_inquiry(app, tmp_path):
+    zip_path = app / "acumatica/jigx-cdc.zip"
+    first = zip_path.read_bytes()
+    root = project_xml(first)
+    assert root.tag == "Customization" and set(root.attrib) == {"level", "description", "product-version"}
+    screens = root.findall("GenericInquiryScreen")
+    names = sorted(s.find("data-set/data/GIDesign/row").get("Name") for s in screens)
+    assert len(screens) == len(SAMPLE_FILES)
+    for screen in screens:  # the same data set as the table's generic-inquiry.xml
+        name = screen.find("data-set/data/GIDesign/row").get("Name")
+        table = next(p for p in (app / "acumatica").iterdir() if p.is_dir() and name in
+                     (p / "generic-inquiry.xml").read_text())
+        alone = ET.parse(table / "generic-inquiry.xml").getroot()
+        assert ET.tostring(screen.find("data-set")) .split() == ET.tostring(alone).split()
+    assert names == sorted(names)
+    # regenerating, or generating the same solution elsewhere, gives the same bytes
+    assert cli("package", "--solution", app).exit_code == 0
+    assert zip_path.read_bytes() == first
+    other = tmp_path / "other"
+    assert cli("init", other, *TARGET_ARGS, *[a for p in SAMPLE_FILES for a in ("--table", p)]).exit_code == 0
+    assert (other / "acumatica/jigx-cdc.zip").read_bytes() == first
+    # a table changed: the package follows; the package is one more managed file
+    stored = app / "acumatica/vendors/table.yaml"
+    stored.write_text(stored.read_text() + "inquiry: Vendors for Jigx\n")
+    assert cli("generate", "--solution", app).exit_code == 0
+    assert zip_path.read_bytes() != first and b"Vendors for Jigx" in zip_path.read_bytes()
+    assert cli("generate", "--solution", app, "--check").exit_code == 0
+
+
+def test_package_out_and_experimental_push_without_the_pat(app, tmp_path):
+    out = tmp_path / "x.zip"
+    r = cli("package", "--solution", app, "--out", out, "--with-push")
+    assert r.exit_code == 2 and "--push-type-code" in r.stderr
+    r = cli("package", "--solution", app, "--out", out, "--with-push", "--push-type-code", "WH",
+            "--push-source-type", "G", env={"JIGX_PAT": "jxpat_never_in_a_package_123456"})
+    assert r.exit_code == 0 and "EXPERIMENTAL" in r.stderr
+    root = project_xml(out.read_bytes())
+    hooks = root.findall("PushNotification/data-set/data/PushNotificationsHook/row")
+    assert len(hooks) == len(SAMPLE_FILES)
+    assert all(h.get("HeaderValue").startswith("Bearer <") for h in hooks)
+    assert b"jxpat_never" not in out.read_bytes()
+
+
+def test_publish_end_to_end(app, acumatica):
+    r = publish(app, acumatica, "--tenant", "MyTenant")
+    assert r.exit_code == 0, r.output
+    assert acumatica.calls() == ["login", "import", "publishBegin", "publishEnd", "publishEnd", "logout"]
+    login, imp, begin = acumatica.seen[0], acumatica.seen[1], acumatica.seen[2]
+    assert login.body == {"name": "admin", "password": PASSWORD, "tenant": "MyTenant"}
+    assert all(".ASPXAUTH=" in s.cookie for s in acumatica.seen[1:])  # the cookie session is carried
+    assert imp.body["projectName"] == "JigxCdc" and imp.body["isReplaceIfExists"] is True
+    assert base64.b64decode(imp.body["projectContentBase64"]) == (app / "acumatica/jigx-cdc.zip").read_bytes()
+    assert "projectContents" not in imp.body
+    assert begin.body["isMergeWithExistingPackages"] is True and begin.body["projectNames"] == ["JigxCdc"]
+    assert begin.body["isOnlyValidation"] is False
+    assert "published project JigxCdc" in r.stdout
+    config = (app / "jigx-acumatica.yaml").read_text()
+    assert f"acumaticaUrl: {acumatica.url}" in config and "tenant: MyTenant" in config
+    assert PASSWORD not in config
+
+
+def test_validate_only_and_config_reuse(app, acumatica):
+    assert publish(app, acumatica, "--tenant", "MyTenant").exit_code == 0
+    acumatica.seen.clear()
+    r = cli("publish", "--solution", app, "--validate-only", "--poll-interval", "0",
+            env={"ACUMATICA_USERNAME": "admin", "ACUMATICA_PASSWORD": PASSWORD})
+    assert r.exit_code == 0, r.output
+    assert acumatica.seen[0].body["tenant"] == "MyTenant"
+    begin = next(s for s in acumatica.seen if s.path.endswith("publishBegin"))
+    assert begin.body["isOnlyValidation"] is True and begin.body["isMergeWithExistingPackages"] is True
+    assert "validated" in r.stdout
+
+
+def test_each_tenant_in_turn(app, acumatica):
+    r = publish(app, acumatica, "--tenant", "MyTenant", "--tenant", "Other")
+    assert r.exit_code == 0
+    logins = [s.body["tenant"] for s in acumatica.seen if s.path.endswith("login")]
+    assert logins == ["MyTenant", "Other"] and acumatica.calls().count("logout") == 2
+
+
+@pytest.mark.parametrize("script,code,message", [
+    (["failed"], 23, "Validation failed"),
+    (["error-log"], 23, "unknown table"),
+    (["progress", "400-done"], 0, "published"),
+    (["progress", "drop", "drop", "done"], 0, "published"),
+])
+def test_publish_outcomes(app, acumatica, script, code, message):
+    acumatica.publish_script = script
+    r = publish(app, acumatica)
+    assert r.exit_code == code, r.output
+    assert message in r.output
+    assert acumatica.calls()[-1] == "logout", "sign-out on every path"
+
+
+def test_import_error_in_a_200_is_a_failure(app, acumatica):
+    acumatica.import_error = "The project file is invalid"
+    r = publish(app, acumatica)
+    assert r.exit_code == 23 and "The project file is invalid" in r.stderr
+    assert acumatica.calls() == ["login", "import", "logout"]
+
+
+def test_a_publish_that_never_completes_times_out(app, acumatica):
+    acumatica.publish_script = ["progress"]
+    r = publish(app, acumatica, "--max-wait", "1")
+    assert r.exit_code == 24 and "did not complete" in r.stderr
+    assert acumatica.calls()[-1] == "logout"
+
+
+def test_bad_credentials_and_missing_rights(app, acumatica):
+    r = publish(app, acumatica, env={"ACUMATICA_PASSWORD": "wrong-password-xyz"})
+    assert r.exit_code == 20 and "sign-in refused" in r.stderr
+    assert "logout" not in acumatica.calls()  # never signed in
+    acumatica.customizer = False
+    r = publish(app, acumatica)
+    assert r.exit_code == 21 and "Customizer role" in r.stderr and "SM204505" in r.stderr
+    assert acumatica.calls()[-1] == "logout"
+
+
+def test_wrong_url_and_nothing_listening(app, acumatica):
+    r = cli("publish", "--solution", app, "--acumatica-url", acumatica.url + "/nope",
+            env={"ACUMATICA_USERNAME": "admin", "ACUMATICA_PASSWORD": PASSWORD})
+    assert r.exit_code == 22, r.output
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    r = cli("publish", "--solution", app, "--acumatica-url", f"http://127.0.0.1:{port}",
+            env={"ACUMATICA_USERNAME": "admin", "ACUMATICA_PASSWORD": PASSWORD})
+    assert r.exit_code == 26 and "cannot reach" in r.stderr
+
+
+def test_dry_run_sends_nothing_and_masks(app, acumatica):
+    r = publish(app, acumatica, "--dry-run", "--tenant", "MyTenant")
+    assert r.exit_code == 0 and acumatica.seen == []
+    assert '"password": "****"' in r.stdout and PASSWORD not in r.stdout
+    assert '"isMergeWithExistingPackages": true' in r.stdout
+
+
+def test_out_of_date_package_is_refused(app, acumatica):
+    stored = app / "acumatica/vendors/table.yaml"
+    stored.write_text(stored.read_text() + "inquiry: Changed\n")
+    r = publish(app, acumatica)
+    assert r.exit_code == 2 and "out of date" in r.stderr and acumatica.seen == []
+
+
+def test_no_password_anywhere(app, acumatica, tmp_path):
+    pw_file = tmp_path / "pw"
+    pw_file.write_text(PASSWORD + "\n")
+    outputs = []
+    for args in (["--tenant", "MyTenant"], ["--json"], ["--dry-run"]):
+        r = cli("publish", "--solution", app, "--acumatica-url", acumatica.url, "--password-file", pw_file,
+                "--poll-interval", "0", *args, env={"ACUMATICA_USERNAME": "admin", "ACUMATICA_PASSWORD": ""})
+        outputs.append(r.output)
+    acumatica.customizer = False
+    outputs.append(publish(app, acumatica).output)
+    assert all(PASSWORD not in o for o in outputs)
+    for rel, data in tree(app).items():
+        assert PASSWORD.encode() not in data, rel
+    assert json.loads(outputs[1])["ok"] is True
