@@ -83,6 +83,7 @@ class GenericInquiry:
     results: list[Result]  # in caption order: the columns, then _tab, _del (when kept), _mod
     where: list[WhereRow] = field(default_factory=list)
     site_map: SiteMapEntry | None = None
+    sort: list[str] = field(default_factory=list)  # Alias.field of the key columns, ascending
 
 
 def build(defn: TableDef) -> GenericInquiry:
@@ -113,6 +114,9 @@ def build(defn: TableDef) -> GenericInquiry:
         results=results,
         where=where_rows(defn.where),
         site_map=_site_map(defn, design_id),
+        # sorted by the key: a stable order for readers (OData pages by it), and how import-gi
+        # finds the key again
+        sort=[f"{c.alias}.{lower_camel(c.field)}" for k in defn.key for c in defn.columns if c.name == k],
     )
 
 

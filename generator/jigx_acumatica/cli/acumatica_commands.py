@@ -152,3 +152,67 @@ def publish(solution: Path, acumatica_url: str | None, tenants: tuple[str, ...],
     if as_json:
         click.echo(json.dumps({"ok": True, "validate_only": validate_only, "results": results}, indent=2))
     return ExitCode.OK
+
+
+@command
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--out", "out", type=click.Path(path_type=Path), default=None,
+              help="Where to write: a .yaml file (one inquiry) or a folder (one <table>.yaml per inquiry). "
+                   "Default: print a single definition.")
+@json_option
+@quiet_option
+def import_gi(file: Path, out: Path | None, as_json: bool, quiet: bool) -> ExitCode:
+    """Read existing Generic Inquiries back into table definitions.
+
+    FILE is an SM208000 export, a GenericInquiryScreen item, a project.xml or a customization
+    package ZIP. Each inquiry becomes the definition that would generate it: source and joins,
+    columns named by their captions, conditions, _tab/_del/_mod recognised, the key guessed.
+    Inquiries a push cannot carry (parameters, grouping, aggregates) are refused with the reason
+    (exit 1); notes at the top of each definition say what to check.
+
+    \b
+    Example:
+      jigx-acumatica import-gi SO-OpenByCustomer.xml --out definitions/
+      jigx-acumatica import-gi acumatica/jigx-cdc.zip --out imported/
+    """
+    import json
+
+    from ..gi_import import definition_text, read_inquiries
+    from ..fsutil import os_error, write_all
+
+    found = read_inquiries(file)
+    done = [i for i in found if i.definition is not None]
+    refused = [i for i in found if i.refused]
+    writes: list[tuple[Path, str | bytes]] = []
+    if out is None:
+        if len(done) > 1:
+            raise InputError(f"{len(done)} inquiries in this file: name a folder to write their definitions to",
+                             path=file, hint="pass --out DIR")
+    elif out.suffix in (".yaml", ".yml"):
+        if len(done) > 1:
+            raise InputError(f"{len(done)} inquiries in this file, but --out names one file", path=out,
+                             hint="pass --out DIR: one <table>.yaml per inquiry")
+        writes = [(out, definition_text(i)) for i in done]
+    else:
+        writes = [(out / f"{i.table}.yaml", definition_text(i)) for i in done]
+    try:
+        write_all([(path, text) for path, text in writes])
+    except OSError as exc:
+        raise os_error(exc, out, "write the definitions") from None
+    if as_json:
+        click.echo(json.dumps({"ok": not refused, "inquiries": [
+            {"name": i.name, "table": i.table or None, "refused": i.refused, "notes": i.notes,
+             "file": str(p) if (p := next((w for w, _ in writes if w.stem == i.table), None)) else None,
+             "definition": i.definition} for i in found]}, indent=2))
+    else:
+        if out is None and done:
+            click.echo(definition_text(done[0]), nl=False)
+        if not quiet:
+            for path, _ in writes:
+                echo_err(f"wrote {path}")
+            for i in done:
+                for note in i.notes:
+                    echo_err(f"{i.name}: note: {note}")
+    for i in refused:
+        echo_err(f"{i.name}: refused: {i.refused}")
+    return ExitCode.CHANGES if refused else ExitCode.OK
