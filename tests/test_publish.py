@@ -202,3 +202,8 @@ def test_no_password_anywhere(app, acumatica, tmp_path):
     for rel, data in tree(app).items():
         assert PASSWORD.encode() not in data, rel
     assert json.loads(outputs[1])["ok"] is True
+
+
+def test_wrong_tenant_is_a_sign_in_problem(app, acumatica):
+    r = publish(app, acumatica, "--tenant", "NoSuchTenant")
+    assert r.exit_code == 20 and "--tenant" in r.stderr and "Unknown company" in r.stderr

@@ -139,7 +139,8 @@ class Client:
         if self.job.tenant:
             body["tenant"] = self.job.tenant
         resp = self._post("/entity/auth/login", body, step="sign-in")
-        if resp.status_code in (400, 401):
+        refused = resp.status_code in (400, 401) or resp.status_code == 500 and isinstance(self._json(resp), dict)
+        if refused:  # Acumatica's answer to an unknown tenant is not documented: a 500 with a message is one
             message = self.redact(printable(str((self._json(resp) or {}).get("message", "")) or resp.reason))
             raise PublishError(ExitCode.PUBLISH_AUTH, f"sign-in refused (HTTP {resp.status_code}): {message}",
                                "check ACUMATICA_USERNAME, the password (ACUMATICA_PASSWORD or --password-file) and "
