@@ -9,7 +9,8 @@ from importlib import metadata
 
 import pytest
 
-COMMANDS = ("add", "doctor", "generate", "import-gi", "init", "inspect", "package", "publish", "remove", "serve", "verify")
+COMMANDS = ("add", "backfill", "doctor", "generate", "import-gi", "init", "inspect", "package", "publish", "remove", "serve",
+            "verify")
 
 
 def run(*args: str, cwd=None, env=None) -> subprocess.CompletedProcess:

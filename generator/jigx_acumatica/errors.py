@@ -36,6 +36,12 @@ class ExitCode(IntEnum):
     PUBLISH_TLS = 25
     PUBLISH_UNREACHABLE = 26  # connection refused, host name does not resolve
     PUBLISH_UNEXPECTED = 27  # any other answer
+    # backfill, reading Acumatica over OData (sending to Jigx uses verify's codes)
+    ODATA_AUTH = 30  # 401: user name or password refused
+    ODATA_FORBIDDEN = 31  # 403: no rights to the inquiry
+    ODATA_NOT_EXPOSED = 32  # 404, or not in $metadata: not published/exposed, wrong tenant
+    ODATA_BAD_ANSWER = 33  # an empty body, not JSON, another status
+    ODATA_UNREACHABLE = 34  # connection refused, DNS, TLS, timeout
     INTERNAL = 70  # a bug: please report it
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
     BROKEN_PIPE = 141  # stdout closed early, as by `| head` (128 + SIGPIPE)

@@ -110,15 +110,18 @@ def _umask() -> int:
 Content = str | bytes  # text files, and the customization package (a ZIP)
 
 
-def stage(path: Path, text: Content) -> Path:
-    """Write text (or bytes) to a temp file beside path (same filesystem) and return it."""
+def stage(path: Path, text: Content, *, durable: bool = True) -> Path:
+    """Write text (or bytes) to a temp file beside path (same filesystem) and return it.
+
+    durable: flushed to disk before the rename (survives a power loss, not only a killed run)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(text.encode("utf-8") if isinstance(text, str) else text)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         if path.exists():  # keep the file's mode; a new file gets the user's default
             mode = path.stat().st_mode & 0o777
         else:
@@ -172,9 +175,13 @@ def commit_all(staged: list[tuple[Path, Path]]) -> None:
         _fsync_dir(parent)
 
 
-def write_all(files: list[tuple[Path, Content]]) -> None:
+def write_all(files: list[tuple[Path, Content]], *, durable: bool = True) -> None:
     """Stage every file first, then rename each into place: an error while staging changes nothing."""
-    commit_all(stage_all(files))
+    if durable:
+        commit_all(stage_all(files))
+        return
+    for path, text in files:  # atomic (a killed run leaves old or new), but not flushed to disk
+        os.replace(stage(path, text, durable=False), path)
 
 
 def _fsync_dir(folder: Path) -> None:

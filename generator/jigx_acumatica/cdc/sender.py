@@ -20,7 +20,7 @@ from ..errors import ExitCode, printable
 from . import contract
 
 MAX_BODY = 64 * 1024  # bytes of a response we read; the rest is not needed for a diagnosis
-PushKind = Literal["insert", "update", "cleanup"]
+PushKind = Literal["insert", "update", "cleanup", "backfill"]
 
 
 @dataclass

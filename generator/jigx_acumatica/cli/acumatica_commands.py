@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..errors import ExitCode, InputError
 from .app import command, echo_err
-from .options import json_option, quiet_option, solution_option
+from .options import TargetOptions, json_option, lock_option, quiet_option, solution_option, target_options
+
+if TYPE_CHECKING:
+    from ..backfill.odata import Connection
+    from ..backfill.run import Source
+    from ..definition import TableDef
 
 EXPERIMENTAL = ("EXPERIMENTAL: push definitions in a package are inferred from Acumatica's SM302000 export "
                 "definition (no real one is public). Their Header Value is a placeholder, never your PAT: paste "
@@ -216,3 +222,117 @@ def import_gi(file: Path, out: Path | None, as_json: bool, quiet: bool) -> ExitC
     for i in refused:
         echo_err(f"{i.name}: refused: {i.refused}")
     return ExitCode.CHANGES if refused else ExitCode.OK
+
+
+@command
+@click.argument("tables", nargs=-1)
+@solution_option()
+@target_options
+@click.option("--acumatica-url", default=None, help="The Acumatica instance (default: acumaticaUrl in the config).")
+@click.option("--tenant", default=None, help="Tenant login name (default: the config's tenant, or the first of tenants).")
+@click.option("--username", default=None, help="Acumatica user (default: ACUMATICA_USERNAME).")
+@click.option("--password-file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="File holding the Acumatica password (used when ACUMATICA_PASSWORD is not set).")
+@click.option("--pat-file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="File holding the Jigx PAT (used when JIGX_PAT is not set).")
+@click.option("--local", is_flag=True, help="Send to a local endpoint started for the run (no Jigx account).")
+@click.option("--from", "from_file", type=click.Path(path_type=Path), default=None,
+              help="Read the rows from this file (JSON array, or CSV saved from the inquiry's grid) instead of OData.")
+@click.option("--since", default=None, help="Only rows modified after this (ISO date or time), or 'last': after "
+              "the previous backfill of the table (with a day of overlap).")
+@click.option("--restart", is_flag=True, help="Start over instead of continuing an interrupted backfill.")
+@click.option("--batch-size", type=click.IntRange(1, 10000), default=500, show_default=True, help="Rows per page.")
+@click.option("--max-bytes", type=click.IntRange(10_000, 50_000_000), default=1_000_000, show_default=True,
+              help="Largest page sent, in bytes.")
+@click.option("--dry-run", is_flag=True, help="Read, but send nothing; print what would be sent.")
+@click.option("--timeout", type=click.FloatRange(0.1, 600), default=30.0, show_default=True,
+              help="Seconds to wait for each answer.")
+@click.option("--retries", type=click.IntRange(0, 10), default=4, show_default=True, help="Retries for 429 and 5xx.")
+@click.option("--backoff", type=click.FloatRange(0, 60), default=0.5, hidden=True)
+@lock_option
+@json_option
+@quiet_option
+def backfill(tables: tuple[str, ...], solution: Path, target: TargetOptions, acumatica_url: str | None,
+             tenant: str | None, username: str | None, password_file: Path | None, pat_file: Path | None, local: bool,
+             from_file: Path | None, since: str | None, restart: bool, batch_size: int, max_bytes: int, dry_run: bool,
+             timeout: float, retries: int, backoff: float, lock_timeout: float, as_json: bool, quiet: bool) -> ExitCode:
+    """Load the rows that already exist in Acumatica into Jigx, page by page.
+
+    Reads each table's inquiry over OData (it must be exposed: odata: true in the definition)
+    in key order, and sends each page to the Jigx CDC endpoint shaped like Acumatica's own
+    pushes. A run that stops continues where it left off; --since loads only newer rows.
+
+    \b
+    Example:
+      ACUMATICA_USERNAME=admin JIGX_PAT=... jigx-acumatica backfill customers --solution field-app
+      jigx-acumatica backfill customers --solution field-app --local --from customers.csv
+    """
+    import json
+
+    from ..backfill import backfill as run_backfill
+    from ..backfill.odata import Connection
+    from ..backfill.run import Options
+    from ..cdc import verify as verifying
+    from .credentials import read_pat
+
+    resolved = target.for_solution(solution)
+    defs = verifying.select_tables(solution, list(tables))
+    source = _backfill_source(solution, defs, from_file, acumatica_url, tenant, username, password_file,
+                              Connection(url="", tenant="", username="", password="", timeout=timeout,
+                                         retries=retries, backoff=backoff))
+    pat = None
+    if not local and not dry_run:
+        verifying.check_target(resolved)
+        pat = read_pat(pat_file)
+
+    def report(table: str, read: int, sent: int, seconds: float) -> None:
+        if not quiet and not as_json:
+            echo_err(f"{table}: {read} rows read, {sent} sent, {read / seconds if seconds else 0:.0f} rows/s, "
+                     f"{seconds:.1f} s")
+
+    options = Options(batch_size=batch_size, max_bytes=max_bytes, since=since, restart=restart, dry_run=dry_run)
+    results = run_backfill(solution, defs, source, resolved, pat=pat, options=options, local=local,
+                           lock_timeout=lock_timeout, report=report, timeout=timeout, retries=retries, backoff=backoff)
+    if as_json:
+        click.echo(json.dumps({"ok": True, "dry_run": dry_run, "local": local,
+                               "tables": [r.as_dict() for r in results]}, indent=2, default=str))
+    elif not quiet:
+        for r in results:
+            verb = "would send" if dry_run else "sent"
+            click.echo(f"{r.table}: {r.read} rows read, {verb} {r.sent} in {r.pages} pages"
+                       + (f", {r.skipped} deleted in Acumatica skipped" if r.skipped else "")
+                       + (" (continued an interrupted run)" if r.resumed else "")
+                       + (f", modified since {r.since}" if r.since else ""))
+            if dry_run and r.first_row is not None:
+                click.echo(f"  first row: {json.dumps(r.first_row, ensure_ascii=False)}")
+    return ExitCode.OK
+
+
+def _backfill_source(solution: Path, defs: list[TableDef], from_file: Path | None, acumatica_url: str | None,
+                     tenant: str | None, username: str | None, password_file: Path | None, policy: Connection
+                     ) -> Source:
+    import os
+
+    from ..backfill.odata import Connection, Reader
+    from ..backfill.sources import FileSource, ODataSource
+    from ..config import load_settings
+    from .credentials import read_secret
+
+    if from_file is not None:
+        if len(defs) != 1:
+            raise InputError("--from reads one table's rows: name that table", hint="e.g. backfill customers --from "
+                             "customers.csv")
+        return FileSource(from_file)
+    settings = load_settings(solution)
+    url = (acumatica_url or settings.acumatica_url or "").rstrip("/")
+    tenant = tenant or (settings.tenants[0] if settings.tenants else None)
+    if not url or not tenant:
+        raise InputError("backfill reads Acumatica over OData: the instance URL and the tenant are needed",
+                         hint="pass --acumatica-url and --tenant (or set acumaticaUrl and tenant in "
+                              "jigx-acumatica.yaml), or read a file with --from")
+    user = username or os.environ.get("ACUMATICA_USERNAME", "")
+    if not user:
+        raise InputError("no Acumatica user name", hint="set ACUMATICA_USERNAME or pass --username")
+    password = read_secret(env="ACUMATICA_PASSWORD", file=password_file, file_option="--password-file",
+                           label="Acumatica password", short="password", how_to_get="the user's Acumatica password")
+    return ODataSource(Reader(Connection(url, tenant, user, password, policy.timeout, policy.retries, policy.backoff)))

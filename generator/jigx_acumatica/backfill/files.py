@@ -1,0 +1,62 @@
+"""backfill --from: the rows from a file instead of OData (a JSON array of row objects, or a CSV
+as saved from the inquiry's grid: a header row of captions), for an instance that cannot expose
+OData and for trying it offline. Read as a stream, page by page."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any, Iterator
+
+from ..errors import InputError
+from ..yamlio import read_bytes_limited
+
+MAX_BYTES = 2 * 1024 * 1024 * 1024
+
+
+def read_rows(path: Path) -> Iterator[dict[str, Any]]:
+    data = read_bytes_limited(path, what="rows file", kind="JSON or CSV", max_bytes=MAX_BYTES)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError("the rows file is not UTF-8 text", path=path, hint="save it as UTF-8 (CSV or JSON)") from None
+    if path.suffix.lower() == ".json" or text.lstrip().startswith("["):
+        yield from _json_rows(text, path)
+    else:
+        yield from _csv_rows(text, path)
+
+
+def _json_rows(text: str, path: Path) -> Iterator[dict[str, Any]]:
+    try:
+        rows = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc.msg}", path=path, line=exc.lineno, column=exc.colno,
+                         hint="a JSON array of row objects keyed by the column captions") from None
+    except RecursionError:
+        raise InputError("the JSON is nested too deeply", path=path, hint="a JSON array of row objects") from None
+    if isinstance(rows, dict) and isinstance(rows.get("value"), list):
+        rows = rows["value"]  # an OData answer saved as it came
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise InputError("the rows file must be a JSON array of objects", path=path,
+                         hint='e.g. [{"CustomerID": "C001", "_mod": "2026-01-01T10:00:00"}]')
+    yield from rows
+
+
+def _csv_rows(text: str, path: Path) -> Iterator[dict[str, Any]]:
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames:
+        raise InputError("the CSV has no header row", path=path, hint="the first row names the columns (captions)")
+    names = [n.strip() for n in reader.fieldnames]
+    for n, row in enumerate(reader, start=2):
+        if None in row:
+            raise InputError(f"row {n} has more fields than the header", path=path, line=n,
+                             hint="check the CSV's quoting")
+        yield {name: value for name, value in zip(names, row.values())}
+
+
+def columns_of(path: Path) -> list[str]:
+    """The column names the file's first row (or header) carries."""
+    first = next(iter(read_rows(path)), None)
+    return list(first) if first else []

@@ -1,0 +1,71 @@
+"""The two places backfill reads rows from: the inquiry over OData, or a file (--from)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from ..definition import TableDef
+from .files import read_rows
+from .odata import Reader
+from .run import Position, missing_columns, missing_error
+
+
+class ODataSource:
+    name = "odata"
+
+    def __init__(self, reader: Reader) -> None:
+        self.reader = reader
+        self.types: dict[str, str] = {}
+
+    def check(self, defn: TableDef) -> None:
+        """The inquiry is exposed and has the key and _mod among its properties."""
+        self.types = self.reader.properties(defn.inquiry)
+        missing = missing_columns(defn, list(self.types))
+        if missing:
+            raise missing_error(defn, missing, f"the inquiry '{defn.inquiry}' (its OData $metadata)")
+
+    def pages(self, defn: TableDef, pos: Position, since: str | None, top: int
+              ) -> Iterator[tuple[list[dict[str, Any]], Callable[[int], None]]]:
+        for rows in self.reader.pages(defn.inquiry, list(defn.key), self.types, top=top, after=pos.after, since=since):
+            def advance(n: int, rows: list[dict[str, Any]] = rows) -> None:
+                pos.after = [rows[n - 1].get(k) for k in defn.key] if n else pos.after
+                del rows[:n]  # what is left of the page starts past the new position
+            yield rows, advance
+
+
+class FileSource:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.name = f"file:{path.name}"
+
+    def check(self, defn: TableDef) -> None:
+        first = next(read_rows(self.path), None)
+        missing = missing_columns(defn, list(first or {}))
+        if first is not None and missing:
+            raise missing_error(defn, missing, f"the rows file {self.path}")
+
+    def pages(self, defn: TableDef, pos: Position, since: str | None, top: int
+              ) -> Iterator[tuple[list[dict[str, Any]], Callable[[int], None]]]:
+        page: list[dict[str, Any]] = []
+        where: list[int] = []  # each page row's index in the file
+        for n, row in enumerate(read_rows(self.path)):
+            if n < pos.offset:
+                continue  # sent by an earlier, interrupted run
+            if since and str(row.get("_mod") or "") <= since.rstrip("Z"):
+                continue  # not modified since
+            page.append(row)
+            where.append(n)
+            if len(page) == top:
+                yield page, self._advance(pos, page, where)
+                page, where = [], []
+        if page:
+            yield page, self._advance(pos, page, where)
+
+    @staticmethod
+    def _advance(pos: Position, page: list[dict[str, Any]], where: list[int]) -> Callable[[int], None]:
+        def advance(n: int) -> None:
+            if n:
+                pos.offset = where[n - 1] + 1
+                del page[:n], where[:n]
+        return advance

@@ -1,0 +1,215 @@
+"""Issue 13: backfill reads the inquiry over OData (a fake that follows the documented contract)
+and sends its rows to a Jigx CDC endpoint (the local one) page by page, resumably."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ORG, SAMPLES, SOLUTION_ID, cli, tree
+from fake_odata import FakeOData
+from jigx_acumatica.cdc.endpoint import Endpoint
+from jigx_acumatica.cdc.local import endpoint_config
+from jigx_acumatica.config import Target
+from jigx_acumatica.fsutil import locked
+
+PAT = "jxpat_backfill-canary-7f2a9c11"
+PASSWORD = "odata-Pa55-word!"
+PROPS = {"CustomerID": "Edm.String", "CustomerName": "Edm.String", "Status": "Edm.String",
+         "CustomerClass": "Edm.String", "Email": "Edm.String", "Phone": "Edm.String", "CreditLimit": "Edm.Decimal",
+         "_tab": "Edm.String", "_mod": "Edm.DateTimeOffset", "BAccountID": "Edm.Int32"}
+
+
+def make_rows(n: int) -> list[dict]:
+    return [{"CustomerID": f"C{i:06d}    ", "CustomerName": f"Customer {i}", "Status": "Active",
+             "CustomerClass": "DEFAULT   ", "Email": f"c{i}@example.com", "Phone": "+1 555 0100",
+             "CreditLimit": f"{i * 10}.000000", "_tab": "Customer",
+             "_mod": f"2026-{1 + i % 12:02d}-{1 + i % 28:02d}T10:00:00.{i % 1000:03d}", "BAccountID": i}
+            for i in range(n)]
+
+
+@pytest.fixture
+def app(tmp_path) -> Path:
+    app = tmp_path / "app"
+    r = cli("init", app, "--region", "us", "--org", ORG, "--solution-id", SOLUTION_ID, "--company", "MyTenant",
+            "--table", SAMPLES / "customers.yaml")
+    assert r.exit_code == 0
+    return app
+
+
+@pytest.fixture
+def odata():
+    fake = FakeOData("Jigx CDC customers", PROPS, make_rows(1234))
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def jigx(app, tmp_path):
+    cfg = endpoint_config(app, PAT, Target(organization_id=ORG, solution_id=SOLUTION_ID), lambda _: None)
+    with Endpoint(cfg, tmp_path / "jigx.sqlite") as ep:
+        yield ep
+
+
+def args(app, odata, jigx, *extra):
+    return ["backfill", "customers", "--solution", app, "--acumatica-url", odata.url, "--tenant", "MyTenant",
+            "--base-url", jigx.base_url, "--backoff", "0", *extra]
+
+
+ENV = {"ACUMATICA_USERNAME": "reader", "ACUMATICA_PASSWORD": PASSWORD, "JIGX_PAT": PAT}
+
+
+def stored(jigx) -> list[dict]:
+    return jigx.store.rows("customers")
+
+
+def test_every_row_lands_once_paged_by_key(app, odata, jigx):
+    r = cli(*args(app, odata, jigx, "--batch-size", "100"), env=ENV)
+    assert r.exit_code == 0, r.output
+    rows = stored(jigx)
+    assert len(rows) == 1234 and len({row["CustomerID"] for row in rows}) == 1234
+    first = min(rows, key=lambda row: row["CustomerID"])
+    assert first == {"CustomerID": "C000000", "CustomerName": "Customer 0", "Status": "Active",
+                     "CustomerClass": "DEFAULT", "Email": "c0@example.com", "Phone": "+1 555 0100", "CreditLimit": 0,
+                     "_tab": "Customer", "_mod": "2026-01-01T10:00:00"}
+    reads = [q["query"] for q in odata.requests if not q["path"].endswith("$metadata")]
+    assert len(reads) == 13 and all("$skip" not in q and q["$orderby"] == "CustomerID asc" for q in reads)
+    assert "$filter" not in reads[0] and reads[1]["$filter"] == "((CustomerID gt 'C000099    '))"
+    assert "1234 rows read, sent 1234 in 13 pages" in r.stdout
+
+
+def test_pages_are_shaped_like_pushes(app, odata, jigx, tmp_path):
+    cli(*args(app, odata, jigx, "--batch-size", "500"), env=ENV)
+    db = sqlite3.connect(tmp_path / "jigx.sqlite")
+    ids = [row[0] for row in db.execute("SELECT id FROM _notifications")]
+    assert len(ids) == 3 and len(set(ids)) == 3
+    r = cli(*args(app, odata, jigx, "--batch-size", "500", "--dry-run", "--json"), env=ENV)
+    data = json.loads(r.stdout)["tables"][0]
+    assert data["read"] == 1234 and data["pages"] == 3
+
+
+def test_dry_run_sends_nothing(app, odata, jigx):
+    r = cli(*args(app, odata, jigx, "--dry-run"), env={**ENV, "JIGX_PAT": ""})
+    assert r.exit_code == 0 and stored(jigx) == []
+    assert "would send 1234" in r.stdout and '"CustomerID": "C000000"' in r.stdout
+
+
+def test_since_loads_only_newer_rows(app, odata, jigx):
+    r = cli(*args(app, odata, jigx, "--since", "2026-12-01"), env=ENV)
+    assert r.exit_code == 0, r.output
+    want = [row for row in make_rows(1234) if row["_mod"] > "2026-12-01"]
+    assert len(stored(jigx)) == len(want) > 0
+    assert all("_mod gt 2026-12-01" in q["query"].get("$filter", "") for q in odata.requests[1:])
+
+
+def test_since_last_continues_after_the_previous_run(app, odata, jigx):
+    assert cli(*args(app, odata, jigx), env=ENV).exit_code == 0
+    odata.requests.clear()
+    r = cli(*args(app, odata, jigx, "--since", "last"), env=ENV)
+    assert r.exit_code == 0 and "modified since 2026-12-27T10:00:00Z" in r.stdout
+
+
+@pytest.mark.parametrize("failure,code,message", [
+    ("401", 30, "refused"), ("403", 31, "View Only"), ("404", 32, "Expose via OData"),
+])
+def test_odata_failures_are_explained(app, odata, jigx, failure, code, message):
+    odata.failures = [failure]
+    r = cli(*args(app, odata, jigx), env=ENV)
+    assert r.exit_code == code and message in r.stderr, r.output
+    assert stored(jigx) == []
+
+
+@pytest.mark.parametrize("failures", [["429"], ["500", "500"], ["drop"], ["slow"]])
+def test_transient_failures_are_retried(app, odata, jigx, failures):
+    odata.failures = [None] + failures  # $metadata first, then the first page fails
+    r = cli(*args(app, odata, jigx, "--batch-size", "400"), env=ENV)
+    assert r.exit_code == 0, r.output
+    assert len(stored(jigx)) == 1234
+
+
+def test_not_exposed_and_missing_columns(app, odata, jigx):
+    odata.inquiry = "Another inquiry"
+    r = cli(*args(app, odata, jigx), env=ENV)
+    assert r.exit_code == 32 and "is not exposed over OData" in r.stderr
+    odata.inquiry = "Jigx CDC customers"
+    del odata.properties["_mod"]
+    r = cli(*args(app, odata, jigx), env=ENV)
+    assert r.exit_code == 2 and "_mod" in r.stderr and "captions" in r.stderr
+
+
+def test_from_csv_and_json(app, jigx, tmp_path):
+    base = ["backfill", "customers", "--solution", app, "--base-url", jigx.base_url]
+    r = cli(*base, "--from", SAMPLES / "customers-rows.csv", env=ENV)
+    assert r.exit_code == 0, r.output
+    assert len(stored(jigx)) == 25
+    f = tmp_path / "rows.json"
+    f.write_text(json.dumps({"value": make_rows(40)}))
+    r = cli(*base, "--from", f, "--restart", env=ENV)
+    assert r.exit_code == 0 and len(stored(jigx)) == 40  # its first 25 keys are the CSV's: upserted, not doubled
+    r = cli("backfill", "customers", "--solution", app, "--local", "--from", SAMPLES / "customers-rows.csv",
+            "--restart")
+    assert r.exit_code == 0 and "sent 25" in r.stdout
+
+
+def test_backfill_then_pushes_of_the_same_rows_leave_one_row_per_key(app, jigx):
+    cli("backfill", "customers", "--solution", app, "--base-url", jigx.base_url, "--from",
+        SAMPLES / "customers-rows.csv", env=ENV)
+    assert cli("verify", "customers", "--solution", app, "--base-url", jigx.base_url, "--no-cleanup",
+               env=ENV).exit_code == 0
+    sample = json.loads((app / "acumatica/customers/sample-push.json").read_text())
+    sample["Inserted"][0]["CustomerID"] = "C000001"
+    import requests
+
+    url = f"{jigx.base_url}/tool/organizations/{ORG}/solutions/{SOLUTION_ID}/acumatica/cdc?table=customers"
+    requests.post(url, json=sample, headers={"Authorization": f"Bearer {PAT}"}, timeout=10)
+    ids = [row["CustomerID"] for row in stored(jigx)]
+    assert len(ids) == len(set(ids)) == 26  # 25 backfilled (C000001 updated, not doubled) + the verify row
+
+
+def test_two_runs_take_turns_on_the_lock(app, jigx):
+    with locked(app):
+        r = cli("backfill", "customers", "--solution", app, "--local", "--from", SAMPLES / "customers-rows.csv",
+                "--lock-timeout", "0.2")
+    assert r.exit_code == 3
+
+
+def test_sigkill_then_rerun_loses_nothing(app, odata, jigx, tmp_path):
+    odata.rows = make_rows(3000)
+    env = {**os.environ, **ENV}
+    cmd = [sys.executable, "-m", "jigx_acumatica", *map(str, args(app, odata, jigx, "--batch-size", "50", "-q"))]
+    rng = random.Random(13)
+    kills = 0
+    for _ in range(6):
+        p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.3, 1.0))
+        if p.poll() is None:
+            p.send_signal(signal.SIGKILL)
+            kills += 1
+        p.wait()
+    last = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    assert last.returncode == 0, last.stderr
+    assert len(stored(jigx)) == 3000
+    db = sqlite3.connect(tmp_path / "jigx.sqlite")
+    pages = db.execute("SELECT count(*) FROM _notifications").fetchone()[0]
+    assert pages == 3000 // 50, "each page landed once (a page resent after a kill has the same Id)"
+    assert kills > 0
+
+
+def test_no_secret_in_any_output_or_file(app, odata, jigx, tmp_path):
+    outputs = [cli(*args(app, odata, jigx, *extra), env=ENV).output
+               for extra in ([], ["--dry-run", "--json"], ["--restart"])]
+    odata.failures = ["401"]
+    outputs.append(cli(*args(app, odata, jigx, "--restart"), env=ENV).output)
+    for out in outputs:
+        assert PASSWORD not in out and PAT not in out
+    for rel, data in tree(app).items():
+        assert PASSWORD.encode() not in data and PAT.encode() not in data, rel
