@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -285,14 +286,29 @@ def backfill(tables: tuple[str, ...], solution: Path, target: TargetOptions, acu
         verifying.check_target(resolved)
         pat = read_pat(pat_file)
 
-    def report(table: str, read: int, sent: int, seconds: float) -> None:
-        if not quiet and not as_json:
-            echo_err(f"{table}: {read} rows read, {sent} sent, {read / seconds if seconds else 0:.0f} rows/s, "
-                     f"{seconds:.1f} s")
+    from contextlib import ExitStack
 
-    options = Options(batch_size=batch_size, max_bytes=max_bytes, since=since, restart=restart, dry_run=dry_run)
-    results = run_backfill(solution, defs, source, resolved, pat=pat, options=options, local=local,
-                           lock_timeout=lock_timeout, report=report, timeout=timeout, retries=retries, backoff=backoff)
+    from ..backfill.files import count_rows
+
+    with ExitStack() as stack:
+        bar = None
+        if from_file is not None and not quiet and not as_json:  # the size is known: a bar (OData has no count)
+            bar = stack.enter_context(click.progressbar(length=count_rows(from_file), label=defs[0].table,
+                                                        file=sys.stderr))
+        done = [0]
+
+        def report(table: str, read: int, sent: int, seconds: float) -> None:
+            if bar is not None:
+                bar.update(read - done[0])
+                done[0] = read
+            elif not quiet and not as_json:
+                echo_err(f"{table}: {read} rows read, {sent} sent, {read / seconds if seconds else 0:.0f} rows/s, "
+                         f"{seconds:.1f} s")
+
+        options = Options(batch_size=batch_size, max_bytes=max_bytes, since=since, restart=restart, dry_run=dry_run)
+        results = run_backfill(solution, defs, source, resolved, pat=pat, options=options, local=local,
+                               lock_timeout=lock_timeout, report=report, timeout=timeout, retries=retries,
+                               backoff=backoff)
     if as_json:
         click.echo(json.dumps({"ok": True, "dry_run": dry_run, "local": local,
                                "tables": [r.as_dict() for r in results]}, indent=2, default=str))
