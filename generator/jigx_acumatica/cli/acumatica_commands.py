@@ -10,6 +10,7 @@ import click
 
 from ..errors import ExitCode, InputError
 from .app import command, echo_err
+from .output import plural
 from .options import TargetOptions, json_option, lock_option, quiet_option, solution_option, target_options
 
 if TYPE_CHECKING:
@@ -292,7 +293,7 @@ def backfill(tables: tuple[str, ...], solution: Path, target: TargetOptions, acu
 
     with ExitStack() as stack:
         bar = None
-        if from_file is not None and not quiet and not as_json:  # the size is known: a bar (OData has no count)
+        if from_file is not None and not quiet and not as_json and sys.stderr.isatty():  # a known size: a bar
             bar = stack.enter_context(click.progressbar(length=count_rows(from_file), label=defs[0].table,
                                                         file=sys.stderr))
         done = [0]
@@ -315,7 +316,7 @@ def backfill(tables: tuple[str, ...], solution: Path, target: TargetOptions, acu
     elif not quiet:
         for r in results:
             verb = "would send" if dry_run else "sent"
-            click.echo(f"{r.table}: {r.read} rows read, {verb} {r.sent} in {r.pages} pages"
+            click.echo(f"{r.table}: {plural(r.read, 'row')} read, {verb} {r.sent} in {plural(r.pages, 'page')}"
                        + (f", {r.skipped} deleted in Acumatica skipped" if r.skipped else "")
                        + (" (continued an interrupted run)" if r.resumed else "")
                        + (f", modified since {r.since}" if r.since else ""))
