@@ -188,9 +188,9 @@ def test_sigkill_then_rerun_loses_nothing(app, odata, jigx, tmp_path):
     cmd = [sys.executable, "-m", "jigx_acumatica", *map(str, args(app, odata, jigx, "--batch-size", "50", "-q"))]
     rng = random.Random(13)
     kills = 0
-    for _ in range(6):
+    for _ in range(5):
         p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.3, 1.0))
+        time.sleep(rng.uniform(0.3, 0.8))
         if p.poll() is None:
             p.send_signal(signal.SIGKILL)
             kills += 1

@@ -31,7 +31,8 @@ def test_import_names_the_tool():
 def test_python_m_lists_every_command():
     p = run("-m", "jigx_acumatica", "--help")
     assert p.returncode == 0, p.stderr
-    listed = {line.split()[0] for line in p.stdout.split("Commands:")[1].splitlines() if line.strip()}
+    section = p.stdout.split("Commands:")[1].splitlines()
+    listed = {line.split()[0] for line in section if line.startswith("  ") and not line.startswith("   ")}
     assert listed == set(COMMANDS)
 
 
@@ -70,3 +71,18 @@ def test_public_api_runs_without_click(tmp_path):
     assert first == "acumatica/customers/generic-inquiry.md"
     assert findings == "0"
     assert click_loaded == "False"
+
+
+def test_the_lazy_command_table_matches_the_commands():
+    """The group lists commands without importing them: its summaries must be the commands' own."""
+    import click
+
+    from jigx_acumatica.cli.app import COMMANDS, main
+
+    ctx = click.Context(main)
+    for name, (_, summary) in COMMANDS.items():
+        command = main.get_command(ctx, name)
+        assert command is not None, name
+        first = " ".join((command.help or "").split("\n\n")[0].split())
+        assert first == summary, name
+    assert set(main.commands) == set(COMMANDS)

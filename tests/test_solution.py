@@ -255,11 +255,11 @@ def test_interrupted_write_leaves_previous_files(tmp_path, monkeypatch):
     snapshot["acumatica/customers/table.yaml"] = definition.read_bytes()
     real_stage, calls = fsutil.stage, []
 
-    def failing_stage(path, text):
+    def failing_stage(path, text, **kwargs):
         calls.append(path)
         if len(calls) == 5:  # the pending record, then three files, then the disk is full
             raise OSError(28, "No space left on device", str(path))
-        return real_stage(path, text)
+        return real_stage(path, text, **kwargs)
 
     monkeypatch.setattr(fsutil, "stage", failing_stage)
     r = cli("generate", "--solution", app)

@@ -30,23 +30,7 @@ MAX_OWNED_BYTES = 32 * 1024 * 1024  # far above any solution file; a guard again
 
 
 def read_bytes_if_exists(path: Path) -> bytes | None:
-    """Bytes of a binary file the tool may overwrite, or None when there is none."""
-    try:
-        info = path.stat()
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except OSError as exc:
-        raise os_error(exc, path, "read") from None
-    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_OWNED_BYTES:
-        raise InputError("not a regular file; the tool will not touch it", path=path, hint="move it away")
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise os_error(exc, path, "read") from None
-
-
-def read_if_exists(path: Path) -> str | None:
-    """Text of a file the tool may overwrite (newlines untouched), or None when there is none."""
+    """Bytes of a file the tool may overwrite, or None when there is none."""
     try:
         info = path.stat()
     except (FileNotFoundError, NotADirectoryError):
@@ -59,9 +43,16 @@ def read_if_exists(path: Path) -> str | None:
         raise InputError("not a regular text file (a pipe, device or huge file); the tool will not touch it",
                          path=path, hint="move it away")
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise os_error(exc, path, "read") from None
+
+
+def read_if_exists(path: Path) -> str | None:
+    """Text of a file the tool may overwrite (newlines untouched), or None when there is none."""
+    data = read_bytes_if_exists(path)
+    if data is None:
+        return None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -154,11 +145,16 @@ def clear_stale_temps(paths: list[Path]) -> None:
 
 
 def stage_all(files: list[tuple[Path, Content]]) -> list[tuple[Path, Path]]:
-    """Stage every file; on any error remove what was staged, so nothing changed."""
+    """Stage every file, all on disk before any is renamed into place (one sync for many files:
+    one fsync each would cost seconds for hundreds of tables); on any error remove what was
+    staged, so nothing changed."""
     staged: list[tuple[Path, Path]] = []
+    many = len(files) > 8 and hasattr(os, "sync")
     try:
         for path, text in files:
-            staged.append((stage(path, text), path))
+            staged.append((stage(path, text, durable=not many), path))
+        if many:
+            os.sync()
     except BaseException:
         for tmp, _ in staged:
             with contextlib.suppress(OSError):

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.scalarstring import LiteralScalarString
-
 from ..definition import TableDef
-from ..yamlio import dump
+from ..templates import render
+
+TEMPLATE = "datasource.jigx.j2"
 
 
 def jigx_columns(defn: TableDef) -> list[str]:
@@ -24,13 +23,4 @@ def render_datasource(defn: TableDef) -> str:
     if defn.deleted_flag:  # json_extract gives 1 for JSON true; a missing _del counts as not deleted
         query += "WHERE COALESCE(json_extract(data, '$._del'), 0) = 0\n"
     query += "ORDER BY " + ", ".join(f"json_extract(data, '$.{k}')" for k in keys) + "\n"
-    doc = CommentedMap()
-    doc["type"] = "datasource.sqlite"
-    options = CommentedMap()
-    options["provider"] = "DATA_PROVIDER_DYNAMIC"
-    options["entities"] = CommentedSeq([f"default/{defn.table}"])
-    options["query"] = LiteralScalarString(query)
-    doc["options"] = options
-    doc.yaml_set_start_comment(f"Rows pushed by Acumatica to the Dynamic Data table {defn.table}. "
-                               "Regenerate instead of editing.")
-    return dump(doc)
+    return render(TEMPLATE, table=defn.table, query=query)

@@ -33,8 +33,17 @@ def index_skeleton(name: str, title: str, category: str) -> CommentedMap:
     return doc
 
 
-def index_text(name: str, title: str, category: str) -> str:
-    return dump(index_skeleton(name, title, category))
+def index_text(name: str, title: str, category: str, *, tabs: dict | None = None, entries: list | None = None) -> str:
+    """A new index.jigx: the skeleton, with the tables' tabs and onTableChanged entries when given
+    (emitted whole: a new file needs no splicing)."""
+    from ..yamlio import yaml_node
+
+    doc = index_skeleton(name, title, category)
+    for tab, value in (tabs or {}).items():
+        doc["tabs"][tab] = yaml_node(value)
+    if entries:
+        doc["onTableChanged"] = yaml_node(entries)
+    return dump(doc)
 
 
 def home_jig_text(title: str) -> str:

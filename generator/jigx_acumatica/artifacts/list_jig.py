@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 
-from ruamel.yaml.comments import CommentedMap
-
 from ..definition import Column, TableDef
-from ..yamlio import dump
+from ..templates import render
+
+TEMPLATE = "list-jig.jigx.j2"
 
 READABLE = re.compile(r"name|descr|description|status|city|email|phone|date|total|qty", re.I)
 MAX_DETAILS = 3
@@ -37,17 +37,7 @@ def _item(name: str) -> str:
 def render_list_jig(defn: TableDef) -> str:
     key = " & ' / ' & ".join(_item(k) for k in defn.key)
     shown = details(defn)
-    doc = CommentedMap()
-    doc["title"] = title_of(defn)
-    doc["type"] = "jig.list"
-    doc["icon"] = "contact"
-    doc["data"] = f"=@ctx.datasources.{defn.table}"
-    options = CommentedMap()
-    options["title"] = f"={_item(shown[0].name) if shown else key}"
-    options["subtitle"] = f"={key}" if shown else "=''"
-    if len(shown) > 1:
-        options["description"] = "=" + " & ' · ' & ".join(_item(c.name) for c in shown[1:])
-    doc["item"] = CommentedMap([("type", "component.list-item"), ("options", options)])
-    doc.yaml_set_start_comment(f"The rows of the Dynamic Data table {defn.table}, kept in sync from Acumatica. "
-                               "Regenerate instead of editing.")
-    return dump(doc)
+    return render(TEMPLATE, table=defn.table, title=title_of(defn),
+                  item_title=f"={_item(shown[0].name) if shown else key}",
+                  subtitle=f"={key}" if shown else "=''",
+                  description="=" + " & ' · ' & ".join(_item(c.name) for c in shown[1:]) if len(shown) > 1 else "")

@@ -15,7 +15,48 @@ from ..errors import Exit, ExitCode, ToolError
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-@click.group(context_settings=CONTEXT)
+# command -> (module that defines it, its one-line summary). Modules are imported only when one
+# of their commands runs or shows its help, so `--help` and every command start fast; a test
+# keeps the summaries equal to the commands' own docstrings.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "add": ("solution_commands", "Onboard Acumatica tables into an existing solution."),
+    "backfill": ("acumatica_commands", "Load the rows that already exist in Acumatica into Jigx, page by page."),
+    "doctor": ("solution_commands", "Check an existing solution, hand-made or generated, against the Jigx and "
+               "Acumatica rules."),
+    "generate": ("solution_commands", "Generate the CDC artifacts for table definitions into a Jigx solution folder."),
+    "import-gi": ("acumatica_commands", "Read existing Generic Inquiries back into table definitions."),
+    "init": ("solution_commands", "Create a new Jigx solution ready for Acumatica change data capture."),
+    "inspect": ("cdc_commands", "Explain a saved Acumatica push notification."),
+    "package": ("acumatica_commands", "Write the customization project ZIP: every table's Generic Inquiry in one "
+                "package."),
+    "publish": ("acumatica_commands", "Import the customization package into Acumatica and publish it, in one step."),
+    "remove": ("solution_commands", "Stop managing a table: the reverse of add."),
+    "serve": ("cdc_commands", "Run a local endpoint with the contract of Jigx's Acumatica CDC endpoint."),
+    "verify": ("cdc_commands", "Prove the Jigx endpoint works: send test pushes shaped exactly like Acumatica's."),
+}
+
+
+class LazyGroup(click.Group):
+    """Lists every command from COMMANDS; imports a command's module when it is used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in COMMANDS:
+            import importlib
+
+            importlib.import_module(f"{__package__}.{COMMANDS[name][0]}")  # registers its commands
+        return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1] if name in COMMANDS else (self.commands[name].get_short_help_str()))
+                for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="jigx-acumatica")
 def main() -> None:
     """Set up Acumatica -> Jigx change data capture from one table definition per table.

@@ -204,9 +204,17 @@ def declare_tables(raw: str, path: str, add: list[str]) -> Edited:
 
 def current_tabs(raw: str, path: str) -> dict[str, Any] | None:
     """The tabs of index.jigx (None when it has no 'tabs' mapping)."""
-    data = load_owned(raw, path, roundtrip=False).data
-    tabs = data.get("tabs") if isinstance(data, dict) else None
-    return plain(tabs) if isinstance(tabs, dict) else None
+    return read_index(raw, path)[1]
+
+
+def read_index(raw: str, path: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """(onTableChanged entries by table, tabs) from one parse of index.jigx."""
+    def both(doc: Any, path: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        tabs = doc.get("tabs") if isinstance(doc, dict) else None
+        return current_entries(doc, path), plain(tabs) if isinstance(tabs, dict) else None
+
+    found: tuple[dict[str, Any], dict[str, Any] | None] = _read(raw, path, both)
+    return found
 
 
 def add_to_mapping(raw: str, path: str, key: str, add: dict[str, Any]) -> Edited:
@@ -241,6 +249,8 @@ def add_to_mapping(raw: str, path: str, key: str, add: dict[str, Any]) -> Edited
 def remove_from_mapping(raw: str, path: str, key: str, names: AbstractSet[str]) -> Edited:
     """New text without the named entries of the block mapping `key` (their lines go; comments
     before the next entry stay)."""
+    if not names:
+        return Edited(raw)
     owned: Owned = load_owned(raw, path)
     doc = owned.doc
     node = doc.get(key) if doc is not None else None

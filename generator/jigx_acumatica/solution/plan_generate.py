@@ -18,8 +18,8 @@ from ..artifacts.provenance import content_digest
 from ..config import Target, load_settings
 from ..definition import TableDef
 from ..fsutil import digest, read_if_exists
-from .jigx_files import (add_to_mapping, commented_entries, current_tabs, declare_tables, edit_table_changed,
-                         read_declared, read_entries, remove_from_mapping)
+from .jigx_files import (add_to_mapping, commented_entries, declare_tables, edit_table_changed, read_declared,
+                         read_index, remove_from_mapping)
 from .layout import ARTIFACTS, DATABASE, DEFINITION_NAME, HOME_JIG, INDEX, default_solution_name, definition_file
 from .plan import (CONFLICT, CREATE, DELETE, IDENTICAL, SKIP, UPDATE, Action, Change, Plan, TableSummary,
                    declaration_detail, decide, entry_detail, plan_file, record)
@@ -58,11 +58,10 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
         index_text = jigx.index_text(skeleton.name, skeleton.title, skeleton.category)
         plan.create_if_missing(HOME_JIG, jigx.home_jig_text("Home"))
         plan.create_if_missing(f"{ARTIFACTS}/README.md", readme_text())
-    entries = read_entries(index_text, str(root / INDEX))
+    entries, tabs = read_index(index_text, str(root / INDEX))
     commented = commented_entries(index_text, str(root / INDEX)) if "#" in index_text else set()
     db_raw = read_if_exists(root / DATABASE)
     declared = [] if db_raw is None else (read_declared(db_raw, str(root / DATABASE)) or [])
-    tabs = current_tabs(index_text, str(root / INDEX))
     add_tabs: dict[str, Any] = {}
 
     new_tables = dict(state["tables"])
@@ -74,8 +73,9 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
         plan.warnings.extend(w.render() for w in defn.warnings)
         base = state["tables"].get(defn.table, {})
         killed: dict[str, Any] = pending[defn.table] if isinstance(pending.get(defn.table), dict) else {}
-        origins[_rel_source(root, defn)[1]] = defn.table
-        source, recorded = _definition_home(plan, defn, copy=copy_definitions, force=force)
+        shown, rel = _rel_source(root, defn)
+        origins[rel] = defn.table
+        source, recorded = _definition_home(plan, defn, shown, rel, copy=copy_definitions, force=force)
         fingerprint = _fingerprint(defn, target, source)
         hashes = _plan_artifacts(plan, defn, target, source, base, killed, fingerprint, force)
         entry = jigx.table_changed_entry(defn)
@@ -99,11 +99,14 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
     remove = _plan_renames(plan, state, origins, new_tables, force)
     gone_tabs = {old for old in remove if tab_may_go(plan, state["tables"].get(old) or {}, old, index_text, force)}
 
-    edited = edit_table_changed(index_text, str(root / INDEX), replace=replace, append=append, remove=remove)
-    with_tabs = add_to_mapping(edited.text, str(root / INDEX), "tabs", add_tabs)
-    with_tabs.text = remove_from_mapping(with_tabs.text, str(root / INDEX), "tabs", gone_tabs).text
-    plan_file(plan, INDEX, index_raw, with_tabs.text, silent=True)
-    plan.notes.extend(edited.notes + with_tabs.notes)
+    if index_raw is None and skeleton is not None:  # a new file is emitted whole, not spliced
+        new_index = jigx.index_text(skeleton.name, skeleton.title, skeleton.category, tabs=add_tabs, entries=append)
+    else:
+        edited = edit_table_changed(index_text, str(root / INDEX), replace=replace, append=append, remove=remove)
+        with_tabs = add_to_mapping(edited.text, str(root / INDEX), "tabs", add_tabs)
+        new_index = remove_from_mapping(with_tabs.text, str(root / INDEX), "tabs", gone_tabs).text
+        plan.notes.extend(edited.notes + with_tabs.notes)
+    plan_file(plan, INDEX, index_raw, new_index, silent=True)
     if tabs is None and defs:
         plan.notes.append(f"{INDEX} has no 'tabs': the tables' list jigs (jigs/<table>.jigx) are not on a tab; "
                           "add them to your navigation by hand")
@@ -138,10 +141,9 @@ def _is_stored(rel: str) -> bool:
     return len(parts) == 3 and parts[0] == ARTIFACTS and parts[2] == DEFINITION_NAME
 
 
-def _definition_home(plan: Plan, defn: TableDef, *, copy: bool, force: bool) -> tuple[str, str]:
+def _definition_home(plan: Plan, defn: TableDef, shown: str, rel: str, *, copy: bool, force: bool) -> tuple[str, str]:
     """(the definition's name in generated docs, the path the state records), planning the
     stored copy at acumatica/<table>/table.yaml when the definition is to live there."""
-    shown, rel = _rel_source(plan.root, defn)
     stored = definition_file(defn.table)
     if rel == stored:
         return stored, stored
