@@ -10,6 +10,8 @@ The public API, each callable without Click (imported on first use, so start-up 
 - doctor(root) -> list[Finding]
 - inspect(notification, *, table_def=None, solution=".") -> Report
 - serve(root, *, token, host, port, db) -> None (until Ctrl-C)
+- package(root, defs) -> bytes (the customization ZIP); publish(job, credentials, report) -> warnings
+- import_gi(path) -> list[Imported]; jigx_acumatica.backfill.backfill(root, defs, source, target, ...)
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ _API = {
     "doctor": ("diagnosis", "diagnose"),
     "inspect": ("cdc.inspect", "inspect_file"),
     "serve": ("cdc.local", "serve"),
+    "package": ("packaging", "build"),
+    "publish": ("publishing", "run"),
+    "import_gi": ("gi_import", "read_inquiries"),
     "Target": ("config", "Target"),
     "ToolError": ("errors", "ToolError"),
     "ExitCode": ("errors", "ExitCode"),

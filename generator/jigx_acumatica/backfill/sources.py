@@ -69,3 +69,32 @@ class FileSource:
                 pos.offset = where[n - 1] + 1
                 del page[:n], where[:n]
         return advance
+
+
+def choose_source(root: Path, defs: list[TableDef], *, from_file: Path | None, acumatica_url: str | None,
+                  tenant: str | None, username: str | None, password: Callable[[], str], timeout: float = 60.0,
+                  retries: int = 4, backoff: float = 0.5) -> ODataSource | FileSource:
+    """A file (--from) for one table, or the inquiry over OData with the URL and tenant from the
+    options or the project config, the user from the option or ACUMATICA_USERNAME."""
+    import os
+
+    from ..config import load_settings
+    from ..errors import InputError
+    from .odata import Connection
+
+    if from_file is not None:
+        if len(defs) != 1:
+            raise InputError("--from reads one table's rows: name that table",
+                             hint="e.g. backfill customers --from customers.csv")
+        return FileSource(from_file)
+    settings = load_settings(root)
+    url = (acumatica_url or settings.acumatica_url or "").rstrip("/")
+    tenant = tenant or (settings.tenants[0] if settings.tenants else None)
+    if not url or not tenant:
+        raise InputError("backfill reads Acumatica over OData: the instance URL and the tenant are needed",
+                         hint="pass --acumatica-url and --tenant (or set acumaticaUrl and tenant in "
+                              "jigx-acumatica.yaml), or read a file with --from")
+    user = username or os.environ.get("ACUMATICA_USERNAME", "")
+    if not user:
+        raise InputError("no Acumatica user name", hint="set ACUMATICA_USERNAME or pass --username")
+    return ODataSource(Reader(Connection(url, tenant, user, password(), timeout, retries, backoff)))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -12,11 +11,6 @@ from ..errors import ExitCode, InputError
 from .app import command, echo_err
 from .output import plural
 from .options import TargetOptions, json_option, lock_option, quiet_option, solution_option, target_options
-
-if TYPE_CHECKING:
-    from ..backfill.odata import Connection
-    from ..backfill.run import Source
-    from ..definition import TableDef
 
 EXPERIMENTAL = ("EXPERIMENTAL: push definitions in a package are inferred from Acumatica's SM302000 export "
                 "definition (no real one is public). Their Header Value is a placeholder, never your PAT: paste "
@@ -272,16 +266,19 @@ def backfill(tables: tuple[str, ...], solution: Path, target: TargetOptions, acu
     import json
 
     from ..backfill import backfill as run_backfill
-    from ..backfill.odata import Connection
     from ..backfill.run import Options
+    from ..backfill.sources import choose_source
     from ..cdc import verify as verifying
-    from .credentials import read_pat
+    from .credentials import read_pat, read_secret
 
     resolved = target.for_solution(solution)
     defs = verifying.select_tables(solution, list(tables))
-    source = _backfill_source(solution, defs, from_file, acumatica_url, tenant, username, password_file,
-                              Connection(url="", tenant="", username="", password="", timeout=timeout,
-                                         retries=retries, backoff=backoff))
+    def password() -> str:
+        return read_secret(env="ACUMATICA_PASSWORD", file=password_file, file_option="--password-file",
+                           label="Acumatica password", short="password", how_to_get="the user's Acumatica password")
+
+    source = choose_source(solution, defs, from_file=from_file, acumatica_url=acumatica_url, tenant=tenant,
+                           username=username, password=password, timeout=timeout, retries=retries, backoff=backoff)
     pat = None
     if not local and not dry_run:
         verifying.check_target(resolved)
@@ -323,33 +320,3 @@ def backfill(tables: tuple[str, ...], solution: Path, target: TargetOptions, acu
             if dry_run and r.first_row is not None:
                 click.echo(f"  first row: {json.dumps(r.first_row, ensure_ascii=False)}")
     return ExitCode.OK
-
-
-def _backfill_source(solution: Path, defs: list[TableDef], from_file: Path | None, acumatica_url: str | None,
-                     tenant: str | None, username: str | None, password_file: Path | None, policy: Connection
-                     ) -> Source:
-    import os
-
-    from ..backfill.odata import Connection, Reader
-    from ..backfill.sources import FileSource, ODataSource
-    from ..config import load_settings
-    from .credentials import read_secret
-
-    if from_file is not None:
-        if len(defs) != 1:
-            raise InputError("--from reads one table's rows: name that table", hint="e.g. backfill customers --from "
-                             "customers.csv")
-        return FileSource(from_file)
-    settings = load_settings(solution)
-    url = (acumatica_url or settings.acumatica_url or "").rstrip("/")
-    tenant = tenant or (settings.tenants[0] if settings.tenants else None)
-    if not url or not tenant:
-        raise InputError("backfill reads Acumatica over OData: the instance URL and the tenant are needed",
-                         hint="pass --acumatica-url and --tenant (or set acumaticaUrl and tenant in "
-                              "jigx-acumatica.yaml), or read a file with --from")
-    user = username or os.environ.get("ACUMATICA_USERNAME", "")
-    if not user:
-        raise InputError("no Acumatica user name", hint="set ACUMATICA_USERNAME or pass --username")
-    password = read_secret(env="ACUMATICA_PASSWORD", file=password_file, file_option="--password-file",
-                           label="Acumatica password", short="password", how_to_get="the user's Acumatica password")
-    return ODataSource(Reader(Connection(url, tenant, user, password, policy.timeout, policy.retries, policy.backoff)))
