@@ -48,7 +48,7 @@ def app(tmp_path) -> Path:
 
 @pytest.fixture
 def odata():
-    fake = FakeOData("Jigx CDC customers", PROPS, make_rows(1234))
+    fake = FakeOData("Jigx CDC customers", PROPS, make_rows(600))
     yield fake
     fake.close()
 
@@ -73,40 +73,41 @@ def stored(jigx) -> list[dict]:
 
 
 def test_every_row_lands_once_paged_by_key(app, odata, jigx):
-    r = cli(*args(app, odata, jigx, "--batch-size", "100"), env=ENV)
+    # 110 does not divide 600, so the short last page ends the read without an extra request.
+    r = cli(*args(app, odata, jigx, "--batch-size", "110"), env=ENV)
     assert r.exit_code == 0, r.output
     rows = stored(jigx)
-    assert len(rows) == 1234 and len({row["CustomerID"] for row in rows}) == 1234
+    assert len(rows) == 600 and len({row["CustomerID"] for row in rows}) == 600
     first = min(rows, key=lambda row: row["CustomerID"])
     assert first == {"CustomerID": "C000000", "CustomerName": "Customer 0", "Status": "Active",
                      "CustomerClass": "DEFAULT", "Email": "c0@example.com", "Phone": "+1 555 0100", "CreditLimit": 0,
                      "_tab": "Customer", "_mod": "2026-01-01T10:00:00"}
     reads = [q["query"] for q in odata.requests if not q["path"].endswith("$metadata")]
-    assert len(reads) == 13 and all("$skip" not in q and q["$orderby"] == "CustomerID asc" for q in reads)
-    assert "$filter" not in reads[0] and reads[1]["$filter"] == "((CustomerID gt 'C000099    '))"
-    assert "1234 rows read, sent 1234 in 13 pages" in r.stdout
+    assert len(reads) == 6 and all("$skip" not in q and q["$orderby"] == "CustomerID asc" for q in reads)
+    assert "$filter" not in reads[0] and reads[1]["$filter"] == "((CustomerID gt 'C000109    '))"
+    assert "600 rows read, sent 600 in 6 pages" in r.stdout
 
 
 def test_pages_are_shaped_like_pushes(app, odata, jigx, tmp_path):
-    cli(*args(app, odata, jigx, "--batch-size", "500"), env=ENV)
+    cli(*args(app, odata, jigx, "--batch-size", "250"), env=ENV)
     db = sqlite3.connect(tmp_path / "jigx.sqlite")
     ids = [row[0] for row in db.execute("SELECT id FROM _notifications")]
     assert len(ids) == 3 and len(set(ids)) == 3
-    r = cli(*args(app, odata, jigx, "--batch-size", "500", "--dry-run", "--json"), env=ENV)
+    r = cli(*args(app, odata, jigx, "--batch-size", "250", "--dry-run", "--json"), env=ENV)
     data = json.loads(r.stdout)["tables"][0]
-    assert data["read"] == 1234 and data["pages"] == 3
+    assert data["read"] == 600 and data["pages"] == 3
 
 
 def test_dry_run_sends_nothing(app, odata, jigx):
     r = cli(*args(app, odata, jigx, "--dry-run"), env={**ENV, "JIGX_PAT": ""})
     assert r.exit_code == 0 and stored(jigx) == []
-    assert "would send 1234" in r.stdout and '"CustomerID": "C000000"' in r.stdout
+    assert "would send 600" in r.stdout and '"CustomerID": "C000000"' in r.stdout
 
 
 def test_since_loads_only_newer_rows(app, odata, jigx):
     r = cli(*args(app, odata, jigx, "--since", "2026-12-01"), env=ENV)
     assert r.exit_code == 0, r.output
-    want = [row for row in make_rows(1234) if row["_mod"] > "2026-12-01"]
+    want = [row for row in make_rows(600) if row["_mod"] > "2026-12-01"]
     assert len(stored(jigx)) == len(want) > 0
     assert all("_mod gt 2026-12-01" in q["query"].get("$filter", "") for q in odata.requests[1:])
 
@@ -131,9 +132,9 @@ def test_odata_failures_are_explained(app, odata, jigx, failure, code, message):
 @pytest.mark.parametrize("failures", [["429"], ["500", "500"], ["drop"], ["slow"]])
 def test_transient_failures_are_retried(app, odata, jigx, failures):
     odata.failures = [None] + failures  # $metadata first, then the first page fails
-    r = cli(*args(app, odata, jigx, "--batch-size", "400"), env=ENV)
+    r = cli(*args(app, odata, jigx, "--batch-size", "200"), env=ENV)
     assert r.exit_code == 0, r.output
-    assert len(stored(jigx)) == 1234
+    assert len(stored(jigx)) == 600
 
 
 def test_not_exposed_and_missing_columns(app, odata, jigx):
@@ -183,24 +184,24 @@ def test_two_runs_take_turns_on_the_lock(app, jigx):
 
 
 def test_sigkill_then_rerun_loses_nothing(app, odata, jigx, tmp_path):
-    odata.rows = make_rows(3000)
+    odata.rows = make_rows(2000)
     env = {**os.environ, **ENV}
     cmd = [sys.executable, "-m", "jigx_acumatica", *map(str, args(app, odata, jigx, "--batch-size", "50", "-q"))]
     rng = random.Random(13)
     kills = 0
-    for _ in range(5):
+    for _ in range(4):
         p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.3, 0.8))
+        time.sleep(rng.uniform(0.25, 0.6))
         if p.poll() is None:
             p.send_signal(signal.SIGKILL)
             kills += 1
         p.wait()
     last = subprocess.run(cmd, env=env, capture_output=True, text=True)
     assert last.returncode == 0, last.stderr
-    assert len(stored(jigx)) == 3000
+    assert len(stored(jigx)) == 2000
     db = sqlite3.connect(tmp_path / "jigx.sqlite")
     pages = db.execute("SELECT count(*) FROM _notifications").fetchone()[0]
-    assert pages == 3000 // 50, "each page landed once (a page resent after a kill has the same Id)"
+    assert pages == 2000 // 50, "each page landed once (a page resent after a kill has the same Id)"
     assert kills > 0
 
 

@@ -61,7 +61,7 @@ def make_versions(tmp: Path, count: int) -> tuple[list[Path], list[Path]]:
 
 
 def test_sigkill_at_random_points_leaves_old_or_new_files(tmp_path):
-    v1, v2 = make_versions(tmp_path, 80)
+    v1, v2 = make_versions(tmp_path, 40)
     # the two complete outcomes, for reference (same folder name: index.jigx names the solution after it)
     durations = []
     for defs, ref in ((v1, tmp_path / "ref1" / "app"), (v2, tmp_path / "ref2" / "app")):
@@ -75,7 +75,7 @@ def test_sigkill_at_random_points_leaves_old_or_new_files(tmp_path):
     shutil.copytree(tmp_path / "ref1" / "app", app)
     rng = random.Random(20261128)
     killed = 0
-    for attempt in range(12):
+    for attempt in range(9):
         p = run_generate(v2 if attempt % 3 else v1, app)
         time.sleep(rng.uniform(0.05, run_time))
         if p.poll() is None:
