@@ -12,8 +12,10 @@ import secrets
 import threading
 import zipfile
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable
+
+from local_server import LocalServer, QuietHandler
 
 
 @dataclass
@@ -26,7 +28,7 @@ class Seen:
 
 
 @dataclass
-class FakeAcumatica:
+class FakeAcumatica(LocalServer):
     username: str = "admin"
     password: str = "s3cret-Pa55word-Acu!"
     tenants: tuple[str, ...] = ("MyTenant", "Other")
@@ -43,12 +45,7 @@ class FakeAcumatica:
         fake = self
         self.lock = threading.Lock()
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                return
-
+        class Handler(QuietHandler):
             def do_GET(self) -> None:  # noqa: N802
                 fake._route(self, None)
 
@@ -61,18 +58,7 @@ class FakeAcumatica:
                     body = raw
                 fake._route(self, body)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.start(Handler)
 
     # --- answers -------------------------------------------------------------------------------------
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 import base64
 import json
 import re
-import threading
 import time
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from local_server import LocalServer, QuietHandler
 
 TOKEN = re.compile(r"\s*(\(|\)|'(?:[^']|'')*'|[A-Za-z_][A-Za-z0-9_]*|\d{4}-\d\d-\d\d(?:T[\d:.]+Z?)?|-?\d+(?:\.\d+)?)")
 
@@ -80,7 +81,7 @@ def parse_filter(text: str):
     return predicate
 
 
-class FakeOData:
+class FakeOData(LocalServer):
     def __init__(self, inquiry: str, properties: dict[str, str], rows: list[dict[str, Any]], *,
                  tenant: str = "MyTenant", username: str = "reader", password: str = "odata-Pa55-word!") -> None:
         self.inquiry, self.properties, self.rows = inquiry, dict(properties), rows
@@ -89,26 +90,11 @@ class FakeOData:
         self.requests: list[dict[str, Any]] = []
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                return
-
+        class Handler(QuietHandler):
             def do_GET(self) -> None:  # noqa: N802
                 fake.handle(self)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.start(Handler)
 
     def _send(self, h: BaseHTTPRequestHandler, status: int, body: bytes, ctype: str = "application/json") -> None:
         h.send_response(status)

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from . import naming, schema
 from .config import load_config
 from .definition import writes_to
-from .errors import ExitCode, ToolError, printable
+from .errors import ExitCode, ToolError, located, printable
 from .fsutil import read_if_exists
 from .solution.jigx_files import EVENT_KEY, MISSPELLINGS
 from .solution.layout import DATABASE, INDEX, solution_definitions
@@ -33,8 +33,7 @@ class Finding:
     fix: str = ""
 
     def render(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        text = printable(f"{where}: {self.severity}: {self.message}")
+        text = printable(f"{located(self.path, self.line)}: {self.severity}: {self.message}")
         return text + (f"\n  fix: {printable(self.fix)}" if self.fix else "")
 
     def as_dict(self) -> dict:

@@ -50,6 +50,11 @@ class ExitCode(IntEnum):
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
+def located(path: str, line: int | None) -> str:
+    """'file:line' for a message, or just the file when the line is not known."""
+    return f"{path}:{line}" if line else path
+
+
 def printable(text: str) -> str:
     """text safe to show on a terminal or in a log line: control characters (terminal escapes,
     line breaks that would forge log lines, NUL) are shown escaped, e.g. \\x1b or \\n."""

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import located
+
 COLUMN_TYPES = ("string", "int", "decimal", "bool", "datetime", "guid")
 JOIN_TYPES = {"inner": "I", "left": "L", "right": "R", "full": "F"}
 INQUIRY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.:()/-]{0,99}$")
@@ -76,8 +78,7 @@ class Warning:
     hint: str = ""
 
     def render(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.message}" + (f"\n  fix: {self.hint}" if self.hint else "")
+        return f"{located(self.path, self.line)}: {self.message}" + (f"\n  fix: {self.hint}" if self.hint else "")
 
 
 @dataclass(frozen=True)
