@@ -61,7 +61,7 @@ def make_versions(tmp: Path, count: int) -> tuple[list[Path], list[Path]]:
 
 
 def test_sigkill_at_random_points_leaves_old_or_new_files(tmp_path):
-    v1, v2 = make_versions(tmp_path, 40)
+    v1, v2 = make_versions(tmp_path, 24)
     # the two complete outcomes, for reference (same folder name: index.jigx names the solution after it)
     durations = []
     for defs, ref in ((v1, tmp_path / "ref1" / "app"), (v2, tmp_path / "ref2" / "app")):
