@@ -27,6 +27,11 @@ CASES = [
     ("tag", GOOD.replace("entity: Customer", "entity: !!python/object Customer"), "tags", ":1:"),
     ("two-documents", GOOD + "---\nentity: Other\n", "more than one YAML document", ":9:"),
     ("deep-nesting", GOOD + "on_change: " + "[" * 60 + "]" * 60 + "\n", "nested more than", ":9:"),
+    # the same limit for block nesting, and for nesting too deep to build at all
+    ("deep-block-nesting", GOOD + "on_change:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 26)) + "  " * 26 + "x\n",
+     "nested more than 24 levels deep", ":"),
+    ("absurd-nesting", GOOD + "on_change: " + "[" * 5000 + "]" * 5000 + "\n", "nested more than", ":9:"),
+    ("document-end-marker", GOOD + "...\nentity: Other\n", "invalid YAML", ":10:1"),
     ("unknown-top-key", GOOD + "colums: {}\n", "did you mean 'columns'", ":9:1"),
     ("unknown-source-key", GOOD.replace("  dac: PX", "  dak: PX"), "did you mean 'dac'", ":4:3"),
     ("missing-entity", GOOD.replace("entity: Customer\n", ""), "'entity' is required", None),
@@ -102,6 +107,15 @@ def test_bad_definition(tmp_path, case):
 def test_there_are_at_least_25_distinct_cases():
     assert len({c[0] for c in CASES}) >= 25
     assert len({c[1] for c in CASES}) == len(CASES)
+
+
+def test_nesting_at_the_limit_is_not_refused_for_depth(tmp_path):
+    """24 levels pass the screen (the checker then names what is wrong); 25 do not."""
+    for levels, refused in ((24, False), (25, True)):
+        path = tmp_path / f"d{levels}.yaml"
+        path.write_text(GOOD + "on_change: " + "[" * (levels - 1) + "]" * (levels - 1) + "\n")
+        r = cli("generate", path, "--out", tmp_path / "out")
+        assert r.exit_code == 2 and ("levels deep" in r.stderr) is refused, r.stderr
 
 
 def test_good_definition_is_accepted(tmp_path):

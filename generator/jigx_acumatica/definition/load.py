@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from ..errors import ErrorList, InputError, ToolError
-from ..yamlio import load_fast, load_roundtrip, node_position, read_text, screen_events
+from ..yamlio import load_roundtrip, load_screened, node_position, read_text
 from .check import check_definition
 from .model import TableDef
 
@@ -19,8 +19,7 @@ def load_definition(path: str | Path) -> TableDef:
     text = read_text(path, what="table definition")
     if not text.strip():
         raise InputError("table definition is empty", path=spath, hint="start from one of the files in samples/")
-    screen_events(text, spath)
-    doc = load_fast(text, spath)
+    doc = load_screened(text, spath)
     if doc is None:
         raise InputError("table definition has no content (only comments?)", path=spath, hint="start from one of the files in samples/")
     if not isinstance(doc, dict):
