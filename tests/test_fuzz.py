@@ -63,3 +63,28 @@ def test_random_yaml_text(text):
 @given(st.binary(max_size=64))
 def test_random_bytes(data):
     run(data)
+
+
+def outcome(load):
+    from jigx_acumatica.errors import InputError
+
+    try:
+        return "ok", load()
+    except InputError as exc:
+        return "error", str(exc), exc.line, exc.column
+
+
+@SETTINGS
+@given(st.one_of(documents.map(dump),
+                 st.lists(st.sampled_from(list("ab:-[]{}#\n ,?'\"") + ["\n  ", "\n    ", "x: ", "- ", "[" * 13]),
+                          max_size=60).map("".join)))
+def test_the_one_pass_load_agrees_with_screening_first(text):
+    """load_screened skips the event scan for texts without '&', '*', '!' or document markers;
+    its answer (value or error, with position) must be the one the scan-first path gives."""
+    from jigx_acumatica.yamlio import load_fast, load_screened, screen_events
+
+    def scan_first():
+        screen_events(text, "d.yaml")
+        return load_fast(text, "d.yaml")
+
+    assert outcome(lambda: load_screened(text, "d.yaml")) == outcome(scan_first)
