@@ -190,6 +190,16 @@ def test_dry_run_sends_nothing_and_masks(small, acumatica):
     assert '"isMergeWithExistingPackages": true' in r.stdout
 
 
+def test_dry_run_needs_no_credentials(small, acumatica):
+    """The documented first step, before any credentials are set up."""
+    r = cli("publish", "--solution", small, "--acumatica-url", acumatica.url, "--tenant", "MyTenant", "--dry-run",
+            env={"ACUMATICA_USERNAME": "", "ACUMATICA_PASSWORD": ""})
+    assert r.exit_code == 0 and acumatica.seen == [], r.output
+    assert '"name": "<ACUMATICA_USERNAME>"' in r.stdout
+    r = cli("publish", "--solution", small, "--acumatica-url", acumatica.url, env={"ACUMATICA_USERNAME": ""})
+    assert r.exit_code == 2 and "ACUMATICA_USERNAME" in r.stderr and acumatica.seen == []
+
+
 def test_out_of_date_package_is_refused(small, acumatica):
     stored = small / "acumatica/customers/table.yaml"
     stored.write_text(stored.read_text() + "inquiry: Changed\n")

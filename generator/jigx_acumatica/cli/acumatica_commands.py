@@ -121,9 +121,10 @@ def publish(solution: Path, acumatica_url: str | None, tenants: tuple[str, ...],
 
     plan = prepare(solution, acumatica_url=acumatica_url, tenants=list(tenants), record=not dry_run)
     user = username or os.environ.get("ACUMATICA_USERNAME", "")
-    if not user:
+    if not user and not dry_run:  # a dry run sends nothing: show where the name will go
         raise InputError("no Acumatica user name", hint="set ACUMATICA_USERNAME or pass --username")
     if dry_run:
+        user = user or "<ACUMATICA_USERNAME>"
         creds = publishing.Credentials(user, "")
         out = [(job.tenant, publishing.dry_run(job, creds)) for job in plan.jobs(validate_only)]
         click.echo(json.dumps({"ok": True, "dry_run": True, "tenants": [{"tenant": t, "requests": r} for t, r in out]},
