@@ -130,6 +130,7 @@ def _fast() -> YAML:
     if y is None:
         y = _loaders.safe = YAML(typ="safe")
         y.Resolver = _OneVersionResolver
+    y.doc_infos.clear()  # ruamel adds one per load: a long-lived process must not collect them
     return y
 
 
