@@ -161,6 +161,21 @@ def test_from_csv_and_json(app, jigx, tmp_path):
     assert r.exit_code == 0 and "sent 25" in r.stdout
 
 
+def test_a_source_without_the_key_or_mod_is_refused_with_the_right_fix(app, jigx, tmp_path):
+    f = tmp_path / "vendors.csv"
+    f.write_text("VendorID,VendorName,_mod\nV1,One,2026-01-01T00:00:00\n")
+    r = cli("backfill", "customers", "--solution", app, "--base-url", jigx.base_url, "--from", f, env=ENV)
+    assert r.exit_code == 2 and "lacks the column(s) CustomerID" in r.stderr
+    assert "Name its columns as the result columns of 'customers': CustomerID, CustomerName" in r.stderr
+    odata = FakeOData("Jigx CDC customers", {k: v for k, v in PROPS.items() if k != "_mod"}, make_rows(3))
+    try:
+        r = cli(*args(app, odata, jigx), env=ENV)
+    finally:
+        odata.close()
+    assert r.exit_code == 2 and "lacks the column(s) _mod" in r.stderr and "OData $metadata" in r.stderr
+    assert "publish it again" in r.stderr and stored(jigx) == []
+
+
 def test_backfill_then_pushes_of_the_same_rows_leave_one_row_per_key(app, jigx):
     cli("backfill", "customers", "--solution", app, "--base-url", jigx.base_url, "--from",
         SAMPLES / "customers-rows.csv", env=ENV)

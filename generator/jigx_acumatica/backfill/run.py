@@ -199,7 +199,6 @@ def missing_columns(defn: TableDef, available: list[str]) -> list[str]:
     return [c for c in needed(defn) if c not in available]
 
 
-def missing_error(defn: TableDef, missing: list[str], where: str) -> ToolError:
+def missing_error(defn: TableDef, missing: list[str], where: str, hint: str) -> ToolError:
     return InputError(f"{where} lacks the column(s) {', '.join(missing)} of '{defn.table}': backfill needs the key "
-                      f"({', '.join(defn.key)}) and _mod", hint="give those result columns exactly these captions in "
-                      "the inquiry (regenerate and publish it), or add them to the file")
+                      f"({', '.join(defn.key)}) and _mod", hint=hint)

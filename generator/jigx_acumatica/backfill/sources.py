@@ -23,7 +23,9 @@ class ODataSource:
         self.types = self.reader.properties(defn.inquiry)
         missing = missing_columns(defn, list(self.types))
         if missing:
-            raise missing_error(defn, missing, f"the inquiry '{defn.inquiry}' (its OData $metadata)")
+            raise missing_error(defn, missing, f"the inquiry '{defn.inquiry}' (its OData $metadata)",
+                                    "give those result columns exactly these captions in the inquiry "
+                                    "(regenerate, then publish it again)")
 
     def pages(self, defn: TableDef, pos: Position, since: str | None, top: int
               ) -> Iterator[tuple[list[dict[str, Any]], Callable[[int], None]]]:
@@ -43,7 +45,9 @@ class FileSource:
         first = next(read_rows(self.path), None)
         missing = missing_columns(defn, list(first or {}))
         if first is not None and missing:
-            raise missing_error(defn, missing, f"the rows file {self.path}")
+            raise missing_error(defn, missing, f"the rows file {self.path}",
+                                    "is it the file of another table? Name its columns as the result columns of "
+                                    f"'{defn.table}': {_names(defn)}")
 
     def pages(self, defn: TableDef, pos: Position, since: str | None, top: int
               ) -> Iterator[tuple[list[dict[str, Any]], Callable[[int], None]]]:
@@ -98,3 +102,8 @@ def choose_source(root: Path, defs: list[TableDef], *, from_file: Path | None, a
     if not user:
         raise InputError("no Acumatica user name", hint="set ACUMATICA_USERNAME or pass --username")
     return ODataSource(Reader(Connection(url, tenant, user, password(), timeout, retries, backoff)))
+
+
+def _names(defn: TableDef) -> str:
+    names = [c.name for c in defn.columns]
+    return ", ".join(names[:8]) + (", ..." if len(names) > 8 else "") + ", _mod"
