@@ -86,6 +86,9 @@ def test_definition_found_through_the_solution(tmp_path):
     assert r.exit_code == 0 and "update" in r.stdout
     r = cli("inspect", FIXTURES / "notifications/stock-item-status-update.json", "--solution", app)
     assert r.exit_code == 2 and "no table in the solution has the inquiry title" in r.stderr
+    assert "'Jigx CDC customers'" in r.stderr
+    r = cli("inspect", FIXTURES / "notifications/customers-update.json", "--solution", tmp_path / "elsewhere")
+    assert r.exit_code == 2 and "holds no table definitions" in r.stderr and "--table DEF" in r.stderr
 
 
 @pytest.mark.parametrize("content,message", [

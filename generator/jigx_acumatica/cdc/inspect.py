@@ -85,8 +85,12 @@ def find_definition(body: dict, table_def: Path | None, solution: Path) -> Table
     defs = load_definitions(solution_definitions(solution))
     query = body["Query"]
     match = [d for d in defs if d.inquiry == query] or [d for d in defs if d.inquiry.lower() == query.lower()]
+    if not defs:
+        raise InputError(f"{solution} holds no table definitions to explain a push of '{query}' with",
+                         path=solution, hint="pass --table DEF (the definition of that inquiry), or --solution "
+                                             "with the solution folder")
     if not match:
-        titles = ", ".join(f"'{d.inquiry}'" for d in defs) or "none"
+        titles = ", ".join(f"'{d.inquiry}'" for d in defs)
         raise InputError(f"no table in the solution has the inquiry title '{query}'", path=solution,
                          hint=f"pass --table DEF; inquiry titles here: {titles}")
     return match[0]
