@@ -225,6 +225,28 @@ def test_tab_after_colon_is_accepted_everywhere(tmp_path):
         assert "\t" in index.read_text()
 
 
+def test_tab_after_colon_in_definitions_and_the_config(tmp_path):
+    """The same class in the other files a user writes: a definition that is wrong or only
+    warned about still gets the message about what is wrong (not one about the tab), with its
+    line; the project config reads and records."""
+    text = ("entity: Customer\ntable: customers\ninquiry:\tJigx CDC customers\nsource: {dac: PX.Objects.AR.Customer}\n"
+            "key: [CustomerID]\ncolumns:\n  CustomerID:\tCustomer.AcctCD\n  Name: Customer.AcctName\n")
+    bad, warned = tmp_path / "bad.yaml", tmp_path / "warned.yaml"
+    bad.write_text(text + "colums:\t{}\n")
+    warned.write_text(text + "screen_id:\tGI990001\n")
+    r = cli("generate", bad, "--out", tmp_path / "out")
+    assert r.exit_code == 2 and "did you mean 'columns'" in r.stderr and f"bad.yaml:{text.count(chr(10)) + 1}:1" in r.stderr
+    r = cli("generate", warned, "--out", tmp_path / "out")
+    assert r.exit_code == 0, r.output
+    assert f"warned.yaml:{text.count(chr(10)) + 1}: screen_id is used only with 'odata: true'" in r.stderr
+    config = tmp_path / "out/jigx-acumatica.yaml"
+    assert "\ncompany:\n" in config.read_text()
+    config.write_text(config.read_text().replace("\ncompany:\n", "\ncompany:\tMy Tenant\n"))
+    r = cli("generate", "--solution", tmp_path / "out", "--org", ORG)
+    assert r.exit_code == 0, r.output
+    assert "My Tenant" in (tmp_path / "out/acumatica/customers/sample-push.json").read_text()
+
+
 # --- 7. remove follows the three-way rule ----------------------------------------------------------
 
 def test_remove_reports_hand_edits_as_conflicts(app):

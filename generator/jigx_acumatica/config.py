@@ -11,7 +11,7 @@ from ruamel.yaml.comments import CommentedMap
 
 from . import naming
 from .errors import InputError
-from .yamlio import dump, key_position, load_roundtrip, read_text, screen_events, value_position
+from .yamlio import dump, key_position, load_fast, load_positions, read_text, screen_events, value_position
 
 CONFIG_FILE = "jigx-acumatica.yaml"
 REGIONS = {
@@ -118,13 +118,14 @@ def _read_config(solution: Path) -> tuple[dict[str, Any], Any]:
     if not text.strip():
         return {}, None
     screen_events(text, str(path))
-    doc = load_roundtrip(text, str(path))
+    data = load_fast(text, str(path))  # the values; doc (below) knows where they are
+    doc = load_positions(text, str(path))
     if doc is None:
         return {}, None
     if not isinstance(doc, CommentedMap):
         raise InputError("project config must be a mapping", path=path, line=1, column=1)
     values: dict[str, Any] = {}
-    for key, value in doc.items():
+    for key, value in data.items():
         line, col = key_position(doc, key)
         if not isinstance(key, str) or key not in CONFIG_KEYS:
             if isinstance(key, str) and any(w in key.lower() for w in SECRET_WORDS):
@@ -218,7 +219,7 @@ def config_with(current: str | None, target: Target, given: dict[str, str]) -> s
     config when there is none."""
     if current is None:
         return config_text(target)
-    doc = load_roundtrip(current, CONFIG_FILE)
+    doc = load_positions(current, CONFIG_FILE)
     if not isinstance(doc, CommentedMap):
         doc = CommentedMap()
     for field_name, value in given.items():

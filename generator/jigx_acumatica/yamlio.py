@@ -181,6 +181,25 @@ def load_roundtrip(text: str, path: str | Path) -> Any:
         return _rt().load(text)
 
 
+def positions_only(text: str) -> str:
+    """The text for parses that only need structure and positions: tabs become spaces (same
+    length), since ruamel's pure-Python scanner refuses tab separators the YAML spec allows."""
+    return text.replace("\t", " ")
+
+
+def load_positions(text: str, path: str | Path) -> Any:
+    """The round-trip parse, for structure, positions and comments. ruamel's pure-Python scanner
+    refuses tabs as separators where YAML (and the fast loader) allow them, as in
+    'title:<TAB>Field Ops': such a text is parsed with each tab seen as a space, which keeps every
+    position. Values that matter come from load_fast, which does not alter them."""
+    try:
+        return load_roundtrip(text, path)
+    except InputError as exc:
+        if "\t" not in text or "'\\t'" not in exc.message:
+            raise
+        return load_roundtrip(positions_only(text), path)
+
+
 def load_screened(text: str, path: str | Path) -> Any:
     """screen_events then load_fast, with the event scan skipped when the text cannot fail it
     (no '&', '*', '!' and no document marker lines): the nesting limit is then checked on the

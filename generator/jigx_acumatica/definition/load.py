@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterable
 
 from ..errors import ErrorList, InputError, ToolError
-from ..yamlio import load_roundtrip, load_screened, node_position, read_text
+from ..yamlio import load_positions, load_screened, node_position, read_text
 from .check import check_definition
 from .model import TableDef
 
@@ -23,18 +24,20 @@ def load_definition(path: str | Path) -> TableDef:
     if doc is None:
         raise InputError("table definition has no content (only comments?)", path=spath, hint="start from one of the files in samples/")
     if not isinstance(doc, dict):
-        line, col = node_position(load_roundtrip(text, spath))
+        line, col = node_position(load_positions(text, spath))
         raise InputError(
             f"a table definition must be a mapping, not a {type(doc).__name__}",
             path=spath, line=line or 1, column=col or 1, hint="start the file with 'entity: YourEntity'",
         )
     try:
         defn = check_definition(doc, spath, text)
-    except ErrorList:
-        # Most files are valid: only a bad one pays for the slower parse that knows positions.
-        return check_definition(load_roundtrip(text, spath), spath, text)
-    if defn.warnings:  # the same, so that warnings name their line
-        return check_definition(load_roundtrip(text, spath), spath, text)
+    except ErrorList as found:
+        # Most files are valid: only a bad one pays for the slower parse that knows positions,
+        # which finds the same problems (values are the same but for tabs, seen there as spaces).
+        check_definition(load_positions(text, spath), spath, text)
+        raise found
+    if defn.warnings:  # the same, so that warnings name their line; the values stay the fast load's
+        return replace(defn, warnings=check_definition(load_positions(text, spath), spath, text).warnings)
     return defn
 
 

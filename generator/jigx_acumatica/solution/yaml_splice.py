@@ -15,7 +15,7 @@ from typing import Any, Callable
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from ..errors import InputError
-from ..yamlio import dump, load_fast, load_roundtrip, plain, screen_events, yaml_node
+from ..yamlio import dump, load_fast, load_positions, plain, positions_only, screen_events, yaml_node
 
 
 @dataclass
@@ -178,12 +178,6 @@ class Owned:
     notes: list[str] = field(default_factory=list)
 
 
-def positions_only(body: str) -> str:
-    """The text for parses that only need structure and positions: tabs become spaces (same
-    length), since ruamel's pure-Python scanner refuses tab separators the YAML spec allows."""
-    return body.replace("\t", " ")
-
-
 def load_owned(raw: str, path: str, *, roundtrip: bool = True) -> Owned:
     """Parse a user-owned file; its top level must be a mapping (or empty).
 
@@ -191,24 +185,11 @@ def load_owned(raw: str, path: str, *, roundtrip: bool = True) -> Owned:
     text = Text.parse(raw)
     _screen(text.body, path)
     data = load_fast(text.body, path)
-    doc = _roundtrip(text.body, path) if roundtrip else data
+    doc = load_positions(text.body, path) if roundtrip else data
     if data is not None and not isinstance(data, dict):
         raise InputError("the top level of this file must be a mapping (key: value lines)", path=path, line=1, column=1,
                          hint="restore the file from git, or fix its first lines")
     return Owned(text, doc, data)
-
-
-def _roundtrip(body: str, path: str) -> Any:
-    """The round-trip parse. ruamel's pure-Python scanner refuses tabs as separators where YAML
-    (and the fast loader) allow them, as in 'title:<TAB>Field Ops': those files are read for
-    their structure with each tab seen as a space (same positions); values come from the fast
-    loader, so they are not altered."""
-    try:
-        return load_roundtrip(body, path)
-    except InputError as exc:
-        if "\t" not in body or "'\\t'" not in exc.message:
-            raise
-        return load_roundtrip(positions_only(body), path)
 
 
 def verify_edit(new_body: str, path: str, expected: Any) -> None:
