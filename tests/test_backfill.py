@@ -176,6 +176,25 @@ def test_a_source_without_the_key_or_mod_is_refused_with_the_right_fix(app, jigx
     assert "publish it again" in r.stderr and stored(jigx) == []
 
 
+@pytest.mark.parametrize("text,line,message", [
+    ("CustomerID,_mod\nC1,2026-01-01\n" + "C" * 200_000 + ",2026-01-01\n", 3, "field larger than field limit"),
+    ("CustomerID,_mod\nC1,2026-01-01,extra\n", 2, "more fields than the header"),
+])
+def test_a_csv_the_csv_module_refuses_is_an_input_error(app, tmp_path, text, line, message):
+    f = tmp_path / "rows.csv"
+    f.write_text(text)
+    r = cli("backfill", "customers", "--solution", app, "--local", "--from", f)
+    assert r.exit_code == 2 and f"rows.csv:{line}:" in r.stderr and message in r.stderr, r.output
+    assert "internal error" not in r.output
+
+
+def test_one_row_is_one_row(app, tmp_path):
+    f = tmp_path / "rows.csv"
+    f.write_text("CustomerID,_mod\nC1,2026-01-01T00:00:00\n")
+    r = cli("backfill", "customers", "--solution", app, "--local", "--from", f)
+    assert r.exit_code == 0 and "1 row read" in r.output and "1 rows" not in r.output
+
+
 def test_backfill_then_pushes_of_the_same_rows_leave_one_row_per_key(app, jigx):
     cli("backfill", "customers", "--solution", app, "--base-url", jigx.base_url, "--from",
         SAMPLES / "customers-rows.csv", env=ENV)

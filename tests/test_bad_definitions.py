@@ -30,7 +30,9 @@ CASES = [
     # the same limit for block nesting, and for nesting too deep to build at all
     ("deep-block-nesting", GOOD + "on_change:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 26)) + "  " * 26 + "x\n",
      "nested more than 24 levels deep", ":"),
-    ("absurd-nesting", GOOD + "on_change: " + "[" * 5000 + "]" * 5000 + "\n", "nested more than", ":9:"),
+    # deep enough to crash a C composer that is handed it (libyaml recurses without a limit)
+    ("absurd-nesting", GOOD + "on_change: " + "[" * 100_000 + "]" * 100_000 + "\n", "nested more than", ":9:"),
+    ("absurd-block-nesting", GOOD + "on_change:\n" + "- " * 100_000 + "x\n", "nested more than", ":10:"),
     ("document-end-marker", GOOD + "...\nentity: Other\n", "invalid YAML", ":10:1"),
     ("unknown-top-key", GOOD + "colums: {}\n", "did you mean 'columns'", ":9:1"),
     ("unknown-source-key", GOOD.replace("  dac: PX", "  dak: PX"), "did you mean 'dac'", ":4:3"),

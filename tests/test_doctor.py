@@ -135,3 +135,17 @@ def test_unreadable_index(tmp_path):
     app = make(tmp_path, "name: [\n")
     code, found = findings(app)
     assert code == 1 and found[0]["path"] == "index.jigx" and "invalid YAML" in found[0]["message"]
+
+
+def test_hostile_jigx_files_are_findings_not_crashes(tmp_path):
+    """Nesting deep enough to crash libyaml's composer, in every kind of file doctor reads."""
+    app = tmp_path / "app"
+    assert cli("init", app, "--table", SAMPLES / "customers.yaml").exit_code == 0
+    deep = "[" * 100_000 + "]" * 100_000
+    (app / "datasources/customers.jigx").write_text("type: datasource.sqlite\noptions: " + deep + "\n")
+    code, found = findings(app)
+    assert code == 1 and any(f["path"] == "datasources/customers.jigx" and "nested more than" in f["message"]
+                             for f in found)
+    (app / "databases/default.jigx").write_text("tables: " + deep + "\n")
+    code, found = findings(app)
+    assert code == 1 and any(f["path"] == "databases/default.jigx" for f in found)

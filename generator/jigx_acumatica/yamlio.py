@@ -36,6 +36,9 @@ MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 24
 # Anchors, aliases and tags need '&', '*' or '!'; a second document needs a '---' or '...' line.
 _NEEDS_SCREENING = re.compile(r"[&*!]|^(?:---|\.\.\.)", re.M)
+# libyaml's composer recurses once per level with no limit (100,000 levels crash the process);
+# below this many possible levels composing is safe.
+_SAFE_TO_COMPOSE = 2000
 
 
 def read_text(path: str | Path, *, what: str = "file", kind: str = "YAML", max_bytes: int = MAX_BYTES) -> str:
@@ -200,21 +203,28 @@ def load_positions(text: str, path: str | Path) -> Any:
         return load_roundtrip(positions_only(text), path)
 
 
-def load_screened(text: str, path: str | Path) -> Any:
-    """screen_events then load_fast, with the event scan skipped when the text cannot fail it
-    (no '&', '*', '!' and no document marker lines): the nesting limit is then checked on the
-    result, and any problem is reported by the full scan, which names the line."""
-    if _NEEDS_SCREENING.search(text):
-        screen_events(text, path)
+def load_screened(text: str, path: str | Path, *, max_depth: int = MAX_DEPTH, allow_anchors: bool = False) -> Any:
+    """screen_events then load_fast. The event scan is skipped when the text cannot fail it: no
+    '&', '*', '!', no document marker lines, and too few characters that open a collection for
+    the C composer (which recurses without a limit) to be in danger; the nesting limit is then
+    checked on the result. Any problem is reported by the full scan, which names the line."""
+    if _NEEDS_SCREENING.search(text) or _opening_characters(text) > _SAFE_TO_COMPOSE:
+        screen_events(text, path, max_depth=max_depth, allow_anchors=allow_anchors)
         return load_fast(text, path)
     try:
         doc = load_fast(text, path)
     except InputError:
-        screen_events(text, path)  # the better message when nesting is the cause
+        screen_events(text, path, max_depth=max_depth, allow_anchors=allow_anchors)  # the better message if any
         raise
-    if _deeper_than(doc, MAX_DEPTH):
-        screen_events(text, path)
+    if _deeper_than(doc, max_depth):
+        screen_events(text, path, max_depth=max_depth, allow_anchors=allow_anchors)
     return doc
+
+
+def _opening_characters(text: str) -> int:
+    """An upper bound on how deep text can nest: every collection starts at a '[', '{', '-', ':'
+    or '?'."""
+    return sum(text.count(c) for c in "[{-:?")
 
 
 def _deeper_than(value: Any, limit: int) -> bool:

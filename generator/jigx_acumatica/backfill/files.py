@@ -4,6 +4,7 @@ OData and for trying it offline. Read as a stream, page by page."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -46,14 +47,31 @@ def _json_rows(text: str, path: Path) -> Iterator[dict[str, Any]]:
 
 def _csv_rows(text: str, path: Path) -> Iterator[dict[str, Any]]:
     reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames:
+    with _csv_errors(reader, path):
+        fieldnames = reader.fieldnames
+    if not fieldnames:
         raise InputError("the CSV has no header row", path=path, hint="the first row names the columns (captions)")
-    names = [n.strip() for n in reader.fieldnames]
-    for n, row in enumerate(reader, start=2):
+    names = [n.strip() for n in fieldnames]
+    while True:
+        with _csv_errors(reader, path):
+            row = next(reader, None)
+        if row is None:
+            return
         if None in row:
-            raise InputError(f"row {n} has more fields than the header", path=path, line=n,
-                             hint="check the CSV's quoting")
+            raise InputError(f"row {reader.line_num} has more fields than the header", path=path,
+                             line=reader.line_num, hint="check the CSV's quoting")
         yield {name: value for name, value in zip(names, row.values())}
+
+
+@contextlib.contextmanager
+def _csv_errors(reader: csv.DictReader, path: Path) -> Iterator[None]:
+    """The csv module's refusals (a field over its size limit, a broken quote) as input errors."""
+    try:
+        yield
+    except csv.Error as exc:
+        raise InputError(f"the CSV cannot be read: {exc}", path=path, line=reader.line_num + 1,
+                         hint="check the quoting around that line; a field may hold at most "
+                              f"{csv.field_size_limit()} characters") from None
 
 
 def count_rows(path: Path) -> int:

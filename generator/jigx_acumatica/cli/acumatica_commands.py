@@ -301,7 +301,7 @@ def backfill(tables: tuple[str, ...], solution: Path, target: TargetOptions, acu
                 bar.update(read - done[0])
                 done[0] = read
             elif not quiet and not as_json:
-                echo_err(f"{table}: {read} rows read, {sent} sent, {read / seconds if seconds else 0:.0f} rows/s, "
+                echo_err(f"{table}: {plural(read, 'row')} read, {sent} sent, {read / seconds if seconds else 0:.0f} rows/s, "
                          f"{seconds:.1f} s")
 
         options = Options(batch_size=batch_size, max_bytes=max_bytes, since=since, restart=restart, dry_run=dry_run)
