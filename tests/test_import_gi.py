@@ -174,7 +174,25 @@ def test_bad_inputs_are_clear(tmp_path, content, message):
     f = tmp_path / "gi.xml"
     f.write_bytes(content.encode("latin-1"))
     r = cli("import-gi", f)
-    assert r.exit_code == 2 and message in r.stderr and "fix:" in r.stderr or r.exit_code == 2 and message in r.stderr
+    assert r.exit_code == 2 and message in r.stderr and "fix:" in r.stderr
+
+
+def test_a_zip_that_inflates_past_the_limit_or_is_corrupt(tmp_path):
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("project.xml", b"<a>" + b" " * (51 * 1024 * 1024) + b"</a>")
+    assert bomb.stat().st_size < 200_000
+    r = cli("import-gi", bomb)
+    assert r.exit_code == 2 and "larger than 50 MiB" in r.stderr
+    corrupt = tmp_path / "corrupt.zip"
+    with zipfile.ZipFile(corrupt, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("project.xml", b"<Customization>" + b"x" * 5000 + b"</Customization>")
+    data = bytearray(corrupt.read_bytes())
+    start = data.index(b"project.xml") + len(b"project.xml")
+    data[start:start + 40] = bytes(40)  # the deflated bytes, zeroed
+    corrupt.write_bytes(bytes(data))
+    r = cli("import-gi", corrupt)
+    assert r.exit_code == 2 and "not a readable ZIP" in r.stderr and "internal error" not in r.output
 
 
 def test_several_inquiries_need_a_folder(tmp_path):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,20 +58,31 @@ def read_inquiries(path: Path) -> list[Imported]:
 def load_xml(path: Path) -> ET.Element:
     data = read_bytes_limited(path, what="inquiry file", kind="XML or ZIP", max_bytes=MAX_BYTES)
     if data[:4] == b"PK\x03\x04":
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                data = zf.read("project.xml")
-        except KeyError:
-            raise InputError("the ZIP has no project.xml: it is not a customization package", path=path,
-                             hint="export the project from Customization Projects (SM204505)") from None
-        except (zipfile.BadZipFile, OSError) as exc:
-            raise InputError(f"not a readable ZIP: {exc}", path=path) from None
+        data = _project_xml(data, path)
     try:
         return ET.fromstring(data)
     except ET.ParseError as exc:
         line, col = exc.position
         raise InputError(f"not well-formed XML: {exc.msg if hasattr(exc, 'msg') else exc}", path=path, line=line,
                          column=col + 1, hint="export the inquiry again (SM208000: Export as XML)") from None
+
+
+def _project_xml(data: bytes, path: Path) -> bytes:
+    """project.xml out of a customization package, read no further than MAX_BYTES (a ZIP can
+    claim any size and inflate to far more than it holds)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf, zf.open("project.xml") as member:
+            xml = member.read(MAX_BYTES + 1)
+    except KeyError:
+        raise InputError("the ZIP has no project.xml: it is not a customization package", path=path,
+                         hint="export the project from Customization Projects (SM204505)") from None
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError, zlib.error) as exc:
+        raise InputError(f"not a readable ZIP: {exc}", path=path,
+                         hint="export the project from Customization Projects (SM204505) again") from None
+    if len(xml) > MAX_BYTES:
+        raise InputError(f"the package's project.xml is larger than {MAX_BYTES // (1024 * 1024)} MiB", path=path,
+                         hint="a package of inquiries is far smaller: is it the right file?")
+    return xml
 
 
 def design_rows(root: ET.Element, path: Path) -> list[ET.Element]:
