@@ -192,7 +192,7 @@ def test_one_row_is_one_row(app, tmp_path):
     f = tmp_path / "rows.csv"
     f.write_text("CustomerID,_mod\nC1,2026-01-01T00:00:00\n")
     r = cli("backfill", "customers", "--solution", app, "--local", "--from", f)
-    assert r.exit_code == 0 and "1 row read" in r.output and "1 rows" not in r.output
+    assert r.exit_code == 0 and "1 row read" in r.output and "1 rows read" not in r.output
 
 
 def test_backfill_then_pushes_of_the_same_rows_leave_one_row_per_key(app, jigx):
