@@ -11,7 +11,7 @@ from ruamel.yaml.comments import CommentedMap
 
 from . import naming
 from .errors import InputError
-from .yamlio import dump, key_position, load_fast, load_positions, read_text, screen_events, value_position
+from .yamlio import dump, key_position, load_positions, load_screened, read_text, value_position
 
 CONFIG_FILE = "jigx-acumatica.yaml"
 REGIONS = {
@@ -117,8 +117,7 @@ def _read_config(solution: Path) -> tuple[dict[str, Any], Any]:
     text = read_text(path, what="project config")
     if not text.strip():
         return {}, None
-    screen_events(text, str(path))
-    data = load_fast(text, str(path))  # the values; doc (below) knows where they are
+    data = load_screened(text, str(path))  # the values; doc (below) knows where they are
     doc = load_positions(text, str(path))
     if doc is None:
         return {}, None

@@ -13,8 +13,8 @@ from .errors import ExitCode, ToolError, located, printable
 from .fsutil import read_if_exists
 from .solution.jigx_files import EVENT_KEY, MISSPELLINGS
 from .solution.layout import DATABASE, INDEX, solution_definitions
-from .solution.yaml_splice import load_owned
-from .yamlio import key_position, load_screened, plain
+from .solution.yaml_splice import load_jigx_data, load_owned
+from .yamlio import key_position, plain
 
 Severity = Literal["error", "warning", "info"]
 ERROR: Severity = "error"
@@ -216,7 +216,7 @@ class Doctor:
         for path in sorted((self.root / "datasources").glob("*.jigx")):
             rel = path.relative_to(self.root).as_posix()
             try:
-                data = load_screened(read_if_exists(path) or "", rel, max_depth=200, allow_anchors=True)
+                data = load_jigx_data(read_if_exists(path) or "", rel)
             except ToolError as exc:
                 self.add(ERROR, rel, exc.line, exc.message, exc.hint or "fix or remove the file")
                 continue

@@ -208,16 +208,19 @@ def load_screened(text: str, path: str | Path, *, max_depth: int = MAX_DEPTH, al
     '&', '*', '!', no document marker lines, and too few characters that open a collection for
     the C composer (which recurses without a limit) to be in danger; the nesting limit is then
     checked on the result. Any problem is reported by the full scan, which names the line."""
-    if _NEEDS_SCREENING.search(text) or _opening_characters(text) > _SAFE_TO_COMPOSE:
+    def scan() -> None:
         screen_events(text, path, max_depth=max_depth, allow_anchors=allow_anchors)
+
+    if _NEEDS_SCREENING.search(text) or _opening_characters(text) > _SAFE_TO_COMPOSE:
+        scan()
         return load_fast(text, path)
     try:
         doc = load_fast(text, path)
     except InputError:
-        screen_events(text, path, max_depth=max_depth, allow_anchors=allow_anchors)  # the better message if any
+        scan()  # the better message, if the scan finds one
         raise
     if _deeper_than(doc, max_depth):
-        screen_events(text, path, max_depth=max_depth, allow_anchors=allow_anchors)
+        scan()
     return doc
 
 

@@ -15,7 +15,7 @@ from typing import Any, Callable
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from ..errors import InputError
-from ..yamlio import dump, load_fast, load_positions, plain, positions_only, screen_events, yaml_node
+from ..yamlio import dump, load_fast, load_positions, load_screened, plain, positions_only, yaml_node
 
 
 @dataclass
@@ -150,9 +150,10 @@ def next_key_line(doc: CommentedMap, key: str, lines: list[str]) -> int:
     return doc.lc.key(keys[nxt])[0] if nxt < len(keys) else len(lines)
 
 
-def _screen(text: str, path: str) -> None:
-    """One document, not absurdly deep; anchors are allowed (an anchored entry is refused when edited)."""
-    screen_events(text, path, max_depth=200, allow_anchors=True)
+def load_jigx_data(text: str, path: str) -> Any:
+    """A Jigx file's values: one document, not absurdly deep; anchors are allowed (an anchored
+    entry is refused when edited)."""
+    return load_screened(text, path, max_depth=200, allow_anchors=True)
 
 
 def anchor_lines(body: str) -> set[int]:
@@ -183,8 +184,7 @@ def load_owned(raw: str, path: str, *, roundtrip: bool = True) -> Owned:
 
     Round-trip mode (positions, comments) is needed to edit; reading uses the fast loader."""
     text = Text.parse(raw)
-    _screen(text.body, path)
-    data = load_fast(text.body, path)
+    data = load_jigx_data(text.body, path)
     doc = load_positions(text.body, path) if roundtrip else data
     if data is not None and not isinstance(data, dict):
         raise InputError("the top level of this file must be a mapping (key: value lines)", path=path, line=1, column=1,
