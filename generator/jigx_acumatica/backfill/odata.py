@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 import requests
 
+from ..cdc.sender import retry_after_seconds
 from ..errors import ExitCode, ToolError, printable
 
 EDM = "{http://docs.oasis-open.org/odata/ns/edm}"
@@ -21,9 +22,10 @@ NUMERIC = {"Edm.Int16", "Edm.Int32", "Edm.Int64", "Edm.Decimal", "Edm.Double", "
 
 
 class ODataError(ToolError):
-    def __init__(self, code: ExitCode, message: str, hint: str) -> None:
+    def __init__(self, code: ExitCode, message: str, hint: str, *, dropped: bool = False) -> None:
         super().__init__(message, hint=hint)
         self.exit_code = code
+        self.dropped = dropped  # the connection broke mid-answer: reading again is worth it
 
 
 @dataclass
@@ -53,7 +55,7 @@ class Reader:
             try:
                 resp = self._get_once(url, params, what=what)
             except ODataError as exc:
-                if last or exc.exit_code != ExitCode.ODATA_UNREACHABLE or "dropped" not in exc.message:
+                if last or not exc.dropped:
                     raise
                 time.sleep(self.conn.backoff * 2 ** attempt)
                 continue
@@ -62,8 +64,8 @@ class Reader:
                     raise ODataError(ExitCode.ODATA_BAD_ANSWER, f"{what}: HTTP {resp.status_code} after "
                                      f"{attempt + 1} attempts", "the instance is busy: run backfill again later (it "
                                      "continues where it stopped)")
-                wait = resp.headers.get("Retry-After", "")
-                time.sleep(min(float(wait), 60.0) if wait.isdigit() else self.conn.backoff * 2 ** attempt)
+                wait = retry_after_seconds(resp.headers.get("Retry-After"))
+                time.sleep(min(wait, 60.0) if wait is not None else self.conn.backoff * 2 ** attempt)
                 continue
             return resp
         raise AssertionError("unreachable")
@@ -74,7 +76,8 @@ class Reader:
                                     headers={"Accept": "application/json"})
         except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
             raise ODataError(ExitCode.ODATA_UNREACHABLE, f"{what}: the connection dropped mid-answer "
-                             f"({type(exc).__name__})", "the instance or the network is unstable; try again") from None
+                             f"({type(exc).__name__})", "the instance or the network is unstable; try again",
+                             dropped=True) from None
         except requests.exceptions.SSLError:
             raise ODataError(ExitCode.ODATA_UNREACHABLE, f"{what}: TLS error talking to {self.conn.url}",
                              "check --acumatica-url and the machine's CA certificates") from None
@@ -86,7 +89,7 @@ class Reader:
             raise ODataError(ExitCode.ODATA_UNREACHABLE, f"{what}: " + (
                 f"the connection dropped mid-answer ({type(exc).__name__})" if dropped
                 else f"cannot reach {self.conn.url} ({type(exc).__name__})"),
-                "check --acumatica-url and that the instance is running") from None
+                "check --acumatica-url and that the instance is running", dropped=dropped) from None
         if resp.status_code == 401:
             raise ODataError(ExitCode.ODATA_AUTH, f"{what}: HTTP 401, the user name or password was refused",
                              "check ACUMATICA_USERNAME and the password (OData uses Basic authentication)")

@@ -91,7 +91,8 @@ class Redactor:
 
 # --- sending ---------------------------------------------------------------------------------------
 
-def _retry_after(value: str | None) -> float | None:
+def retry_after_seconds(value: str | None) -> float | None:
+    """A Retry-After header (seconds or an HTTP date) as seconds from now; None when absent or unreadable."""
     if not value:
         return None
     value = value.strip()
@@ -221,7 +222,7 @@ def send(session: requests.Session, url: str, pat: str, push: Push, policy: Poli
         latency = int((time.monotonic() - started) * 1000)  # the whole answer, body included
         retryable = status == 429 or status >= 500
         if retryable and attempts <= policy.retries:
-            wait = _retry_after(resp.headers.get("Retry-After"))
+            wait = retry_after_seconds(resp.headers.get("Retry-After"))
             if wait is None:
                 wait = policy.backoff * (2 ** (attempts - 1)) * random.uniform(0.5, 1.5)
             if wait > policy.max_wait:
