@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, replace
 from typing import Any
@@ -188,6 +189,14 @@ def load_settings(solution: Path) -> Settings:
     tenants = tuple(values.get("tenants") or ([values["tenant"]] if values.get("tenant") else []))
     return Settings(package=package, project_name=project, acumatica_url=url.rstrip("/") if url else None,
                     tenants=tenants, product_version=values.get("productVersion") or DEFAULT_PRODUCT_VERSION)
+
+
+def acumatica_username(option: str | None, *, required: bool = True) -> str:
+    """The Acumatica user: --username, else ACUMATICA_USERNAME ('' when neither and not required)."""
+    user = option or os.environ.get("ACUMATICA_USERNAME", "")
+    if not user and required:
+        raise InputError("no Acumatica user name", hint="set ACUMATICA_USERNAME or pass --username")
+    return user
 
 
 def config_text(target: Target) -> str:

@@ -80,9 +80,7 @@ def choose_source(root: Path, defs: list[TableDef], *, from_file: Path | None, a
                   retries: int = 4, backoff: float = 0.5) -> ODataSource | FileSource:
     """A file (--from) for one table, or the inquiry over OData with the URL and tenant from the
     options or the project config, the user from the option or ACUMATICA_USERNAME."""
-    import os
-
-    from ..config import load_settings
+    from ..config import acumatica_username, load_settings
     from ..errors import InputError
     from .odata import Connection
 
@@ -98,9 +96,7 @@ def choose_source(root: Path, defs: list[TableDef], *, from_file: Path | None, a
         raise InputError("backfill reads Acumatica over OData: the instance URL and the tenant are needed",
                          hint="pass --acumatica-url and --tenant (or set acumaticaUrl and tenant in "
                               "jigx-acumatica.yaml), or read a file with --from")
-    user = username or os.environ.get("ACUMATICA_USERNAME", "")
-    if not user:
-        raise InputError("no Acumatica user name", hint="set ACUMATICA_USERNAME or pass --username")
+    user = acumatica_username(username)
     return ODataSource(Reader(Connection(url, tenant, user, password(), timeout, retries, backoff)))
 
 

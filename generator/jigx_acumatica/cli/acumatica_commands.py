@@ -113,26 +113,22 @@ def publish(solution: Path, acumatica_url: str | None, tenants: tuple[str, ...],
       jigx-acumatica publish --solution field-app --dry-run
     """
     import json
-    import os
 
     from .. import publishing
+    from ..config import acumatica_username
     from ..publishing_setup import prepare
-    from .credentials import read_secret
+    from .credentials import read_acumatica_password
 
     plan = prepare(solution, acumatica_url=acumatica_url, tenants=list(tenants), record=not dry_run)
-    user = username or os.environ.get("ACUMATICA_USERNAME", "")
-    if not user and not dry_run:  # a dry run sends nothing: show where the name will go
-        raise InputError("no Acumatica user name", hint="set ACUMATICA_USERNAME or pass --username")
-    if dry_run:
-        user = user or "<ACUMATICA_USERNAME>"
-        creds = publishing.Credentials(user, "")
+    user = acumatica_username(username, required=not dry_run)
+    if dry_run:  # sends nothing: shows where the name will go
+        creds = publishing.Credentials(user or "<ACUMATICA_USERNAME>", "")
         out = [(job.tenant, publishing.dry_run(job, creds)) for job in plan.jobs(validate_only)]
         click.echo(json.dumps({"ok": True, "dry_run": True, "tenants": [{"tenant": t, "requests": r} for t, r in out]},
                               indent=2) if as_json else
                    "\n\n".join(f"# tenant {t or '(default)'}\n{publishing.describe(r)}" for t, r in out))
         return ExitCode.OK
-    password = read_secret(env="ACUMATICA_PASSWORD", file=password_file, file_option="--password-file",
-                           label="Acumatica password", short="password", how_to_get="use the Customizer user's password")
+    password = read_acumatica_password(password_file, "use the Customizer user's password")
     creds = publishing.Credentials(user, password)
     results: list[dict[str, object]] = []
     for job in plan.jobs(validate_only, timeout=timeout, max_wait=max_wait, poll_interval=poll_interval):
@@ -265,18 +261,20 @@ def backfill(tables: tuple[str, ...], solution: Path, target: TargetOptions, acu
       jigx-acumatica backfill customers --solution field-app --local --from customers.csv
     """
     import json
+    from contextlib import ExitStack
 
     from ..backfill import backfill as run_backfill
+    from ..backfill.files import count_rows
     from ..backfill.run import Options
     from ..backfill.sources import choose_source
     from ..cdc import verify as verifying
-    from .credentials import read_pat, read_secret
+    from .credentials import read_acumatica_password, read_pat
 
     resolved = target.for_solution(solution)
     defs = verifying.select_tables(solution, list(tables))
-    def password() -> str:
-        return read_secret(env="ACUMATICA_PASSWORD", file=password_file, file_option="--password-file",
-                           label="Acumatica password", short="password", how_to_get="the user's Acumatica password")
+
+    def password() -> str:  # asked for only when OData is read
+        return read_acumatica_password(password_file, "the user's Acumatica password")
 
     source = choose_source(solution, defs, from_file=from_file, acumatica_url=acumatica_url, tenant=tenant,
                            username=username, password=password, timeout=timeout, retries=retries, backoff=backoff)
@@ -284,10 +282,6 @@ def backfill(tables: tuple[str, ...], solution: Path, target: TargetOptions, acu
     if not local and not dry_run:
         verifying.check_target(resolved)
         pat = read_pat(pat_file)
-
-    from contextlib import ExitStack
-
-    from ..backfill.files import count_rows
 
     with ExitStack() as stack:
         bar = None

@@ -39,6 +39,11 @@ def read_pat(pat_file: Path | None) -> str:
                        short="PAT", how_to_get="Jigx Management > My profile creates one")
 
 
+def read_acumatica_password(password_file: Path | None, how_to_get: str) -> str:
+    return read_secret(env="ACUMATICA_PASSWORD", file=password_file, file_option="--password-file",
+                       label="Acumatica password", short="password", how_to_get=how_to_get)
+
+
 def _ask(label: str) -> str:
     """A hidden prompt on a terminal; otherwise one line of standard input, with no prompt (and so
     no warning that input would be echoed)."""
