@@ -22,8 +22,9 @@ except ImportError:  # pragma: no cover
     HAVE_FLOCK = False
 
 
-def digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def digest(content: str | bytes) -> str:
+    """sha256 of a file's content (text as UTF-8), as the state file records it."""
+    return hashlib.sha256(content.encode("utf-8") if isinstance(content, str) else content).hexdigest()
 
 
 MAX_OWNED_BYTES = 32 * 1024 * 1024  # far above any solution file; a guard against reading a disk image

@@ -25,7 +25,7 @@ def plan_package(plan: Plan, tables: dict[str, Any], old: State, settings: Setti
     names = [t for t in sorted(tables) if inquiry_file(t) in (tables[t].get("files") or {})]
     inputs = digest("\0".join([settings.product_version] + [f"{t}:{tables[t]['files'][inquiry_file(t)]}" for t in names]))
     current = read_bytes_if_exists(plan.root / rel)
-    now = None if current is None else digest_bytes(current)
+    now = None if current is None else digest(current)
     if not names:
         if current is not None and now == base:
             plan.add(Change(DELETE, rel, "file", None, "no table left to package"))
@@ -36,7 +36,7 @@ def plan_package(plan: Plan, tables: dict[str, Any], old: State, settings: Setti
         return dict(recorded)
     texts = [_inquiry_text(plan, t) for t in names]
     new = render_package([t for t in texts if t is not None], product_version=settings.product_version)
-    action = decide(now, base, digest_bytes(new), force=force)
+    action = decide(now, base, digest(new), force=force)
     if action == SKIP and current is None:
         action = CREATE  # a generated file comes back when deleted
     detail = {SKIP: "edited by hand; kept (--force overwrites)",
@@ -44,7 +44,7 @@ def plan_package(plan: Plan, tables: dict[str, Any], old: State, settings: Setti
     plan.add(Change(action, rel, "file", None, detail))
     if action in (CREATE, UPDATE):
         plan.writes[rel] = (current, new)
-    return {"path": rel, "hash": digest_bytes(new), "inputs": inputs}
+    return {"path": rel, "hash": digest(new), "inputs": inputs}
 
 
 def _inquiry_text(plan: Plan, table: str) -> str | None:
@@ -54,8 +54,3 @@ def _inquiry_text(plan: Plan, table: str) -> str | None:
         return pending[1]
     return read_if_exists(plan.root / rel)
 
-
-def digest_bytes(data: bytes) -> str:
-    import hashlib
-
-    return hashlib.sha256(data).hexdigest()
