@@ -53,4 +53,3 @@ def _inquiry_text(plan: Plan, table: str) -> str | None:
     if pending is not None and isinstance(pending[1], str):
         return pending[1]
     return read_if_exists(plan.root / rel)
-
