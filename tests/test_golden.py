@@ -62,3 +62,17 @@ def test_output_is_byte_identical_across_folders(tmp_path):
     a, b = tree(tmp_path / "a" / "solution"), tree(tmp_path / "b" / "solution")
     a.pop("index.jigx"), b.pop("index.jigx")  # the skeleton names the solution after its folder
     assert a == b
+
+
+def test_update_golden_is_refused_under_ci(monkeypatch):
+    """Under CI, UPDATE_GOLDEN would turn every golden test green whatever the output."""
+    import pytest
+
+    monkeypatch.setenv("UPDATE_GOLDEN", "1")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="UPDATE_GOLDEN is set under CI"):
+        updating_golden()
+    monkeypatch.delenv("CI")
+    assert updating_golden() is True
+    monkeypatch.delenv("UPDATE_GOLDEN")
+    assert updating_golden() is False
