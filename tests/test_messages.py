@@ -269,3 +269,22 @@ def test_camel_case_table_is_an_error_only_when_the_tool_made_it(tmp_path):
     camel = [f for f in json.loads(r.stdout)["findings"] if "matchPlayerRespone" in f["message"]]
     assert camel and {f["severity"] for f in camel} == {"warning"}
     assert any("Dynamic Data table names" in f["message"] for f in camel)
+
+
+def test_readme_and_help_name_the_same_options():
+    """Every option --help shows is documented in the README, and the README names no option the
+    tool lacks (bench/run's own --quick and --backfill aside)."""
+    import re
+
+    import click
+
+    from conftest import ROOT
+    from jigx_acumatica.cli.app import main as group
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ctx = click.Context(group)
+    shown = {o for name in group.list_commands(ctx) for p in group.get_command(ctx, name).params
+             if isinstance(p, click.Option) and not p.hidden for o in p.opts if o.startswith("--")}
+    assert sorted(o for o in shown if o not in readme) == []
+    named = set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", readme))
+    assert sorted(named - shown - {"--help", "--version", "--quick", "--backfill"}) == []
