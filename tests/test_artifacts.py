@@ -194,6 +194,18 @@ def test_gi_spec_lists_every_result_row(solution):
         assert special in text
 
 
+def test_spec_names_the_form_as_it_is_and_the_oldest_version(solution):
+    """Current versions call the tab Data Sources; the XML's oldest target is stated; the deleted-row
+    facts never contradict themselves (issue 11, part 4)."""
+    paths = sorted(solution.glob("acumatica/*/generic-inquiry.md"))
+    assert paths
+    for path in paths:
+        text = path.read_text()
+        assert "## Data Sources tab" in text and "Tables tab" not in text, path
+        assert "2019 R2 and later" in text, path
+        assert "not confirmed" not in text, path  # the deleted-row facts come from one sourced table
+
+
 def test_json_summary_and_dry_run(tmp_path):
     r = cli("generate", *SAMPLE_FILES, "--out", tmp_path / "s", "--dry-run", "--json")
     assert r.exit_code == 0
