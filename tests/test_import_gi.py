@@ -102,12 +102,28 @@ def graft(xml: str, after: str, rows: str) -> str:
     ('<GIFilter LineNbr="1" IsActive="1" Name="Customer" FieldName="Customer.acctCD" DataType="string" '
      'DisplayName="Customer" IsExpression="1" ColSpan="1" Required="0" />', "has parameters"),
     ('<GIGroupBy LineNbr="1" IsActive="1" DataFieldName="Customer.customerClassID" />', "groups rows"),
+    ('<GITable Alias="SOLine" Name="PX.Objects.SO.SOLine" /><GITable Alias="ARTran" Name="PX.Objects.AR.ARTran" />',
+     "joins several detail tables (ARTran, SOLine)"),
 ])
 def test_inquiries_a_push_cannot_carry_are_refused(tmp_path, generated, rows, refused):
     f = tmp_path / "gi.xml"
     f.write_text(graft(generated, "<GIDesign>\n      <row ", rows))
+    if "SOLine" in rows:  # one detail table is fine: the same inquiry without ARTran reads
+        g = tmp_path / "one-detail.xml"
+        g.write_text(graft(re.sub(r"<GIRelation .*?</GIRelation>", "", generated, flags=re.S), "<GIDesign>\n      <row ",
+                           '<GITable Alias="SOLine" Name="PX.Objects.SO.SOLine" />'))
+        r = cli("import-gi", g, "--out", tmp_path / "one.yaml")
+        assert "detail" not in r.stderr, r.output
     r = cli("import-gi", f, "--out", tmp_path / "out")
     assert r.exit_code == 1 and f"refused: it {refused}" in r.stderr and not (tmp_path / "out").exists()
+
+
+def test_an_aggregate_column_is_refused(tmp_path, generated):
+    f = tmp_path / "gi.xml"
+    f.write_text(graft(generated, '<GITable Alias="Customer"', '<GIResult LineNbr="20" SortOrder="20" IsActive="1" '
+                       'Field="creditLimit" Caption="Total" AggregateFunction="SUM" />'))
+    r = cli("import-gi", f, "--out", tmp_path / "out")
+    assert r.exit_code == 1 and "refused: the column Total aggregates (SUM)" in r.stderr
 
 
 def test_a_project_xml_item_without_captions_or_a_key(tmp_path):

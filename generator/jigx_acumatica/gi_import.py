@@ -2,9 +2,9 @@
 
 Reads an SM208000 export (<data-set>), a GenericInquiryScreen item, a whole project.xml or a
 customization ZIP (one definition per inquiry). What a push-fed inquiry cannot carry
-(parameters, grouping, aggregates, conditions that mix AND and OR outside brackets) is refused
-with the reason; what the definition cannot say (formula columns, navigation, column types) is
-left out with a note. Codes written padded by older exports ("E ") are read too."""
+(parameters, grouping, aggregates, several detail tables, conditions that mix AND and OR outside
+brackets) is refused with the reason; what the definition cannot say (formula columns, navigation,
+column types) is left out with a note. Codes written padded by older exports ("E ") are read too."""
 
 from __future__ import annotations
 
@@ -34,6 +34,14 @@ KNOWN_KEYS = {
     "PX.Objects.AR.ARRegister": ("DocType", "RefNbr"), "PX.Objects.CR.CROpportunity": ("OpportunityID",),
     "PX.Objects.CR.CRCase": ("CaseCD",),
 }
+
+# Document-line DACs: each holds many rows per document. Joining two of them repeats every row
+# for each combination of their lines, which Acumatica advises against for push inquiries
+# (reference acumatica.md, "avoid joining several detail tables"). Other DACs are not judged.
+DETAIL_DACS = frozenset({
+    "PX.Objects.SO.SOLine", "PX.Objects.SO.SOShipLine", "PX.Objects.PO.POLine", "PX.Objects.PO.POReceiptLine",
+    "PX.Objects.AR.ARTran", "PX.Objects.AP.APTran", "PX.Objects.IN.INTran", "PX.Objects.GL.GLTran",
+})
 
 
 @dataclass
@@ -117,6 +125,10 @@ def _definition(row: ET.Element, out: Imported) -> dict[str, Any]:
     if row.find("GIFilter") is not None:
         raise Refused("it has parameters (Parameters tab): a push carries no parameter values")
     tables = {t.get("Alias", ""): t for t in row.findall("GITable")}
+    details = sorted(a for a, t in tables.items() if t.get("Name") in DETAIL_DACS)
+    if len(details) > 1:
+        raise Refused(f"it joins several detail tables ({', '.join(details)}): every row repeats for each combination "
+                      "of their lines, which Acumatica advises against for push inquiries")
     main = _main_alias(tables)
     dac = tables[main].get("Name", "")
     joins = _joins(tables, main)

@@ -166,8 +166,8 @@ def import_gi(file: Path, out: Path | None, as_json: bool, quiet: bool) -> ExitC
     FILE is an SM208000 export, a GenericInquiryScreen item, a project.xml or a customization
     package ZIP. Each inquiry becomes the definition that would generate it: source and joins,
     columns named by their captions, conditions, _tab/_del/_mod recognised, the key guessed.
-    Inquiries a push cannot carry (parameters, grouping, aggregates) are refused with the reason
-    (exit 1); notes at the top of each definition say what to check.
+    Inquiries a push cannot carry (parameters, grouping, aggregates, several detail tables) are
+    refused with the reason (exit 1); notes at the top of each definition say what to check.
 
     \b
     Example:
