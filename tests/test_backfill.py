@@ -248,3 +248,49 @@ def test_no_secret_in_any_output_or_file(app, odata, jigx, tmp_path):
         assert PASSWORD not in out and PAT not in out
     for rel, data in tree(app).items():
         assert PASSWORD.encode() not in data and PAT.encode() not in data, rel
+
+
+ITEMS = """entity: StockItem
+table: items
+inquiry: Jigx CDC items
+source: {dac: PX.Objects.IN.InventoryItem}
+key: [ItemClass, InventoryID]
+columns:
+  ItemClass: InventoryItem.ItemClassID
+  InventoryID: InventoryItem.InventoryCD
+  Descr: InventoryItem.Descr
+odata: true
+screen_id: GI990101
+"""
+ITEM_PROPS = {"ItemClass": "Edm.String", "InventoryID": "Edm.String", "Descr": "Edm.String", "_tab": "Edm.String",
+              "_del": "Edm.Boolean", "_mod": "Edm.DateTimeOffset"}
+
+
+def test_composite_keys_deleted_rows_and_the_byte_bound(tmp_path):
+    """A two-column key pages past (class, id) pairs; rows Acumatica keeps as deleted (_del true)
+    are not sent; a page never passes --max-bytes, however many rows --batch-size allows."""
+    (tmp_path / "items.yaml").write_text(ITEMS)
+    app = tmp_path / "app"
+    assert cli("init", app, "--org", ORG, "--solution-id", SOLUTION_ID, "--company", "MyTenant",
+               "--table", tmp_path / "items.yaml").exit_code == 0
+    rows = [{"ItemClass": cls, "InventoryID": f"I{n:03d}", "Descr": "x" * 900, "_tab": "StockItem",
+             "_del": n % 10 == 0, "_mod": "2026-01-01T10:00:00"} for cls in ("ALPHA", "BETA", "GAMMA") for n in range(40)]
+    odata = FakeOData("Jigx CDC items", ITEM_PROPS, rows)
+    cfg = endpoint_config(app, PAT, Target(organization_id=ORG, solution_id=SOLUTION_ID), lambda _: None)
+    try:
+        with Endpoint(cfg, tmp_path / "jigx.sqlite") as ep:
+            r = cli("backfill", "items", "--solution", app, "--acumatica-url", odata.url, "--tenant", "MyTenant",
+                    "--base-url", ep.base_url, "--backoff", "0", "--batch-size", "25", "--max-bytes", "10000", env=ENV)
+            assert r.exit_code == 0, r.output
+            landed = ep.store.rows("items")
+    finally:
+        odata.close()
+    live = {(row["ItemClass"], row["InventoryID"]) for row in rows if not row["_del"]}
+    assert {(row["ItemClass"], row["InventoryID"]) for row in landed} == live and len(landed) == len(live)
+    assert "12 deleted in Acumatica skipped" in r.stdout
+    reads = [q["query"] for q in odata.requests if not q["path"].endswith("$metadata")]
+    assert reads[0]["$orderby"] == "ItemClass asc,InventoryID asc"
+    assert reads[1]["$filter"] == "((ItemClass gt 'ALPHA') or (ItemClass eq 'ALPHA' and InventoryID gt 'I024'))"
+    db = sqlite3.connect(tmp_path / "jigx.sqlite")
+    pages = db.execute("SELECT count(*) FROM _notifications").fetchone()[0]
+    assert pages > len(live) // 25 + 1, "10 KB holds fewer than 25 rows of 900 characters: more, smaller pages"
