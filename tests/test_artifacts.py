@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from ruamel.yaml import YAML
 
-from conftest import ORG, SAMPLE_FILES, SOLUTION_ID, TARGET_ARGS, cli
 from jigx_acumatica.definition import load_definition
 from jigx_acumatica.definition.dacs import KEEPS_DELETED_ROWS
-from jigx_acumatica.cdc.contract import ticks
+from jigx_acumatica.push_contract import ticks
+from tests.helpers import ORG, SAMPLE_FILES, SOLUTION_ID, TARGET_ARGS, cli
 
 TABLE_RE = re.compile(r"^[a-z][a-z0-9_-]{0,28}[a-z0-9]$")
 
@@ -108,7 +108,7 @@ def test_sample_push_shape(solution, sample):
 
 def test_ticks_match_acumatica_example():
     # push-01 in the reference: TimeStamp 636295833829493672 = 2017-05-05 12:16:22.9493672 UTC
-    moment = datetime(2017, 5, 5, 12, 16, 22, 949367, tzinfo=timezone.utc)
+    moment = datetime(2017, 5, 5, 12, 16, 22, 949367, tzinfo=UTC)
     assert abs(ticks(moment) - 636295833829493672) < 10
 
 
@@ -181,7 +181,7 @@ def test_datasource_query_runs_in_sqlite(solution):
     con.execute(f'INSERT INTO "default/{d.table}" VALUES (?, ?)', ("1", json.dumps(row)))
     cur = con.execute(query)
     names = [c[0] for c in cur.description]
-    got = dict(zip(names, cur.fetchone()))
+    got = dict(zip(names, cur.fetchone(), strict=True))
     assert got[d.key[0]] == row[d.key[0]]
 
 

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ORG, SAMPLES, SOLUTION_ID, cli, tree
-from fake_odata import FakeOData
-from jigx_acumatica.cdc.endpoint import Endpoint
-from jigx_acumatica.cdc.local import endpoint_config
 from jigx_acumatica.config import Target
 from jigx_acumatica.fsutil import locked
+from jigx_acumatica.local.endpoint import Endpoint
+from jigx_acumatica.local.serve import endpoint_config
+from tests.fakes.odata import FakeOData
+from tests.helpers import ORG, SAMPLES, SOLUTION_ID, cli, tree
 
 PAT = "jxpat_backfill-canary-7f2a9c11"
 PASSWORD = "odata-Pa55-word!"
@@ -274,7 +274,8 @@ def test_composite_keys_deleted_rows_and_the_byte_bound(tmp_path):
     assert cli("init", app, "--org", ORG, "--solution-id", SOLUTION_ID, "--company", "MyTenant",
                "--table", tmp_path / "items.yaml").exit_code == 0
     rows = [{"ItemClass": cls, "InventoryID": f"I{n:03d}", "Descr": "x" * 900, "_tab": "StockItem",
-             "_del": n % 10 == 0, "_mod": "2026-01-01T10:00:00"} for cls in ("ALPHA", "BETA", "GAMMA") for n in range(40)]
+             "_del": n % 10 == 0, "_mod": "2026-01-01T10:00:00"} for cls in ("ALPHA", "BETA",
+                                                                             "GAMMA") for n in range(40)]
     odata = FakeOData("Jigx CDC items", ITEM_PROPS, rows)
     cfg = endpoint_config(app, PAT, Target(organization_id=ORG, solution_id=SOLUTION_ID), lambda _: None)
     try:

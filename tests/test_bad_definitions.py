@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import CUSTOMER_DEF, ROOT, cli
+from tests.helpers import CUSTOMER_DEF, ROOT, cli
 
 GOOD = CUSTOMER_DEF + "  Name: Customer.AcctName\n"
 
@@ -28,7 +28,8 @@ CASES = [
     ("two-documents", GOOD + "---\nentity: Other\n", "more than one YAML document", ":9:"),
     ("deep-nesting", GOOD + "on_change: " + "[" * 60 + "]" * 60 + "\n", "nested more than", ":9:"),
     # the same limit for block nesting, and for nesting too deep to build at all
-    ("deep-block-nesting", GOOD + "on_change:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 26)) + "  " * 26 + "x\n",
+    ("deep-block-nesting",
+     GOOD + "on_change:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 26)) + "  " * 26 + "x\n",
      "nested more than 24 levels deep", ":"),
     # deep enough to crash a C composer that is handed it (libyaml recurses without a limit)
     ("absurd-nesting", GOOD + "on_change: " + "[" * 100_000 + "]" * 100_000 + "\n", "nested more than", ":9:"),
@@ -42,13 +43,15 @@ CASES = [
     ("table-uppercase", GOOD.replace("table: customers", "table: Customers"), "use 'customers'", ":2:8"),
     ("table-too-long", GOOD.replace("table: customers", "table: " + "a" * 31), "2 to 30 characters", ":2:8"),
     ("table-trailing-dash", GOOD.replace("table: customers", "table: customers-"), "must not end", ":2:8"),
-    ("derived-table-too-long", GOOD.replace("table: customers\n", "").replace("entity: Customer", "entity: " + "Customer" * 5),
+    ("derived-table-too-long", GOOD.replace("table: customers\n", "").replace("entity: Customer",
+                                                                              "entity: " + "Customer" * 5),
      "add 'table:", ":1:9"),
     ("missing-source", GOOD.replace("source:\n  dac: PX.Objects.AR.Customer\n", ""), "'source' is required", None),
     ("source-not-mapping", GOOD.replace("source:\n  dac: PX.Objects.AR.Customer", "source: PX.Objects.AR.Customer"),
      "source must be a mapping", ":3:9"),
     ("dac-no-namespace", GOOD.replace("dac: PX.Objects.AR.Customer", "dac: Customer"), "not a full DAC name", ":4:8"),
-    ("deleted-flag-not-bool", GOOD.replace("  dac: PX.Objects.AR.Customer", "  dac: PX.Objects.AR.Customer\n  deleted_flag: yes"),
+    ("deleted-flag-not-bool", GOOD.replace("  dac: PX.Objects.AR.Customer",
+                                           "  dac: PX.Objects.AR.Customer\n  deleted_flag: yes"),
      "true or false", ":5:17"),
     ("missing-columns", GOOD.split("columns:")[0], "'columns' is required", None),
     ("columns-empty", GOOD.split("columns:")[0] + "columns: {}\n", "non-empty mapping", ":6:10"),
@@ -59,8 +62,10 @@ CASES = [
     ("column-duplicate-case", GOOD + "  name: Customer.AcctName\n", "repeats 'Name'", ":9:3"),
     ("column-unknown-alias", GOOD + "  Email: Contact.EMail\n", "alias 'Contact' is not declared", ":9:10"),
     ("column-not-alias-field", GOOD + "  Email: EMail\n", "must be Alias.Field", ":9:10"),
-    ("column-unknown-type", GOOD + "  Limit: {field: Customer.CreditLimit, type: money}\n", "unknown type 'money'", ":9:"),
-    ("column-type-typo", GOOD + "  Limit: {field: Customer.CreditLimit, type: decimall}\n", "did you mean 'decimal'", ":9:"),
+    ("column-unknown-type", GOOD + "  Limit: {field: Customer.CreditLimit, type: money}\n", "unknown type 'money'",
+     ":9:"),
+    ("column-type-typo", GOOD + "  Limit: {field: Customer.CreditLimit, type: decimall}\n", "did you mean 'decimal'",
+     ":9:"),
     ("column-unknown-key", GOOD + "  Limit: {feld: Customer.CreditLimit}\n", "did you mean 'field'", ":9:"),
     ("column-not-text", GOOD + "  Limit: 12\n", "must be Alias.Field or a mapping", ":9:10"),
     ("missing-key", GOOD.replace("key: [CustomerID]\n", ""), "'key' is required", None),
@@ -68,20 +73,26 @@ CASES = [
     ("key-unknown-column", GOOD.replace("key: [CustomerID]", "key: [CustomerId]"), "did you mean 'CustomerID'", ":5:"),
     ("key-repeated", GOOD.replace("key: [CustomerID]", "key: [CustomerID, CustomerID]"), "listed twice", ":5:"),
     ("joins-not-list", GOOD + "joins: {dac: PX.Objects.CR.Contact}\n", "joins must be a list", ":9:8"),
-    ("join-unknown-type", GOOD + "joins:\n  - dac: PX.Objects.CR.Contact\n    type: outer\n    on: [[Customer.DefContactID, Contact.ContactID]]\n",
+    ("join-unknown-type",
+     GOOD + "joins:\n  - dac: PX.Objects.CR.Contact\n    type: outer\n"
+     "    on: [[Customer.DefContactID, Contact.ContactID]]\n",
      "must be one of inner, left, right, full", ":11:11"),
     ("join-missing-on", GOOD + "joins:\n  - dac: PX.Objects.CR.Contact\n", "on is required", ":10:"),
     ("join-on-not-pairs", GOOD + "joins:\n  - dac: PX.Objects.CR.Contact\n    on: [Customer.DefContactID]\n",
      "must be a pair", ":11:"),
-    ("join-on-wrong-alias", GOOD + "joins:\n  - dac: PX.Objects.CR.Contact\n    on: [[Customer.DefContactID, Address.ContactID]]\n",
+    ("join-on-wrong-alias",
+     GOOD + "joins:\n  - dac: PX.Objects.CR.Contact\n    on: [[Customer.DefContactID, Address.ContactID]]\n",
      "does not mention the joined alias 'Contact'", ":11:"),
-    ("join-on-undeclared-parent", GOOD + "joins:\n  - dac: PX.Objects.CR.Contact\n    on: [[Vendor.DefContactID, Contact.ContactID]]\n",
+    ("join-on-undeclared-parent",
+     GOOD + "joins:\n  - dac: PX.Objects.CR.Contact\n    on: [[Vendor.DefContactID, Contact.ContactID]]\n",
      "alias 'Vendor' is not declared", ":11:"),
-    ("join-duplicate-alias", GOOD + "joins:\n  - dac: PX.Objects.AR.Customer\n    on: [[Customer.BAccountID, Customer.BAccountID]]\n",
+    ("join-duplicate-alias",
+     GOOD + "joins:\n  - dac: PX.Objects.AR.Customer\n    on: [[Customer.BAccountID, Customer.BAccountID]]\n",
      "alias 'Customer' is already used", ":10:"),
     ("on-change-not-mapping", GOOD + "on_change: action.sync-entities\n", "must be one Jigx action", ":9:12"),
     ("on-change-not-action", GOOD + "on_change: {type: sync}\n", "is not a Jigx action", ":9:"),
-    ("on-change-loops", GOOD + "on_change:\n  type: action.execute-entity\n  options: {entity: default/customers, method: update}\n",
+    ("on-change-loops",
+     GOOD + "on_change:\n  type: action.execute-entity\n  options: {entity: default/customers, method: update}\n",
      "the table it watches", ":10:"),
     ("on-change-loops-nested", GOOD + "on_change:\n  type: action.action-list\n  options:\n    actions:\n"
      "      - type: action.execute-entities\n        options: {entity: customers}\n", "loop", ":10:"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import SAMPLES, cli
+from tests.helpers import SAMPLES, cli
 
 BROKEN_INDEX = """name: Field App
 title: Field

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import ORG, SAMPLES, SOLUTION_ID, cli, tree
-from jigx_acumatica.cdc.endpoint import Endpoint
-from jigx_acumatica.cdc.local import endpoint_config
 from jigx_acumatica.config import Target
+from jigx_acumatica.local.endpoint import Endpoint
+from jigx_acumatica.local.serve import endpoint_config
+from tests.helpers import ORG, SAMPLES, SOLUTION_ID, cli, tree
 
 CUSTOMERS = SAMPLES / "customers.yaml"
 TOKEN = "local-test-token-9e2f"
@@ -146,7 +146,7 @@ HOSTILE = "evil\x1b]0;pwned\x07name\x00\x9b31m"
 
 def test_control_characters_in_messages_are_escaped(tmp_path):
     d = tmp_path / "bad.yaml"
-    d.write_text(f"entity: Customer\ntable: customers\nsource: {{dac: PX.Objects.AR.Customer}}\n"
+    d.write_text("entity: Customer\ntable: customers\nsource: {dac: PX.Objects.AR.Customer}\n"
                  'key: [CustomerID]\ncolumns:\n  CustomerID: Customer.AcctCD\n"odd\\e]0;pwned\\a\\x9b": 1\n',
                  encoding="utf-8")
     r = cli("generate", d, "--out", tmp_path / "app")

@@ -12,14 +12,14 @@ import signal
 import subprocess
 import sys
 import time
-import zipfile
 import xml.etree.ElementTree as ET
+import zipfile
 from pathlib import Path
 
 import pytest
 from ruamel.yaml import YAML
 
-from conftest import CUSTOMER_DEF, ORG, ROOT, SAMPLES, SOLUTION_ID, cli, copy_samples, tree
+from tests.helpers import CUSTOMER_DEF, ORG, SAMPLES, SOLUTION_ID, cli, copy_samples, tree
 
 ENV = dict(os.environ)
 PAT = "jxpat_Q7mZ-leak-canary-91c3e0a4"
@@ -42,15 +42,16 @@ def parse_any(path: Path, data: bytes) -> None:
 
 
 def run_generate(defs: list[Path], out: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "jigx_acumatica", "generate", *map(str, defs), "--out", str(out), "-q",
+    return subprocess.Popen([sys.executable, "-m", "jigx_acumatica", "generate", *map(str, defs), "--out", str(out),
+                             "-q",
                              "--lock-timeout", "30"], env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 def make_versions(tmp: Path, count: int) -> tuple[list[Path], list[Path]]:
     """Two sets of the same tables whose generated files all differ."""
     v1, v2 = tmp / "v1", tmp / "v2"
-    for folder, word in ((v1, "One"), (v2, "Two")):
-        folder.mkdir()
+    v1.mkdir()
+    v2.mkdir()
     for n in range(count):
         for folder, word in ((v1, "One"), (v2, "Two")):
             (folder / f"t{n}.yaml").write_text(
@@ -93,7 +94,7 @@ def test_sigkill_at_random_points_leaves_old_or_new_files(tmp_path):
     assert run_generate(v2, app).wait() == 0
     final = tree(app)
     assert not [r for r in final if r.endswith(".tmp")], "stale temp files were not cleaned up"
-    assert ".jigx-acumatica/pending.json" not in final
+    assert ".jigx-acumatica/interrupted.json" not in final
     final.pop(".jigx-acumatica/state.json"), new.pop(".jigx-acumatica/state.json")
     assert final == new
     assert run_generate(v2, app).wait() == 0  # and then it is stable
@@ -180,7 +181,8 @@ def test_free_text_is_escaped_and_means_the_same(tmp_path):
                   {"type": "action.set-state", "options": {"state": "=@ctx.solution.state.flags",
                                                            "value": ["yes", "no", "on", "off", "null", "~", ""]}}]}}
     path = tmp_path / "def.yaml"
-    path.write_text(BASE + "inquiry: \"Jigx: A/B (test) - v1.2_x\"\n" + "on_change: " + json.dumps(action, ensure_ascii=False) + "\n",
+    path.write_text(BASE + "inquiry: \"Jigx: A/B (test) - v1.2_x\"\n"
+                    + "on_change: " + json.dumps(action, ensure_ascii=False) + "\n",
                     encoding="utf-8")
     app = tmp_path / "app"
     company = "Acme \"<&>' GmbH"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from conftest import TARGET_ARGS, cli, copy_samples, tree, updating_golden
+from tests.helpers import TARGET_ARGS, cli, copy_samples, tree, updating_golden
 
 GOLDEN = Path(__file__).parent / "golden" / "solution"
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import SAMPLE_FILES
+from tests.helpers import SAMPLE_FILES
 
 
 def test_console_script_from_another_folder(tmp_path):

@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from werkzeug import Response
 
-from conftest import ORG, SAMPLES, SOLUTION_ID, cli
+from tests.helpers import ORG, SAMPLES, SOLUTION_ID, cli
 
 CUSTOMERS = SAMPLES / "customers.yaml"
 HANDWRITTEN = Path(__file__).parent / "fixtures" / "handwritten"
 PAT = "jxpat_Zq81-CaseAndTruncation-7f3e1b"
-PATH = "/tool/organizations/{org}/solutions/{sol}/acumatica/cdc".format(org=ORG, sol=SOLUTION_ID)
+PATH = f"/tool/organizations/{ORG}/solutions/{SOLUTION_ID}/acumatica/cdc"
 
 
 # --- 9. the right fix ------------------------------------------------------------------------------
@@ -278,8 +278,8 @@ def test_readme_and_help_name_the_same_options():
 
     import click
 
-    from conftest import ROOT
     from jigx_acumatica.cli.app import main as group
+    from tests.helpers import ROOT
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     ctx = click.Context(group)

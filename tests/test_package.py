@@ -10,9 +10,10 @@ from importlib import metadata
 
 import pytest
 
-from conftest import ROOT, SAMPLE_FILES, cli
+from tests.helpers import ROOT, SAMPLE_FILES, cli
 
-COMMANDS = ("add", "backfill", "doctor", "generate", "import-gi", "init", "inspect", "package", "publish", "remove", "serve",
+COMMANDS = ("add", "backfill", "doctor", "generate", "import-gi", "init", "inspect", "package", "publish", "remove",
+            "serve",
             "verify")
 
 
@@ -28,7 +29,7 @@ def test_import_names_the_tool():
     for name in ("generate", "init", "add", "remove", "verify", "doctor", "inspect", "serve"):
         assert callable(getattr(jigx_acumatica, name)), name
     with pytest.raises(AttributeError):
-        getattr(jigx_acumatica, "no_such_thing")
+        _ = jigx_acumatica.no_such_thing
 
 
 def test_python_m_lists_every_command():

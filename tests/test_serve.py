@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import ORG, ROOT, SAMPLES, SOLUTION_ID, cli
 from jigx_acumatica.config import Target
-from jigx_acumatica.cdc.local import endpoint_config
-from jigx_acumatica.cdc.endpoint import Endpoint
+from jigx_acumatica.local.endpoint import Endpoint
+from jigx_acumatica.local.serve import endpoint_config
+from tests.helpers import ORG, ROOT, SAMPLES, SOLUTION_ID, cli
 
 TOKEN = "local-test-token-5d1c"
 CUSTOMERS = SAMPLES / "customers.yaml"
@@ -135,7 +135,8 @@ def test_method_and_path_errors_do_not_crash(endpoint):
 
 def test_update_pair_becomes_one_upsert_and_keys_are_trimmed(endpoint):
     post(endpoint, note([row("ABC ", "Old")]))
-    r = post(endpoint, note([row("ABC", "New", mod="2026-11-20T10:00:00")], [row("ABC  ", "Old")], ts=639307629021170001))
+    r = post(endpoint, note([row("ABC", "New", mod="2026-11-20T10:00:00")], [row("ABC  ", "Old")],
+                            ts=639307629021170001))
     assert r.status_code == 200
     assert [x["CustomerName"] for x in rows(endpoint)] == ["New"]
     assert "inserted=0 updated=1 deleted=0" in endpoint.lines[-1]

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import difflib
-import textwrap
 import json
 import shutil
+import textwrap
 from pathlib import Path
 
 import pytest
 from ruamel.yaml import YAML
 
-from conftest import SAMPLES, cli, tree
 from jigx_acumatica import fsutil, schema
-from jigx_acumatica.definition import load_definition
 from jigx_acumatica.artifacts.jigx import tab_entry, table_changed_entry
+from jigx_acumatica.definition import load_definition
+from tests.helpers import SAMPLES, cli, tree
 
 FIXTURES = Path(__file__).parent / "fixtures" / "solutions"
 CUSTOMERS, VENDORS, CONTACTS = SAMPLES / "customers.yaml", SAMPLES / "vendors.yaml", SAMPLES / "contacts.yaml"
@@ -129,7 +129,8 @@ def test_update_touches_only_the_managed_entry(tmp_path):
     before = (dest / "index.jigx").read_text()
     definition = dest / "acumatica/customers/table.yaml"
     definition.write_text(definition.read_text().replace(
-        "on_change:\n  type: action.sync-entities\n  options: {provider: DATA_PROVIDER_DYNAMIC, entities: [default/customers]}\n",
+        "on_change:\n  type: action.sync-entities\n"
+        "  options: {provider: DATA_PROVIDER_DYNAMIC, entities: [default/customers]}\n",
         "on_change:\n  type: action.reset-solution-state\n  options: {changes: [dataStatus]}\n"))
     r = cli("generate", "--solution", dest)
     assert r.exit_code == 0, r.output
@@ -163,7 +164,8 @@ def test_init_add_generate_edit_conflict_force(tmp_path):
 
     # the definition changes too: conflict, nothing written, exit 1
     definition = app / "acumatica/vendors/table.yaml"
-    definition.write_text(definition.read_text() + "on_change: {type: action.reset-solution-state, options: {changes: [dataStatus]}}\n")
+    definition.write_text(definition.read_text()
+                          + "on_change: {type: action.reset-solution-state, options: {changes: [dataStatus]}}\n")
     snapshot = tree(app)
     r = cli("generate", "--solution", app)
     assert r.exit_code == 1
@@ -401,7 +403,7 @@ A, B, C = "a", "b", "c"  # three distinct contents (hashes or entries)
     (None, A, A, False, None, "skip"),
     (None, A, B, False, None, "skip"),
     (None, A, B, True, None, "create"),
-    # a killed run wrote C (its state is in pending.json): that is no hand edit
+    # a killed run wrote C (its state is in interrupted.json): that is no hand edit
     (C, A, B, False, C, "update"),
     (C, A, A, False, C, "update"),
     (B, A, C, False, A, "conflict"),

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from werkzeug import Response
 
-from conftest import ORG, ROOT, SAMPLES, SOLUTION_ID, cli
+from tests.helpers import ORG, ROOT, SAMPLES, SOLUTION_ID, cli
 
 PAT = "jxpat_S3cr3t-Token-4f9a2c7e1b"
 PATH = f"/tool/organizations/{ORG}/solutions/{SOLUTION_ID}/acumatica/cdc"

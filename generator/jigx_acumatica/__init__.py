@@ -10,8 +10,12 @@ The public API, each callable without Click (imported on first use, so start-up 
 - doctor(root) -> list[Finding]
 - inspect(notification, *, table_def=None, solution=".") -> Report
 - serve(root, *, token, host, port, db) -> None (until Ctrl-C)
-- package(root, defs) -> bytes (the customization ZIP); publish(job, credentials, report) -> warnings
-- import_gi(path) -> list[Imported]; jigx_acumatica.backfill.backfill(root, defs, source, target, ...)
+- package(root, *, push=None) -> bytes (the customization ZIP the managed one holds once up to date)
+- publish(job, credentials, report) -> warnings; import_gi(path) -> list[Imported]
+- jigx_acumatica.backfill.backfill(root, defs, source, target, *, pat, options, ...) -> list[TableResult]
+
+Each lives in the room of what it talks to: solution/ (files), acumatica/, jigx/, local/, backfill/;
+see docs/development.md.
 """
 
 from __future__ import annotations
@@ -21,17 +25,17 @@ from typing import Any
 __version__ = "0.2.0"
 
 _API = {
-    "generate": ("operations", "generate"),
-    "init": ("operations", "init"),
-    "add": ("operations", "add"),
-    "remove": ("operations", "remove"),
-    "verify": ("cdc.verify", "verify_solution"),
-    "doctor": ("diagnosis", "diagnose"),
-    "inspect": ("cdc.inspect", "inspect_file"),
-    "serve": ("cdc.local", "serve"),
-    "package": ("packaging", "build"),
-    "publish": ("publishing", "run"),
-    "import_gi": ("gi_import", "read_inquiries"),
+    "generate": ("solution.operations", "generate"),
+    "init": ("solution.operations", "init"),
+    "add": ("solution.operations", "add"),
+    "remove": ("solution.operations", "remove"),
+    "package": ("solution.operations", "package_bytes"),
+    "doctor": ("solution.doctor", "diagnose"),
+    "verify": ("jigx.verify", "verify_solution"),
+    "inspect": ("local.inspect", "inspect_file"),
+    "serve": ("local.serve", "serve"),
+    "publish": ("acumatica.customization", "run"),
+    "import_gi": ("acumatica.import_gi", "read_inquiries"),
     "Target": ("config", "Target"),
     "ToolError": ("errors", "ToolError"),
     "ExitCode": ("errors", "ExitCode"),

@@ -1,12 +1,13 @@
-"""Where pushes go: region, ids and tenant, from options or the solution's project config."""
+"""The project config, jigx-acumatica.yaml: one table of settings (SETTINGS) that loads, checks,
+saves and documents it; where pushes go (Target) and the Acumatica side (Settings)."""
 
 from __future__ import annotations
 
-import os
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
@@ -20,8 +21,6 @@ REGIONS = {
     "au": "https://ap-southeast-2.api.jigx.com/v2.0",
     "eu": "https://eu-central-1.api.jigx.com/v2.0",
 }
-CONFIG_KEYS = ("region", "baseUrl", "organizationId", "solutionId", "company", "package", "projectName",
-               "productVersion", "acumaticaUrl", "tenant", "tenants")
 DEFAULT_PACKAGE = "acumatica/jigx-cdc.zip"
 DEFAULT_PROJECT = "JigxCdc"
 # project.xml's product-version: real projects carry the version they were made on (24.210 in the
@@ -29,6 +28,7 @@ DEFAULT_PROJECT = "JigxCdc"
 DEFAULT_PRODUCT_VERSION = "24.210"
 PACKAGE_RE = re.compile(r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*\.zip$")
 PROJECT_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,127}$")
+PRODUCT_VERSION_RE = re.compile(r"^[0-9]{2}\.[0-9]{3}$")
 SECRET_WORDS = ("pat", "token", "secret", "password", "authorization", "bearer")
 BASE_URL_RE = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?$")
 ADDRESS_LIMIT = 250  # Acumatica's Address field on the Push Notifications form
@@ -70,11 +70,11 @@ class Target:
             out.append(PLACEHOLDER_SOLUTION)
         return out
 
-    def merged(self, **overrides: str | None) -> "Target":
+    def merged(self, **overrides: str | None) -> Target:
         """Options given on the command line win over the config file."""
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
 
-    def validate(self, source: str = "options") -> "Target":
+    def validate(self, source: str = "options") -> Target:
         if self.region is not None and self.region not in REGIONS:
             raise InputError(f"unknown region '{self.region}'", path=None if source == "options" else source,
                              hint=f"use one of: {', '.join(REGIONS)}")
@@ -109,9 +109,91 @@ class Target:
         return self.url(table)
 
 
+# --- the settings table -----------------------------------------------------------------------------
+# Every key of jigx-acumatica.yaml, once: its Python field, the option that sets it for one run
+# (and records it, where a command records options), what it must be, and its help text. Loading,
+# saving and docs/configuration.md all follow this table (a test keeps the docs in step).
+
+Check = Callable[[Any], "tuple[str, str] | None"]  # a value -> (what is wrong, the fix), or None
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    field: str
+    option: str | None
+    help: str
+    example: str
+    check: Check | None = None
+    many: bool = False  # a list of text, not one text
+
+
+def _pattern(regex: re.Pattern[str], what: str, example: str) -> Check:
+    def check(value: Any) -> tuple[str, str] | None:
+        return None if regex.match(value) else (f"{{key}} {value!r} {what}", f"e.g. {{key}}: {example}")
+    return check
+
+
+def _one_of(choices: Mapping[str, str]) -> Check:
+    def check(value: Any) -> tuple[str, str] | None:
+        return None if value in choices else (f"unknown {{key}} '{value}'", f"use one of: {', '.join(choices)}")
+    return check
+
+
+def _uuid(value: Any) -> tuple[str, str] | None:
+    return None if naming.UUID_RE.match(value) else (
+        f"{{key}} '{value}' is not a UUID",
+        "copy it from Jigx Management (looks like 3f2b...-....-....-....-............)")
+
+
+def _package(value: Any) -> tuple[str, str] | None:
+    if PACKAGE_RE.match(value) and ".." not in value.split("/"):
+        return None
+    return (f"package '{value}' must be a relative path inside the solution ending in .zip",
+            f"e.g. package: {DEFAULT_PACKAGE}")
+
+
+def _project(value: Any) -> tuple[str, str] | None:
+    if PROJECT_RE.match(value):
+        return None
+    return (f"projectName '{value}' must be letters and digits only (Acumatica refuses '-', '_' and others)",
+            f"e.g. projectName: {re.sub(r'[^A-Za-z0-9]', '', value) or DEFAULT_PROJECT}")
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("region", "region", "--region", "Jigx region: us (us-east-1), eu (eu-central-1), au (ap-southeast-2).",
+            "eu", _one_of(REGIONS)),
+    Setting("baseUrl", "base_url", "--base-url", "Endpoint base URL instead of the region's (e.g. a local endpoint).",
+            "http://127.0.0.1:8787", _pattern(BASE_URL_RE, "is not a plain http(s) URL",
+                                              "https://eu-central-1.api.jigx.com/v2.0")),
+    Setting("organizationId", "organization_id", "--org", "Jigx organizationId (UUID, Jigx Management > organization "
+            "details).", "3f2b6a1c-0d4e-4f5a-9b8c-7d6e5f4a3b2c", _uuid),
+    Setting("solutionId", "solution_id", "--solution-id", "Jigx solutionId (UUID, Jigx Management > Solution Details).",
+            "7c9e6679-7425-40de-944b-e07fc1f90ae7", _uuid),
+    Setting("company", "company", "--company", "Acumatica tenant name sent as the push's CompanyId.", "MyTenant"),
+    Setting("package", "package", None, "Where generate keeps the customization package, inside the solution.",
+            DEFAULT_PACKAGE, _package),
+    Setting("projectName", "project_name", None, "The customization project's name in Acumatica (letters and digits).",
+            DEFAULT_PROJECT, _project),
+    Setting("productVersion", "product_version", None, "project.xml's product-version: the Acumatica version the "
+            "package declares (e.g. 24.210 for 2024 R2).", DEFAULT_PRODUCT_VERSION,
+            _pattern(PRODUCT_VERSION_RE, "is not an Acumatica version such as 24.210 (two digits, a dot, three digits)",
+                     DEFAULT_PRODUCT_VERSION)),
+    Setting("acumaticaUrl", "acumatica_url", "--acumatica-url", "The Acumatica instance publish and backfill talk to.",
+            "https://mycompany.acumatica.com", _pattern(BASE_URL_RE, "is not a plain http(s) URL",
+                                                        "https://mycompany.acumatica.com")),
+    Setting("tenant", "tenant", "--tenant", "The tenant's login name (SM203520) to sign in to.", "MyTenant"),
+    Setting("tenants", "tenants", "--tenant", "Several tenants' login names: publish goes to each in turn.",
+            "[MyTenant, Other]", many=True),
+)
+BY_KEY = {s.key: s for s in SETTINGS}
+CONFIG_KEYS = tuple(BY_KEY)
+CONFIG_NAMES = {s.field: s.key for s in SETTINGS if not s.many}  # option field -> config key
+
+
 def _read_config(solution: Path) -> tuple[dict[str, Any], Any]:
-    """The config's values by key, checked for unknown keys and secrets (and the document, for
-    positions); {} when there is no config."""
+    """The config's values by key, each checked against the settings table (unknown keys and
+    secrets refused), and the document for positions; {} when there is no config."""
     path = solution / CONFIG_FILE
     if not path.exists():
         return {}, None
@@ -126,23 +208,38 @@ def _read_config(solution: Path) -> tuple[dict[str, Any], Any]:
         raise InputError("project config must be a mapping", path=path, line=1, column=1)
     values: dict[str, Any] = {}
     for key, value in data.items():
-        line, col = key_position(doc, key)
-        if not isinstance(key, str) or key not in CONFIG_KEYS:
+        setting = BY_KEY.get(key) if isinstance(key, str) else None
+        if setting is None:
+            line, col = key_position(doc, key)
             if isinstance(key, str) and any(w in key.lower() for w in SECRET_WORDS):
                 raise InputError(f"'{key}' looks like a secret; the project config must never hold one", path=path,
                                  line=line, column=col, hint="remove it and pass secrets through the environment, "
                                  "a file option or the prompt")
             raise InputError(f"unknown key '{key}' in project config", path=path, line=line, column=col,
                              hint=f"allowed keys: {', '.join(CONFIG_KEYS)}")
-        ok = isinstance(value, list) and all(isinstance(v, str) for v in value) if key == "tenants" else \
-            value is None or isinstance(value, str)
-        if not ok:
-            line, col = value_position(doc, key)
-            raise InputError(f"'{key}' must be {'a list of tenant names' if key == 'tenants' else 'text'}", path=path,
-                             line=line, column=col, hint=f"e.g. {key}: " + ("[MyTenant, Other]" if key == "tenants"
-                                                                            else '"..."'))
-        values[key] = (list(value) if key == "tenants" else str(value)) if value else None
+        values[key] = _checked(setting, value, doc, path)
     return values, doc
+
+
+def _checked(setting: Setting, value: Any, doc: Any, path: Path) -> Any:
+    """The value of one setting, or an InputError at its place in the file."""
+    ok = (isinstance(value, list) and all(isinstance(v, str) for v in value)) if setting.many else \
+        value is None or isinstance(value, str)
+    line, col = value_position(doc, setting.key)
+    if not ok:
+        what = "a list of tenant names" if setting.many else "text"
+        raise InputError(f"'{setting.key}' must be {what}", path=path, line=line, column=col,
+                         hint=f"e.g. {setting.key}: " + (setting.example if setting.many else '"..."'))
+    if not value:
+        return None
+    if setting.many:
+        return list(value)
+    problem = setting.check(value) if setting.check else None
+    if problem:
+        message, fix = problem
+        raise InputError(message.format(key=setting.key), path=path, line=line, column=col,
+                         hint=fix.format(key=setting.key))
+    return str(value)
 
 
 def load_config(solution: Path) -> Target:
@@ -167,36 +264,12 @@ class Settings:
 
 
 def load_settings(solution: Path) -> Settings:
-    values, doc = _read_config(solution)
-    path = solution / CONFIG_FILE
-
-    def bad(key: str, message: str, hint: str) -> InputError:
-        line, col = value_position(doc, key) if doc is not None else (None, None)
-        return InputError(message, path=path, line=line, column=col, hint=hint)
-
-    package = values.get("package") or DEFAULT_PACKAGE
-    if not PACKAGE_RE.match(package) or ".." in package.split("/"):
-        raise bad("package", f"package '{package}' must be a relative path inside the solution ending in .zip",
-                  f"e.g. package: {DEFAULT_PACKAGE}")
-    project = values.get("projectName") or DEFAULT_PROJECT
-    if not PROJECT_RE.match(project):
-        raise bad("projectName", f"projectName '{project}' must be letters and digits only (Acumatica refuses "
-                  "'-', '_' and others)", f"e.g. projectName: {re.sub(r'[^A-Za-z0-9]', '', project) or DEFAULT_PROJECT}")
+    values, _ = _read_config(solution)
     url = values.get("acumaticaUrl")
-    if url is not None and not BASE_URL_RE.match(url):
-        raise bad("acumaticaUrl", f"acumaticaUrl {url!r} is not a plain http(s) URL",
-                  "e.g. acumaticaUrl: https://mycompany.acumatica.com")
     tenants = tuple(values.get("tenants") or ([values["tenant"]] if values.get("tenant") else []))
-    return Settings(package=package, project_name=project, acumatica_url=url.rstrip("/") if url else None,
-                    tenants=tenants, product_version=values.get("productVersion") or DEFAULT_PRODUCT_VERSION)
-
-
-def acumatica_username(option: str | None, *, required: bool = True) -> str:
-    """The Acumatica user: --username, else ACUMATICA_USERNAME ('' when neither and not required)."""
-    user = option or os.environ.get("ACUMATICA_USERNAME", "")
-    if not user and required:
-        raise InputError("no Acumatica user name", hint="set ACUMATICA_USERNAME or pass --username")
-    return user
+    return Settings(package=values.get("package") or DEFAULT_PACKAGE, project_name=values.get("projectName") or
+                    DEFAULT_PROJECT, acumatica_url=url.rstrip("/") if url else None, tenants=tenants,
+                    product_version=values.get("productVersion") or DEFAULT_PRODUCT_VERSION)
 
 
 def config_text(target: Target) -> str:
@@ -215,11 +288,6 @@ def config_text(target: Target) -> str:
         "Never put your Personal Access Token here: pass it with JIGX_PAT or --pat-file."
     )
     return dump(doc)
-
-
-# Option field -> config key
-CONFIG_NAMES = {"region": "region", "organization_id": "organizationId", "solution_id": "solutionId",
-                "company": "company", "base_url": "baseUrl", "acumatica_url": "acumaticaUrl", "tenant": "tenant"}
 
 
 def config_with(current: str | None, target: Target, given: dict[str, str]) -> str:

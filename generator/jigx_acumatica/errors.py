@@ -4,9 +4,10 @@ process exit in one place: the CLI's handler."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from enum import IntEnum
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 
 class ExitCode(IntEnum):

@@ -13,8 +13,9 @@ import io
 import re
 import stat
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -96,7 +97,8 @@ def _mark_error(exc: Exception, path: str | Path) -> InputError:
     elif "found character '\\t'" in str(problem):
         hint = "use spaces instead of tab characters there"
     if isinstance(exc, ReaderError):
-        return InputError(f"invalid character in YAML: {exc.reason}", path=path, hint="remove control characters from the file")
+        return InputError(f"invalid character in YAML: {exc.reason}", path=path,
+                          hint="remove control characters from the file")
     if mark is None:
         return InputError(f"invalid YAML: {problem}", path=path, hint=hint)
     return InputError(f"invalid YAML: {problem}", path=path, line=mark.line + 1, column=mark.column + 1, hint=hint)
@@ -148,19 +150,24 @@ def screen_events(text: str, path: str | Path, *, max_depth: int = MAX_DEPTH, al
             if isinstance(event, DocumentStartEvent):
                 documents += 1
                 if documents > 1:
-                    raise InputError("more than one YAML document (a second '---')", hint="keep one document per file", **where)
+                    raise InputError("more than one YAML document (a second '---')", hint="keep one document per file",
+                                     **where)
             if not allow_anchors:
                 if isinstance(event, AliasEvent):
-                    raise InputError("YAML aliases (*name) are not allowed here", hint="write the value out in full", **where)
+                    raise InputError("YAML aliases (*name) are not allowed here", hint="write the value out in full",
+                                     **where)
                 if isinstance(event, NodeEvent) and event.anchor is not None:
-                    raise InputError("YAML anchors (&name) are not allowed here", hint="remove the anchor and write values out in full", **where)
+                    raise InputError("YAML anchors (&name) are not allowed here",
+                                     hint="remove the anchor and write values out in full", **where)
                 tag = getattr(event, "tag", None)
                 if tag is not None and not isinstance(event, AliasEvent):
-                    raise InputError(f"YAML tags ({tag}) are not allowed here", hint="remove the tag; plain values are enough", **where)
+                    raise InputError(f"YAML tags ({tag}) are not allowed here",
+                                     hint="remove the tag; plain values are enough", **where)
             if isinstance(event, CollectionStartEvent):
                 depth += 1
                 if depth > max_depth:
-                    raise InputError(f"nested more than {max_depth} levels deep", hint="a table definition is a few levels deep at most", **where)
+                    raise InputError(f"nested more than {max_depth} levels deep",
+                                     hint="a table definition is a few levels deep at most", **where)
             elif isinstance(event, CollectionEndEvent):
                 depth -= 1
 

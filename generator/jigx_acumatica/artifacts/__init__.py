@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ..config import Target
 from ..definition import TableDef
-from ..solution.layout import artifact_dir, datasource_file
+from ..layout import artifact_dir, datasource_file
 from ..templates import render
 from . import inquiry
 from .datasource import render_datasource

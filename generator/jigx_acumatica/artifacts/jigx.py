@@ -4,6 +4,7 @@ declaration) and the skeleton of a new solution."""
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
@@ -11,7 +12,7 @@ from ..definition import TableDef
 from ..yamlio import dump
 
 
-def table_changed_entry(defn: TableDef) -> dict:
+def table_changed_entry(defn: TableDef) -> dict[str, Any]:
     """The plain onTableChanged item the tool manages for this table."""
     return {"table": defn.table, "action": copy.deepcopy(defn.on_change)}
 
@@ -33,7 +34,8 @@ def index_skeleton(name: str, title: str, category: str) -> CommentedMap:
     return doc
 
 
-def index_text(name: str, title: str, category: str, *, tabs: dict | None = None, entries: list | None = None) -> str:
+def index_text(name: str, title: str, category: str, *, tabs: dict[str, Any] | None = None,
+               entries: list[Any] | None = None) -> str:
     """A new index.jigx: the skeleton, with the tables' tabs and onTableChanged entries when given
     (emitted whole: a new file needs no splicing)."""
     from ..yamlio import yaml_node
@@ -55,7 +57,7 @@ def home_jig_text(title: str) -> str:
     return dump(doc)
 
 
-def tab_entry(defn: TableDef) -> dict:
+def tab_entry(defn: TableDef) -> dict[str, Any]:
     """The tab the tool adds to index.jigx for a table's list jig."""
     from .list_jig import jig_id, title_of
 

@@ -12,7 +12,11 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from dataclasses import dataclass
 
+from ..config import Target
+from ..definition import TableDef
+from ..naming import lower_camel, stable_uuid
 from ..templates import xml_attr
 
 PROJECT_FILE = "project.xml"
@@ -30,7 +34,8 @@ def data_set(inquiry_xml: str) -> str:
 
 
 def project_xml(inquiries: list[str], *, product_version: str, extra_items: list[str] | None = None) -> str:
-    items = "".join(f"  <GenericInquiryScreen>\n{_indent(data_set(x), 4)}\n  </GenericInquiryScreen>\n" for x in inquiries)
+    items = "".join(f"  <GenericInquiryScreen>\n{_indent(data_set(x), 4)}\n  </GenericInquiryScreen>\n"
+                    for x in inquiries)
     items += "".join(extra_items or [])
     return (f'<Customization level="" description="{xml_attr(DESCRIPTION)}" '
             f'product-version="{xml_attr(product_version)}">\n{items}</Customization>\n')
@@ -69,8 +74,8 @@ PUSH_PLACEHOLDER = "Bearer <paste your Jigx PAT here on SM302000>"
 
 def push_item(*, hook_id: str, name: str, address: str, design_id: str, type_code: str, source_type: str,
               track_all: bool, tracked: list[tuple[str, str]]) -> str:
-    fields = "".join(f'              <PushNotificationsTrackingField TableName="{xml_attr(t)}" FieldName="{xml_attr(f)}" />\n'
-                     for t, f in ([] if track_all else tracked))
+    fields = "".join(f'              <PushNotificationsTrackingField TableName="{xml_attr(t)}" '
+                     f'FieldName="{xml_attr(f)}" />\n' for t, f in ([] if track_all else tracked))
     return (
         "  <PushNotification>\n    <data-set>\n"
         '      <relations format-version="3" relations-version="20210430" main-table="PushNotificationsHook">\n'
@@ -91,3 +96,27 @@ def push_item(*, hook_id: str, name: str, address: str, design_id: str, type_cod
                                                                             if fields else " />\n")
         + "          </row>\n        </PushNotificationsHook>\n      </data>\n    </data-set>\n  </PushNotification>\n"
     )
+
+
+@dataclass(frozen=True)
+class PushCodes:
+    """The stored codes SM302000 uses for a Webhook destination and a Generic Inquiry source."""
+
+    type_code: str
+    source_type: str
+
+
+def push_items(defs: list[TableDef], target: Target, codes: PushCodes) -> list[str]:
+    """One experimental PushNotification item per table, in table order."""
+    from . import inquiry
+    from .push_checklist import tracking
+
+    items = []
+    for defn in sorted(defs, key=lambda d: d.table):
+        track = tracking(defn)
+        fields = [(f.split(".")[0], lower_camel(f.split(".")[1])) for f, _ in track.fields]
+        items.append(push_item(hook_id=stable_uuid(defn.table, "push-definition"), name=f"Jigx {defn.table}",
+                               address=target.url(defn.table), design_id=inquiry.build(defn).design_id,
+                               type_code=codes.type_code, source_type=codes.source_type,
+                               track_all=track.track_all, tracked=fields))
+    return items

@@ -4,7 +4,7 @@ JSON, so no provenance header: the file must equal a real push byte for byte."""
 
 from __future__ import annotations
 
-from ..cdc import contract
+from .. import push_contract as contract
 from ..config import PLACEHOLDER_COMPANY, Target
 from ..definition import TableDef
 

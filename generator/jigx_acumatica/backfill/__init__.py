@@ -6,15 +6,19 @@ tables to a Jigx endpoint (the real one, or the local one for --local) under the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from ..config import PLACEHOLDER_COMPANY, Target
 from ..definition import TableDef
 from ..errors import ExitCode, ToolError
 from ..fsutil import locked
 from .run import Options, Report, Source, TableResult, backfill_table
+
+if TYPE_CHECKING:
+    from ..transport import Policy
 
 
 class SendError(ToolError):
@@ -23,12 +27,12 @@ class SendError(ToolError):
         self.exit_code = ExitCode(code)
 
 
-def sender_to(url_for: Callable[[str], str], pat: str, *, timeout: float, retries: int, backoff: float,
-              session: Any) -> Callable[[TableDef, dict[str, Any]], None]:
-    """POSTs pages with verify's policy: 429/5xx retried with backoff and Retry-After."""
-    from ..cdc.sender import Policy, Push, Redactor, send
+def sender_to(url_for: Callable[[str], str], pat: str, *, policy: Policy, session: Any
+              ) -> Callable[[TableDef, dict[str, Any]], None]:
+    """POSTs pages as verify does: 429/5xx retried with backoff and Retry-After."""
+    from ..jigx.sender import Push, send
+    from ..transport import Redactor
 
-    policy = Policy(timeout=timeout, retries=retries, backoff=backoff)
     redact = Redactor(pat)
 
     def post(defn: TableDef, body: dict[str, Any]) -> None:
@@ -42,21 +46,26 @@ def sender_to(url_for: Callable[[str], str], pat: str, *, timeout: float, retrie
 
 def backfill(root: Path, defs: list[TableDef], source: Source, target: Target, *, pat: str | None,
              options: Options, local: bool = False, lock_timeout: float = 10.0, report: Report | None = None,
-             timeout: float = 30.0, retries: int = 4, backoff: float = 0.5) -> list[TableResult]:
+             policy: Policy | None = None) -> list[TableResult]:
     """Every table's existing rows, sent to Jigx (or to a local endpoint started for the run)."""
     import requests
 
+    from ..jigx.sender import CDC_POLICY
+
+    policy = policy or CDC_POLICY
     report = report or (lambda *_: None)
     results = []
     with ExitStack() as stack:
         stack.enter_context(locked(root, lock_timeout))
         session = stack.enter_context(requests.Session())
         company = target.company or PLACEHOLDER_COMPANY
+        send: Callable[[TableDef, dict[str, Any]], None]
         if options.dry_run:
-            send: Callable[[TableDef, dict[str, Any]], None] = lambda defn, body: None
+            def send(defn: TableDef, body: dict[str, Any]) -> None:
+                return None
         elif local:
-            from ..cdc.endpoint import Endpoint, new_token
-            from ..cdc.local import LOCAL_ORG, LOCAL_SOLUTION, endpoint_config
+            from ..local.endpoint import Endpoint, new_token
+            from ..local.serve import LOCAL_ORG, LOCAL_SOLUTION, endpoint_config
 
             token = new_token()
             ids = Target(organization_id=target.organization_id or LOCAL_ORG,
@@ -64,10 +73,10 @@ def backfill(root: Path, defs: list[TableDef], source: Source, target: Target, *
             endpoint = stack.enter_context(Endpoint(endpoint_config(root, token, ids, lambda _: None, defs)))
             base = Target(base_url=endpoint.base_url, organization_id=ids.organization_id,
                           solution_id=ids.solution_id)
-            send = sender_to(base.url, token, timeout=timeout, retries=retries, backoff=backoff, session=session)
+            send = sender_to(base.url, token, policy=policy, session=session)
         else:
             assert pat is not None
-            send = sender_to(target.url, pat, timeout=timeout, retries=retries, backoff=backoff, session=session)
+            send = sender_to(target.url, pat, policy=policy, session=session)
         for defn in defs:
             results.append(backfill_table(root, defn, source, send, options, company, report))
     return results

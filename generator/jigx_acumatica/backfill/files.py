@@ -8,8 +8,9 @@ import contextlib
 import csv
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from ..errors import InputError
 from ..yamlio import read_bytes_limited
@@ -60,11 +61,11 @@ def _csv_rows(text: str, path: Path) -> Iterator[dict[str, Any]]:
         if None in row:
             raise InputError(f"row {reader.line_num} has more fields than the header", path=path,
                              line=reader.line_num, hint="check the CSV's quoting")
-        yield {name: value for name, value in zip(names, row.values())}
+        yield {name: value for name, value in zip(names, row.values(), strict=False)}
 
 
 @contextlib.contextmanager
-def _csv_errors(reader: csv.DictReader, path: Path) -> Iterator[None]:
+def _csv_errors(reader: csv.DictReader[str], path: Path) -> Iterator[None]:
     """The csv module's refusals (a field over its size limit, a broken quote) as input errors."""
     try:
         yield

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable, Iterator, Protocol
+from typing import Any, Protocol
 
-from ..cdc import contract
+from .. import push_contract as contract
 from ..definition import TableDef
 from ..errors import InputError, ToolError
 from ..fsutil import os_error, read_if_exists, write_all
+from ..layout import STATE_DIR
 from ..naming import stable_uuid
-from ..solution.layout import STATE_DIR
 from .rows import needed, push_row
 
 POSITION_DIR = f"{STATE_DIR}/backfill"
@@ -117,7 +118,7 @@ def resolve_since(since: str | None, previous: Position | None) -> str | None:
         raise InputError("--since last: no finished backfill of this table to continue from",
                          hint="run a full backfill first, or give --since 2026-01-01")
     moment = datetime.fromisoformat(previous.last_done_mod[:19]) - SINCE_OVERLAP
-    return moment.replace(tzinfo=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.replace(tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def starting_position(root: Path, defn: TableDef, source: str, opts: Options) -> tuple[Position, bool]:
@@ -192,7 +193,7 @@ def _body(defn: TableDef, rows: list[dict[str, Any]], raw: list[dict[str, Any]],
     last = json.dumps([raw[-1].get(k) for k in defn.key], ensure_ascii=False, default=str)
     page_id = stable_uuid(defn.table, "backfill", pos.source, pos.since or "", first, last, str(len(raw)))
     return contract.notification(defn, inserted=rows, deleted=[], company=company, notification_id=page_id,
-                                 moment=datetime.now(timezone.utc))
+                                 moment=datetime.now(UTC))
 
 
 def missing_columns(defn: TableDef, available: list[str]) -> list[str]:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
+from ..acumatica.odata import Reader
 from ..definition import TableDef
 from .files import read_rows
-from .odata import Reader
 from .run import Position, missing_columns, missing_error
+
+if TYPE_CHECKING:
+    from ..transport import Policy
 
 
 class ODataSource:
@@ -76,13 +80,13 @@ class FileSource:
 
 
 def choose_source(root: Path, defs: list[TableDef], *, from_file: Path | None, acumatica_url: str | None,
-                  tenant: str | None, username: str | None, password: Callable[[], str], timeout: float = 60.0,
-                  retries: int = 4, backoff: float = 0.5) -> ODataSource | FileSource:
+                  tenant: str | None, username: str, password: Callable[[], str], policy: Policy
+                  ) -> ODataSource | FileSource:
     """A file (--from) for one table, or the inquiry over OData with the URL and tenant from the
-    options or the project config, the user from the option or ACUMATICA_USERNAME."""
-    from ..config import acumatica_username, load_settings
+    options or the project config."""
+    from ..acumatica.odata import Connection
+    from ..config import load_settings
     from ..errors import InputError
-    from .odata import Connection
 
     if from_file is not None:
         if len(defs) != 1:
@@ -96,8 +100,9 @@ def choose_source(root: Path, defs: list[TableDef], *, from_file: Path | None, a
         raise InputError("backfill reads Acumatica over OData: the instance URL and the tenant are needed",
                          hint="pass --acumatica-url and --tenant (or set acumaticaUrl and tenant in "
                               "jigx-acumatica.yaml), or read a file with --from")
-    user = acumatica_username(username)
-    return ODataSource(Reader(Connection(url, tenant, user, password(), timeout, retries, backoff)))
+    if not username:
+        raise InputError("no Acumatica user name", hint="set ACUMATICA_USERNAME or pass --username")
+    return ODataSource(Reader(Connection(url, tenant, username, password(), policy)))
 
 
 def _names(defn: TableDef) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import click
 
@@ -20,19 +21,19 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 # keeps the summaries equal to the commands' own docstrings.
 COMMANDS: dict[str, tuple[str, str]] = {
     "add": ("solution_commands", "Onboard Acumatica tables into an existing solution."),
-    "backfill": ("acumatica_commands", "Load the rows that already exist in Acumatica into Jigx, page by page."),
+    "backfill": ("backfill_commands", "Load the rows that already exist in Acumatica into Jigx, page by page."),
     "doctor": ("solution_commands", "Check an existing solution, hand-made or generated, against the Jigx and "
                "Acumatica rules."),
     "generate": ("solution_commands", "Generate the CDC artifacts for table definitions into a Jigx solution folder."),
     "import-gi": ("acumatica_commands", "Read existing Generic Inquiries back into table definitions."),
     "init": ("solution_commands", "Create a new Jigx solution ready for Acumatica change data capture."),
-    "inspect": ("cdc_commands", "Explain a saved Acumatica push notification."),
+    "inspect": ("local_commands", "Explain a saved Acumatica push notification."),
     "package": ("acumatica_commands", "Write the customization project ZIP: every table's Generic Inquiry in one "
                 "package."),
     "publish": ("acumatica_commands", "Import the customization package into Acumatica and publish it, in one step."),
     "remove": ("solution_commands", "Stop managing a table: the reverse of add."),
-    "serve": ("cdc_commands", "Run a local endpoint with the contract of Jigx's Acumatica CDC endpoint."),
-    "verify": ("cdc_commands", "Prove the Jigx endpoint works: send test pushes shaped exactly like Acumatica's."),
+    "serve": ("local_commands", "Run a local endpoint with the contract of Jigx's Acumatica CDC endpoint."),
+    "verify": ("jigx_commands", "Prove the Jigx endpoint works: send test pushes shaped exactly like Acumatica's."),
 }
 
 

@@ -1,4 +1,5 @@
-"""Secrets from the environment, a file or a hidden prompt; never echoed, logged or written."""
+"""Secrets and the Acumatica user from the environment, a file or a hidden prompt (the only place
+the environment is read); never echoed, logged or written."""
 
 from __future__ import annotations
 
@@ -22,12 +23,14 @@ def read_secret(*, env: str, file: Path | None, file_option: str, label: str, sh
 
         value = read_text(file, what=f"{short} file", kind="text", max_bytes=64 * 1024).strip()
         if not value:
-            raise InputError(f"the {short} file is empty", path=file, hint=f"write the {label} into it, alone on one line")
+            raise InputError(f"the {short} file is empty", path=file,
+                             hint=f"write the {label} into it, alone on one line")
     if not value:
         source = "the prompt"
         value = _ask(label)
     if not value:
-        raise InputError(f"no {label}", hint=f"set {env}, pass {file_option} FILE, or type it when asked; " + how_to_get)
+        raise InputError(f"no {label}",
+                         hint=f"set {env}, pass {file_option} FILE, or type it when asked; " + how_to_get)
     if any(ch.isspace() or not ch.isprintable() or ord(ch) > 126 for ch in value):
         raise InputError(f"the {label} from {source} contains spaces or unprintable characters",
                          hint="paste the value alone, without 'Bearer' or line breaks")
@@ -42,6 +45,26 @@ def read_pat(pat_file: Path | None) -> str:
 def read_acumatica_password(password_file: Path | None, how_to_get: str) -> str:
     return read_secret(env="ACUMATICA_PASSWORD", file=password_file, file_option="--password-file",
                        label="Acumatica password", short="password", how_to_get=how_to_get)
+
+
+def acumatica_username(option: str | None, *, required: bool = True) -> str:
+    """The Acumatica user: --username, else ACUMATICA_USERNAME ('' when neither and not required)."""
+    user = option or os.environ.get("ACUMATICA_USERNAME", "")
+    if not user and required:
+        raise InputError("no Acumatica user name", hint="set ACUMATICA_USERNAME or pass --username")
+    return user
+
+
+def pat_in_environment() -> bool:
+    return bool(os.environ.get("JIGX_PAT"))
+
+
+def local_token() -> tuple[str, bool]:
+    """serve's token: (JIGX_PAT when set, True), else (a fresh one, False)."""
+    from ..local.endpoint import new_token
+
+    pat = os.environ.get("JIGX_PAT")
+    return (pat, True) if pat else (new_token(), False)
 
 
 def _ask(label: str) -> str:

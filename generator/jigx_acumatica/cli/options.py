@@ -1,12 +1,18 @@
-"""Options shared by several commands; the target options build one Target in one place."""
+"""Options shared by several commands, each declared once here: the target options build one
+Target, the network options one Policy, the credential options are read with the environment
+(JIGX_PAT, ACUMATICA_USERNAME, ACUMATICA_PASSWORD) only in this command-line layer."""
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    from ..config import Target
 
 F = TypeVar("F", bound=Callable[..., Any])
 TARGET_KEYS = ("region", "org", "solution_id", "company", "base_url")
@@ -35,15 +41,14 @@ def target_options(f: F) -> F:
         kwargs["target"] = TargetOptions(**given)
         return f(**kwargs)
 
+    from ..config import BY_KEY, REGIONS
+
     w: Any = wrapper
-    w = click.option("--base-url", default=None,
-                     help="Endpoint base URL instead of the region's (e.g. a local endpoint).")(w)
-    w = click.option("--company", default=None, help="Acumatica tenant name (the push's CompanyId).")(w)
-    w = click.option("--solution-id", default=None,
-                     help="Jigx solutionId (UUID, Jigx Management > Solution Details).")(w)
-    w = click.option("--org", default=None, help="Jigx organizationId (UUID, Jigx Management > organization details).")(w)
-    w = click.option("--region", type=click.Choice(["us", "eu", "au"]), default=None,
-                     help="Jigx region: us (us-east-1), eu (eu-central-1), au (ap-southeast-2).")(w)
+    w = click.option("--base-url", default=None, help=BY_KEY["baseUrl"].help)(w)
+    w = click.option("--company", default=None, help=BY_KEY["company"].help)(w)
+    w = click.option("--solution-id", default=None, help=BY_KEY["solutionId"].help)(w)
+    w = click.option("--org", default=None, help=BY_KEY["organizationId"].help)(w)
+    w = click.option("--region", type=click.Choice(list(REGIONS)), default=None, help=BY_KEY["region"].help)(w)
     return w  # type: ignore[no-any-return]
 
 
@@ -55,9 +60,9 @@ class TargetOptions:
         self.values = {"region": region, "organization_id": org, "solution_id": solution_id, "company": company,
                        "base_url": base_url}
 
-    def for_solution(self, root: Path) -> Any:
+    def for_solution(self, root: Path) -> Target:
         """The solution's project config, these options winning; validated."""
-        from ..operations import target_for
+        from ..solution.queries import target_for
 
         return target_for(root, **self.values)
 
@@ -65,7 +70,7 @@ class TargetOptions:
         """Only the options given on the command line (Target field -> value)."""
         return {k: v for k, v in self.values.items() if v is not None}
 
-    def alone(self) -> Any:
+    def alone(self) -> Target:
         """Only these options (a solution that does not exist yet); validated."""
         from ..config import Target
 
@@ -88,3 +93,58 @@ def write_options(f: F) -> F:
 def lock_option(f: F) -> F:
     return click.option("--lock-timeout", type=click.FloatRange(0, 3600), default=10.0, show_default=True,
                         help="Seconds to wait for another run on the same solution.")(f)
+
+
+def network_options(*, timeout: float, retries: int | None = 4, max_timeout: float = 600.0) -> Callable[[F], F]:
+    """--timeout and --retries (and a hidden --backoff), handed to the command as one `policy`."""
+    def decorate(f: F) -> F:
+        @functools.wraps(f)
+        def wrapper(**kwargs: Any) -> Any:
+            from ..transport import Policy
+
+            given = {"timeout": kwargs.pop("timeout"), "backoff": kwargs.pop("backoff")}
+            if retries is not None:
+                given["retries"] = kwargs.pop("retries")
+            else:
+                given["retries"] = 0
+            kwargs["policy"] = Policy(**given)
+            return f(**kwargs)
+
+        w: Any = wrapper
+        w = click.option("--backoff", type=click.FloatRange(0, 60), default=0.5, hidden=True)(w)
+        if retries is not None:
+            w = click.option("--retries", type=click.IntRange(0, 10), default=retries, show_default=True,
+                             help="Retries for 429 and 5xx answers.")(w)
+        w = click.option("--timeout", type=click.FloatRange(0.1, max_timeout), default=timeout, show_default=True,
+                         help="Seconds to wait for each answer.")(w)
+        return w  # type: ignore[no-any-return]
+    return decorate
+
+
+def pat_file_option(f: F) -> F:
+    return click.option("--pat-file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+                        help="File holding the Jigx PAT (used when JIGX_PAT is not set; else a hidden prompt).")(f)
+
+
+def password_file_option(f: F) -> F:
+    return click.option("--password-file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+                        help="File holding the Acumatica password (used when ACUMATICA_PASSWORD is not set; else a "
+                             "hidden prompt).")(f)
+
+
+def username_option(role: str) -> Callable[[F], F]:
+    return click.option("--username", default=None, help=f"Acumatica user{role} (default: ACUMATICA_USERNAME).")
+
+
+def acumatica_url_option(f: F) -> F:
+    return click.option("--acumatica-url", default=None, help="The Acumatica instance, e.g. "
+                        "https://mycompany.acumatica.com (default: acumaticaUrl in jigx-acumatica.yaml).")(f)
+
+
+def tenant_option(*, multiple: bool) -> Callable[[F], F]:
+    if multiple:
+        return click.option("--tenant", "tenants", multiple=True, help="Tenant login name (SM203520); repeat for "
+                            "each tenant in turn (default: tenant/tenants in jigx-acumatica.yaml).")
+    return click.option("--tenant", default=None, help="Tenant login name (SM203520) (default: the config's tenant, "
+                        "or the first of tenants).")
+

@@ -8,8 +8,16 @@ import click
 
 from ..errors import ExitCode
 from .app import command
-from .options import (TargetOptions, json_option, lock_option, quiet_option, solution_option, target_options,
-                      verbose_option, write_options)
+from .options import (
+    TargetOptions,
+    json_option,
+    lock_option,
+    quiet_option,
+    solution_option,
+    target_options,
+    verbose_option,
+    write_options,
+)
 from .output import finish, plural, print_plan, progress_bar, run_mode
 
 
@@ -39,8 +47,8 @@ def generate(definitions: tuple[Path, ...], solution: Path, target: TargetOption
       jigx-acumatica generate samples/*.yaml --out build/demo --region us
       jigx-acumatica generate --solution build/demo --check
     """
-    from .. import operations
-    from ..solution.layout import solution_definitions
+    from ..solution import operations
+    from ..solution.queries import solution_definitions
 
     resolved = target.for_solution(solution)
     count = len(definitions) or len(solution_definitions(solution))
@@ -74,8 +82,8 @@ def init(folder: Path, name: str | None, title: str | None, category: str, table
     Example:
       jigx-acumatica init field-app --title "Field App" --region eu --table samples/customers.yaml
     """
-    from .. import operations
-    from ..solution.layout import default_solution_name
+    from ..solution import operations
+    from ..solution.queries import default_solution_name
 
     plan = operations.init(folder, name=name or default_solution_name(folder),
                            title=title or folder.resolve().name[:50], category=category, target=target.alone(),
@@ -104,8 +112,8 @@ def add(definitions: tuple[Path, ...], solution: Path, target: TargetOptions, dr
     Example:
       jigx-acumatica add samples/vendors.yaml samples/contacts.yaml --solution field-app
     """
-    from .. import operations
-    from ..solution.layout import require_solution
+    from ..solution import operations
+    from ..solution.queries import require_solution
 
     require_solution(solution)
     mode = run_mode(dry_run)
@@ -136,7 +144,7 @@ def remove(table: str, solution: Path, dry_run: bool, force: bool, lock_timeout:
     Example:
       jigx-acumatica remove vendors --solution field-app
     """
-    from .. import operations
+    from ..solution import operations
 
     mode = run_mode(dry_run)
     plan = operations.remove(solution, table, force=force, write=mode == "write", lock_timeout=lock_timeout)
@@ -160,7 +168,7 @@ def doctor(solution: Path, as_json: bool, quiet: bool) -> ExitCode:
     Example:
       jigx-acumatica doctor --solution field-app
     """
-    from ..diagnosis import diagnose, exit_code
+    from ..solution.doctor import diagnose, exit_code
 
     findings = diagnose(solution)
     code = exit_code(findings)

@@ -12,12 +12,23 @@ from ..yamlio import plain
 from .checker import Checker, did_you_mean
 from .conditions import check_where
 from .dacs import deleted_field
-from .model import (COLUMN_KEYS, COLUMN_TYPES, INQUIRY_RE, JOIN_KEYS, JOIN_TYPES, TOP_KEYS, Column, Join, TableDef,
-                    default_on_change, writes_to)
+from .model import (
+    COLUMN_KEYS,
+    COLUMN_TYPES,
+    INQUIRY_RE,
+    JOIN_KEYS,
+    JOIN_TYPES,
+    TOP_KEYS,
+    Column,
+    Join,
+    TableDef,
+    default_on_change,
+    writes_to,
+)
 from .source import check_odata, check_source
 
 
-def check_definition(doc: dict, path: str, text: str = "") -> TableDef:
+def check_definition(doc: dict[str, Any], path: str, text: str = "") -> TableDef:
     c = Checker(path)
     for k in doc:
         if not isinstance(k, str):
@@ -50,7 +61,7 @@ def check_definition(doc: dict, path: str, text: str = "") -> TableDef:
     )
 
 
-def _check_table(c: Checker, doc: dict, entity: str | None) -> str:
+def _check_table(c: Checker, doc: dict[str, Any], entity: str | None) -> str:
     if "table" in doc and doc["table"] is not None:
         table = c.text(doc, "table", "table")
         if table is None:
@@ -69,17 +80,18 @@ def _check_table(c: Checker, doc: dict, entity: str | None) -> str:
     return table
 
 
-def _check_inquiry(c: Checker, doc: dict, table: str) -> str:
+def _check_inquiry(c: Checker, doc: dict[str, Any], table: str) -> str:
     if "inquiry" not in doc or doc["inquiry"] is None:
         return f"Jigx CDC {table}"
     value = c.text(doc, "inquiry", "inquiry (the Generic Inquiry title)")
     value = c.pattern(doc, "inquiry", value, INQUIRY_RE,
-                      "inquiry title '{value}' may only contain letters, digits, spaces and _ . : ( ) / - (at most 100)",
+                      "inquiry title '{value}' may only contain letters, digits, spaces and _ . : ( ) / - "
+                      "(at most 100)",
                       "pick a plain title such as 'Jigx CDC customers'")
     return value or ""
 
 
-def _check_joins(c: Checker, doc: dict, aliases: dict[str, str]) -> list[Join]:
+def _check_joins(c: Checker, doc: dict[str, Any], aliases: dict[str, str]) -> list[Join]:
     if "joins" not in doc or doc["joins"] is None:
         return []
     joins_node = doc["joins"]
@@ -100,7 +112,8 @@ def _check_joins(c: Checker, doc: dict, aliases: dict[str, str]) -> list[Join]:
             alias = c.pattern(j, "alias", c.text(j, "alias", f"{what}.alias"), naming.IDENT_RE,
                               "alias '{value}' must be letters, digits and '_'", "e.g. alias: Contact")
         if alias and alias.lower() in {a.lower() for a in aliases}:
-            c.fail(j, "alias" if "alias" in j else "dac", f"alias '{alias}' is already used", "give this join its own alias")
+            c.fail(j, "alias" if "alias" in j else "dac", f"alias '{alias}' is already used",
+                   "give this join its own alias")
             alias = None
         jtype = "left"
         if "type" in j:
@@ -157,13 +170,14 @@ def _check_on(c: Checker, j: dict[str, Any], what: str, alias: str | None, alias
     return parent, pairs
 
 
-def _check_columns(c: Checker, doc: dict, aliases: dict[str, str]) -> list[Column]:
+def _check_columns(c: Checker, doc: dict[str, Any], aliases: dict[str, str]) -> list[Column]:
     if "columns" not in doc:
         c.fail_at(doc, "'columns' is required", "add 'columns:' mapping output names to Alias.Field")
         return []
     cols = doc["columns"]
     if not isinstance(cols, dict) or not cols:
-        c.fail(doc, "columns", "columns must be a non-empty mapping of OutputName: Alias.Field", "e.g. CustomerID: Customer.AcctCD")
+        c.fail(doc, "columns", "columns must be a non-empty mapping of OutputName: Alias.Field",
+               "e.g. CustomerID: Customer.AcctCD")
         return []
     out: list[Column] = []
     seen: dict[str, str] = {}
@@ -191,7 +205,8 @@ def _check_columns(c: Checker, doc: dict, aliases: dict[str, str]) -> list[Colum
             continue
         m = naming.FIELD_REF_RE.match(ref)
         if not m:
-            c.fail(*(_spec_node(cols, name, spec)), f"column '{name}': '{ref}' must be Alias.Field", "e.g. Customer.AcctCD")
+            c.fail(*(_spec_node(cols, name, spec)), f"column '{name}': '{ref}' must be Alias.Field",
+                   "e.g. Customer.AcctCD")
             continue
         alias, fld = m.groups()
         if aliases and alias not in aliases:  # no aliases: source is broken and already reported
@@ -202,11 +217,11 @@ def _check_columns(c: Checker, doc: dict, aliases: dict[str, str]) -> list[Colum
     return out
 
 
-def _spec_node(cols: dict, name: str, spec: Any) -> tuple[Any, Any]:
+def _spec_node(cols: dict[str, Any], name: str, spec: Any) -> tuple[Any, Any]:
     return (spec, "field") if isinstance(spec, dict) and "field" in spec else (cols, name)
 
 
-def _column_spec(c: Checker, cols: dict, name: str, spec: Any) -> tuple[str | None, str]:
+def _column_spec(c: Checker, cols: dict[str, Any], name: str, spec: Any) -> tuple[str | None, str]:
     if isinstance(spec, str) and not isinstance(spec, bool):
         return str(spec), "string"
     if isinstance(spec, dict):
@@ -233,7 +248,7 @@ def _suggest_column(name: str) -> str:
     return s or "Column1"
 
 
-def _check_key(c: Checker, doc: dict, columns: list[Column]) -> list[str]:
+def _check_key(c: Checker, doc: dict[str, Any], columns: list[Column]) -> list[str]:
     hint = "name the output column(s) that identify a row, e.g. key: [CustomerID]"
     if "key" not in doc or doc["key"] is None:
         c.fail_at(doc, "'key' is required: the column(s) that identify a row", hint)
@@ -263,7 +278,7 @@ def _check_key(c: Checker, doc: dict, columns: list[Column]) -> list[str]:
     return out
 
 
-def _check_on_change(c: Checker, doc: dict, table: str) -> dict:
+def _check_on_change(c: Checker, doc: dict[str, Any], table: str) -> dict[str, Any]:
     if "on_change" not in doc or doc["on_change"] is None:
         return default_on_change(table)
     node = doc["on_change"]
@@ -275,7 +290,8 @@ def _check_on_change(c: Checker, doc: dict, table: str) -> dict:
     if atype is not None and not atype.startswith("action."):
         c.fail(node, "type", f"on_change.type '{atype}' is not a Jigx action", "Jigx action types start with 'action.'")
     if "options" in node and not isinstance(node["options"], (dict, type(None))):
-        c.fail(node, "options", "on_change.options must be a mapping", "e.g. options: {provider: DATA_PROVIDER_DYNAMIC}")
+        c.fail(node, "options", "on_change.options must be a mapping",
+               "e.g. options: {provider: DATA_PROVIDER_DYNAMIC}")
     action: dict[str, Any] = plain(node)
     target = writes_to(action, table)
     if target:

@@ -39,7 +39,8 @@ class Checker:
 
     def mapping(self, parent: Any, key: Any, value: Any, allowed: tuple[str, ...], what: str) -> bool:
         if not isinstance(value, dict):
-            self.fail(parent, key, f"{what} must be a mapping (key: value lines)", "see the table definition format in the README")
+            self.fail(parent, key, f"{what} must be a mapping (key: value lines)",
+                      "see the table definition format in the README")
             return False
         for k in value:
             if not isinstance(k, str):
@@ -68,7 +69,8 @@ class Checker:
             return None
         return str(value)
 
-    def pattern(self, node: Any, key: str, value: str | None, regex: re.Pattern, message: str, hint: str) -> str | None:
+    def pattern(self, node: Any, key: str, value: str | None, regex: re.Pattern[str], message: str,
+                hint: str) -> str | None:
         if value is not None and not regex.match(value):
             self.fail(node, key, message.format(value=value), hint)
             return None

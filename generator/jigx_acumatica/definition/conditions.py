@@ -129,7 +129,8 @@ def _op_values(c: Checker, item: dict[str, Any], op: str, what: str) -> tuple[st
     value = item["value"]
     if op == "between":
         if not isinstance(value, list) or len(value) != 2:
-            c.fail(item, "value", f"{what}: 'between' needs two values, [from, to]", "e.g. value: [2024-01-01, 2024-12-31]")
+            c.fail(item, "value", f"{what}: 'between' needs two values, [from, to]",
+                   "e.g. value: [2024-01-01, 2024-12-31]")
             return None
         pair = [_value(c, value, k, v, what) for k, v in enumerate(value)]
         return None if None in pair else tuple(v for v in pair if v is not None)

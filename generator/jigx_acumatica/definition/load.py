@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Iterable
 
 from ..errors import ErrorList, InputError, ToolError
 from ..yamlio import load_positions, load_screened, node_position, read_text
@@ -22,7 +22,8 @@ def load_definition(path: str | Path) -> TableDef:
         raise InputError("table definition is empty", path=spath, hint="start from one of the files in samples/")
     doc = load_screened(text, spath)
     if doc is None:
-        raise InputError("table definition has no content (only comments?)", path=spath, hint="start from one of the files in samples/")
+        raise InputError("table definition has no content (only comments?)", path=spath,
+                         hint="start from one of the files in samples/")
     if not isinstance(doc, dict):
         line, col = node_position(load_positions(text, spath))
         raise InputError(

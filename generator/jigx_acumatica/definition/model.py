@@ -62,7 +62,7 @@ class Condition:
 class AnyOf:
     """Conditions of which one must hold: an OR group in brackets."""
 
-    items: tuple["Condition | AnyOf", ...]
+    items: tuple[Condition | AnyOf, ...]
 
 
 Where = tuple["Condition | AnyOf", ...]  # every item must hold (AND), in order
@@ -93,7 +93,7 @@ class TableDef:
     joins: tuple[Join, ...]
     key: tuple[str, ...]
     columns: tuple[Column, ...]
-    on_change: dict = field(hash=False, compare=False)
+    on_change: dict[str, Any] = field(hash=False, compare=False)
     path: str = ""
     text: str = field(default="", repr=False, compare=False)
     deleted_field: str = "DeletedDatabaseRecord"  # spelled as the designer offers it for this DAC
@@ -109,7 +109,7 @@ class TableDef:
         return out
 
 
-def default_on_change(table: str) -> dict:
+def default_on_change(table: str) -> dict[str, Any]:
     return {
         "type": "action.sync-entities",
         "options": {"provider": "DATA_PROVIDER_DYNAMIC", "entities": [f"default/{table}"]},

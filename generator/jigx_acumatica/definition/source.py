@@ -12,7 +12,7 @@ from .dacs import deleted_rows
 from .model import SOURCE_KEYS
 
 
-def check_source(c: Checker, doc: dict) -> tuple[str, str, str, bool]:
+def check_source(c: Checker, doc: dict[str, Any]) -> tuple[str, str, str, bool]:
     if "source" not in doc:
         c.fail_at(doc, "'source' is required", "add 'source:' with 'dac: PX.Objects.AR.Customer'")
         return "", "", "LastModifiedDateTime", True
@@ -20,7 +20,8 @@ def check_source(c: Checker, doc: dict) -> tuple[str, str, str, bool]:
     if not c.mapping(doc, "source", src, SOURCE_KEYS, "source"):
         return "", "", "LastModifiedDateTime", True
     dac = c.pattern(src, "dac", c.text(src, "dac", "source.dac"), naming.DAC_RE,
-                    "source.dac '{value}' is not a full DAC name", "write the namespace too, e.g. PX.Objects.AR.Customer")
+                    "source.dac '{value}' is not a full DAC name",
+                    "write the namespace too, e.g. PX.Objects.AR.Customer")
     alias = dac.rsplit(".", 1)[-1] if dac else ""
     if "alias" in src and src["alias"] is not None:
         alias = c.pattern(src, "alias", c.text(src, "alias", "source.alias"), naming.IDENT_RE,
@@ -64,7 +65,8 @@ def check_odata(c: Checker, doc: dict[str, Any]) -> tuple[bool, str | None]:
     OData, which only published inquiries can be (acumatica-odata.md, section 7)."""
     odata = doc.get("odata")
     if odata is not None and not isinstance(odata, bool):
-        c.fail(doc, "odata", f"odata must be true or false, not {kind_of(odata)} {odata!r}", boolean_fix("odata", odata))
+        c.fail(doc, "odata", f"odata must be true or false, not {kind_of(odata)} {odata!r}", boolean_fix("odata",
+                                                                                                         odata))
         return False, None
     screen_id = c.text(doc, "screen_id", "screen_id", required=False) if "screen_id" in doc else None
     if screen_id is not None and not SCREEN_ID_RE.match(screen_id):

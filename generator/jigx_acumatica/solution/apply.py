@@ -6,9 +6,17 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConflictError
-from ..fsutil import (clear_stale_temps, commit_all, os_error, read_bytes_if_exists, read_if_exists, refuse_read_only,
-                      stage_all, write_all)
-from .layout import PENDING_FILE, STATE_FILE
+from ..fsutil import (
+    clear_stale_temps,
+    commit_all,
+    os_error,
+    read_bytes_if_exists,
+    read_if_exists,
+    refuse_read_only,
+    stage_all,
+    write_all,
+)
+from ..layout import INTERRUPTED_FILE, STATE_FILE
 from .plan import Plan
 
 
@@ -23,16 +31,16 @@ def apply(plan: Plan) -> None:
     refuse_read_only([root / rel for rel in [*plan.writes, *plan.deletes]])
     try:
         # temp files left by a run that was killed while writing
-        clear_stale_temps([root / rel for rel in {c.path for c in plan.changes} | {STATE_FILE, PENDING_FILE}])
+        clear_stale_temps([root / rel for rel in {c.path for c in plan.changes} | {STATE_FILE, INTERRUPTED_FILE}])
         files = [(root / rel, new) for rel, (_, new) in sorted(plan.writes.items())]
         if files or plan.deletes:
-            write_all([(root / PENDING_FILE, plan.state_text())])
+            write_all([(root / INTERRUPTED_FILE, plan.state_text())])
         if plan.state_text() != plan.old_state_text:
             files.append((root / STATE_FILE, plan.state_text()))
         try:
             staged = stage_all(files)
         except BaseException:
-            (root / PENDING_FILE).unlink(missing_ok=True)  # nothing was replaced
+            (root / INTERRUPTED_FILE).unlink(missing_ok=True)  # nothing was replaced
             raise
     except OSError as exc:
         raise os_error(exc, root, "write the solution's files (nothing was changed)") from None
@@ -41,7 +49,7 @@ def apply(plan: Plan) -> None:
         for rel in sorted(plan.deletes):
             (root / rel).unlink(missing_ok=True)
         _prune_empty(root, plan.deletes)
-        (root / PENDING_FILE).unlink(missing_ok=True)
+        (root / INTERRUPTED_FILE).unlink(missing_ok=True)
     except OSError as exc:
         raise os_error(exc, root, "finish writing (each file is either old or new; run again to complete)") from None
 

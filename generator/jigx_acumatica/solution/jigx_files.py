@@ -6,16 +6,35 @@ flow-style list had to become a block one); nothing else of the file changes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from typing import AbstractSet, Any, Callable
+from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from ..errors import InputError
 from ..yamlio import key_position, plain, value_position
-from .yaml_splice import (Owned, Style, anchor_lines, append_inline, append_top_key, emit_block, emit_flow,
-                          entry_spans, guess_style, has_comment, item_starts, key_starts, load_owned, next_key_line,
-                          replace_lines, rewrite_value, trailing_comment, verify_edit)
+from .yaml_splice import (
+    Owned,
+    Style,
+    anchor_lines,
+    append_inline,
+    append_top_key,
+    emit_block,
+    emit_flow,
+    entry_spans,
+    guess_style,
+    has_comment,
+    item_starts,
+    key_starts,
+    load_owned,
+    next_key_line,
+    replace_lines,
+    rewrite_value,
+    trailing_comment,
+    verify_edit,
+)
 
 EVENT_KEY = "onTableChanged"
 MISSPELLINGS = ("onTableChange", "OnTableChanged", "ontablechanged", "onTablesChanged", "on_table_changed")
@@ -93,7 +112,7 @@ def commented_entries(raw: str, path: str) -> set[str]:
     lines = owned.text.body.split("\n")
     spans = entry_spans(lines, item_starts(lines, items), next_key_line(owned.doc, EVENT_KEY, lines))
     out = set()
-    for item, (start, end, _) in zip(items, spans):
+    for item, (start, end, _) in zip(items, spans, strict=False):
         t = entry_table(item)
         if t is not None and any(has_comment(line) for line in lines[start:end]):
             out.add(t)
@@ -151,7 +170,7 @@ def _splice_items(lines: list[str], doc: CommentedMap, items: CommentedSeq, repl
     edits: list[tuple[int, int, list[str]]] = []  # (start, end, new lines), applied bottom-up
     anchored = anchor_lines("\n".join(lines)) if replace or remove else set()
     kept = 0
-    for item, (start, end, _) in zip(items, spans):
+    for item, (start, end, _) in zip(items, spans, strict=False):
         t = entry_table(item)
         if (t in remove or t in replace) and anchored.intersection(range(start, end)):
             raise InputError(f"the onTableChanged entry for '{t}' uses YAML anchors or aliases; the tool will not "
@@ -260,7 +279,7 @@ def remove_from_mapping(raw: str, path: str, key: str, names: AbstractSet[str]) 
     expected[key] = {k: v for k, v in (expected.get(key) or {}).items() if k not in names}
     lines = owned.text.body.split("\n")
     spans = entry_spans(lines, key_starts(node), next_key_line(doc, key, lines))
-    for name, (start, end, _) in sorted(zip(node, spans), key=lambda pair: pair[1][0], reverse=True):
+    for name, (start, end, _) in sorted(zip(node, spans, strict=False), key=lambda pair: pair[1][0], reverse=True):
         if name in names:
             lines = replace_lines(lines, start, end, [])
     body = "\n".join(lines)

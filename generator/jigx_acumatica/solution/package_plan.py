@@ -1,41 +1,78 @@
-"""The customization package in a plan: rebuilt from every managed table's generic-inquiry.xml
-whenever one changes, and decided by the three-way rule like any generated file."""
+"""The one package builder: the managed acumatica/jigx-cdc.zip, `package --out` and what
+`publish` sends all come from build_package, over the same inputs.
+
+Its inputs are each managed table's generic-inquiry.xml as the solution holds it, so an inquiry
+edited by hand (and kept by the three-way rule) is packaged as edited, in the managed ZIP and
+in `package --out` alike. The managed ZIP is planned like any generated file."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 from ..artifacts.package import render_package
+from ..artifacts.provenance import content_digest
 from ..config import Settings
-from ..fsutil import digest, read_bytes_if_exists, read_if_exists
-from .layout import artifact_dir
+from ..fsutil import Content, digest, read_bytes_if_exists, read_if_exists
+from ..layout import artifact_dir
 from .plan import CONFLICT, CREATE, DELETE, IDENTICAL, SKIP, UPDATE, Change, Plan, decide
-from .state import State
+from .state import PackageRecord, State, TableRecord
+
+Pending = Mapping[str, "tuple[Content | None, Content]"]
 
 
 def inquiry_file(table: str) -> str:
     return f"{artifact_dir(table)}/generic-inquiry.xml"
 
 
-def plan_package(plan: Plan, tables: dict[str, Any], old: State, settings: Settings, *, force: bool) -> dict[str, str]:
-    """Plan the package for these managed tables (state entries); returns its state record."""
+def packaged_tables(tables: Mapping[str, TableRecord]) -> list[str]:
+    """The managed tables that have an inquiry, in the package's order."""
+    return [t for t in sorted(tables) if inquiry_file(t) in tables[t].files]
+
+
+def inquiry_texts(root: Path, tables: Iterable[str], pending: Pending | None = None) -> dict[str, str]:
+    """Each table's generic-inquiry.xml as the solution holds it (or as this run will write it)."""
+    out: dict[str, str] = {}
+    for table in tables:
+        rel = inquiry_file(table)
+        planned = (pending or {}).get(rel)
+        text = planned[1] if planned is not None and isinstance(planned[1], str) else read_if_exists(root / rel)
+        if text is not None:
+            out[table] = text
+    return out
+
+
+def build_package(texts: Mapping[str, str], settings: Settings, extra_items: list[str] | None = None) -> bytes:
+    """The customization package for these inquiries (table -> generic-inquiry.xml text)."""
+    return render_package([texts[t] for t in sorted(texts)], product_version=settings.product_version,
+                          extra_items=extra_items)
+
+
+def package_inputs(texts: Mapping[str, str], settings: Settings) -> str:
+    """A digest of everything the package is built from (provenance lines left out: a new tool
+    version's header is no change to the package)."""
+    return digest("\0".join([settings.product_version] + [f"{t}:{content_digest(texts[t])}" for t in sorted(texts)]))
+
+
+def plan_package(plan: Plan, tables: Mapping[str, TableRecord], old: State, settings: Settings, *,
+                 force: bool) -> PackageRecord | None:
+    """Plan the managed package for these tables; returns its new record (None: no package)."""
     rel = settings.package
-    recorded: dict[str, str] = old["package"] if isinstance(old.get("package"), dict) else {}
-    base = recorded.get("hash") if recorded.get("path") == rel else None
-    names = [t for t in sorted(tables) if inquiry_file(t) in (tables[t].get("files") or {})]
-    inputs = digest("\0".join([settings.product_version] + [f"{t}:{tables[t]['files'][inquiry_file(t)]}" for t in names]))
+    recorded = old.package
+    base = recorded.hash if recorded is not None and recorded.path == rel else None
     current = read_bytes_if_exists(plan.root / rel)
     now = None if current is None else digest(current)
-    if not names:
+    texts = inquiry_texts(plan.root, packaged_tables(tables), plan.writes)
+    if not texts:
         if current is not None and now == base:
             plan.add(Change(DELETE, rel, "file", None, "no table left to package"))
             plan.deletes[rel] = current
-        return {}
-    if recorded.get("inputs") == inputs and now is not None and now == base:
+        return None
+    inputs = package_inputs(texts, settings)
+    if recorded is not None and recorded.inputs == inputs and now is not None and now == base:
         plan.add(Change(IDENTICAL, rel, "file", None))
-        return dict(recorded)
-    texts = [_inquiry_text(plan, t) for t in names]
-    new = render_package([t for t in texts if t is not None], product_version=settings.product_version)
+        return recorded
+    new = build_package(texts, settings)
     action = decide(now, base, digest(new), force=force)
     if action == SKIP and current is None:
         action = CREATE  # a generated file comes back when deleted
@@ -44,12 +81,16 @@ def plan_package(plan: Plan, tables: dict[str, Any], old: State, settings: Setti
     plan.add(Change(action, rel, "file", None, detail))
     if action in (CREATE, UPDATE):
         plan.writes[rel] = (current, new)
-    return {"path": rel, "hash": digest(new), "inputs": inputs}
+    return PackageRecord(rel, digest(new), inputs)
 
 
-def _inquiry_text(plan: Plan, table: str) -> str | None:
-    rel = inquiry_file(table)
-    pending = plan.writes.get(rel)
-    if pending is not None and isinstance(pending[1], str):
-        return pending[1]
-    return read_if_exists(plan.root / rel)
+def plan_package_only(root: Path, settings: Settings, *, force: bool) -> Plan:
+    """`package` without options: the managed package brought up to date from the inquiry files,
+    nothing else planned (the state's package record follows it)."""
+    from .state import load_state
+
+    state, old_text = load_state(root)
+    plan = Plan(root=root, old_state_text=old_text)
+    record = plan_package(plan, state.tables, state, settings, force=force)
+    plan.state = state.with_tables(state.tables, record)
+    return plan

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from ..errors import ConflictError
 from ..fsutil import Content, read_if_exists
-from .state import State, state_text
+from .state import State
 
 # Plan actions, in the words the summary prints.
 Action = Literal["create", "update", "identical", "skip", "conflict", "delete"]
@@ -58,7 +58,7 @@ class Plan:
     changes: list[Change] = field(default_factory=list)
     writes: dict[str, tuple[Content | None, Content]] = field(default_factory=dict)  # path -> (old, new)
     deletes: dict[str, Content] = field(default_factory=dict)  # path -> old content
-    state: State = field(default_factory=dict)
+    state: State = field(default_factory=State)
     old_state_text: str | None = None
     tables: list[TableSummary] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -93,7 +93,7 @@ class Plan:
     def state_text(self) -> str:
         """The state file's new text (the state is set once, when planning ends)."""
         if self._state_text is None:
-            self._state_text = state_text(self.state)
+            self._state_text = self.state.text()
         return self._state_text
 
     def as_dict(self) -> dict[str, Any]:

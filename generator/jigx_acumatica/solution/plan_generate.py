@@ -18,14 +18,37 @@ from ..artifacts.provenance import content_digest
 from ..config import Target, load_settings
 from ..definition import TableDef
 from ..fsutil import digest, read_if_exists
-from .jigx_files import (add_to_mapping, commented_entries, declare_tables, edit_table_changed, read_declared,
-                         read_index, remove_from_mapping)
-from .layout import ARTIFACTS, DATABASE, DEFINITION_NAME, HOME_JIG, INDEX, default_solution_name, definition_file
-from .plan import (CONFLICT, CREATE, DELETE, IDENTICAL, SKIP, UPDATE, Action, Change, Plan, TableSummary,
-                   declaration_detail, decide, entry_detail, plan_file, record)
+from ..layout import ARTIFACTS, DATABASE, DEFINITION_NAME, HOME_JIG, INDEX, definition_file
+from .jigx_files import (
+    add_to_mapping,
+    commented_entries,
+    declare_tables,
+    edit_table_changed,
+    read_declared,
+    read_index,
+    remove_from_mapping,
+)
 from .package_plan import plan_package
+from .plan import (
+    CONFLICT,
+    CREATE,
+    DELETE,
+    IDENTICAL,
+    SKIP,
+    UPDATE,
+    Action,
+    Change,
+    Plan,
+    TableSummary,
+    decide,
+    declaration_detail,
+    entry_detail,
+    plan_file,
+    record,
+)
 from .plan_remove import DYNAMIC_DATA_CAVEAT, plan_table_removal, tab_may_go
-from .state import load_pending, load_state
+from .queries import default_solution_name
+from .state import State, TableRecord, load_interrupted, load_state
 
 
 @dataclass
@@ -49,7 +72,7 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
                   skeleton: Skeleton | None = None, copy_definitions: bool = False) -> Plan:
     """Every change generating these tables would make, decided and classified; nothing written."""
     state, old_text = load_state(root)
-    pending = load_pending(root)
+    interrupted = load_interrupted(root)
     plan = Plan(root=root, old_state_text=old_text)
     index_raw = read_if_exists(root / INDEX)
     index_text = index_raw or ""
@@ -64,15 +87,15 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
     declared = [] if db_raw is None else (read_declared(db_raw, str(root / DATABASE)) or [])
     add_tabs: dict[str, Any] = {}
 
-    new_tables = dict(state["tables"])
+    new_tables = dict(state.tables)
     replace: dict[str, dict[str, Any]] = {}
     append: list[dict[str, Any]] = []
     declare: list[str] = []
     origins: dict[str, str] = {}  # where each definition was read from, relative to the solution
     for defn in defs:
         plan.warnings.extend(w.render() for w in defn.warnings)
-        base = state["tables"].get(defn.table, {})
-        killed: dict[str, Any] = pending[defn.table] if isinstance(pending.get(defn.table), dict) else {}
+        base = state.table(defn.table)
+        killed = interrupted.table(defn.table)
         shown, rel = _rel_source(root, defn)
         origins[rel] = defn.table
         source, recorded = _definition_home(plan, defn, shown, rel, copy=copy_definitions, force=force)
@@ -92,12 +115,12 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
         tab = _plan_tab(plan, defn, tabs, base, force)
         if tab is not None and (tabs is None or defn.table not in tabs):
             add_tabs[defn.table] = tab
-        new_tables[defn.table] = {"definition": recorded, "entry": entry, "declared": True, "files": hashes,
-                                  "inquiry": defn.inquiry, "fingerprint": fingerprint, "tab": tab}
+        new_tables[defn.table] = TableRecord(definition=recorded, entry=entry, declared=True, files=hashes,
+                                             inquiry=defn.inquiry, fingerprint=fingerprint, tab=tab)
         plan.tables.append(TableSummary(defn.table, defn.entity, defn.inquiry, target.url(defn.table),
                                         target.placeholders()))
     remove = _plan_renames(plan, state, origins, new_tables, force)
-    gone_tabs = {old for old in remove if tab_may_go(plan, state["tables"].get(old) or {}, old, index_text, force)}
+    gone_tabs = {old for old in remove if tab_may_go(plan, state.table(old), old, index_text, force)}
 
     if index_raw is None and skeleton is not None:  # a new file is emitted whole, not spliced
         new_index = jigx.index_text(skeleton.name, skeleton.title, skeleton.category, tabs=add_tabs, entries=append)
@@ -118,10 +141,8 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
         plan.notes.extend(declared_edit.notes)
     if declare or db_raw is not None or index_raw is None:
         plan_file(plan, DATABASE, db_raw, new_db, silent=True)
-    plan.state = {"version": 1, "tables": dict(sorted(new_tables.items()))}
     package = plan_package(plan, new_tables, state, load_settings(root), force=force)
-    if package:
-        plan.state["package"] = package
+    plan.state = state.with_tables(new_tables, package)
     return plan
 
 
@@ -164,15 +185,14 @@ def _definition_home(plan: Plan, defn: TableDef, shown: str, rel: str, *, copy: 
     return stored, stored
 
 
-def _plan_renames(plan: Plan, state: dict[str, Any], origins: dict[str, str], new_tables: dict[str, Any],
+def _plan_renames(plan: Plan, state: State, origins: dict[str, str], new_tables: dict[str, TableRecord],
                   force: bool) -> set[str]:
     """Tables whose definition file now defines another table were renamed: their files and
     entry go. Returns the tables whose onTableChanged entry is to be removed."""
     remove: set[str] = set()
-    keep = set(plan.writes) | {p for t in origins.values() for p in (new_tables[t].get("files") or {})}
-    for old, entry in sorted(state["tables"].items()):
-        recorded = entry.get("definition") if isinstance(entry, dict) else None
-        new = origins.get(recorded) if isinstance(recorded, str) else None
+    keep = set(plan.writes) | {p for t in origins.values() for p in new_tables[t].files}
+    for old, rec in sorted(state.tables.items()):
+        new = origins.get(rec.definition) if rec.definition else None
         if new is None or new == old:
             continue
         if plan_table_removal(plan, state, old, force=force, keep=keep):
@@ -192,11 +212,11 @@ def _fingerprint(defn: TableDef, target: Target, source: str) -> str:
     return digest("\0".join(inputs))
 
 
-def _unchanged(root: Path, base: dict[str, Any], fingerprint: str) -> dict[str, str | None] | None:
+def _unchanged(root: Path, base: TableRecord, fingerprint: str) -> dict[str, str | None] | None:
     """{path: None} when the inputs are those of the last run and every file is as then written;
     None when the files must be rendered and compared."""
-    files = base.get("files") or {}
-    if base.get("fingerprint") != fingerprint or not files:
+    files = base.files
+    if base.fingerprint != fingerprint or not files:
         return None
     for rel, recorded in files.items():
         current = read_if_exists(root / rel)
@@ -205,8 +225,8 @@ def _unchanged(root: Path, base: dict[str, Any], fingerprint: str) -> dict[str, 
     return dict.fromkeys(files)
 
 
-def _plan_artifacts(plan: Plan, defn: TableDef, target: Target, source: str, base: dict[str, Any],
-                    killed: dict[str, Any], fingerprint: str, force: bool) -> dict[str, str]:
+def _plan_artifacts(plan: Plan, defn: TableDef, target: Target, source: str, base: TableRecord,
+                    killed: TableRecord, fingerprint: str, force: bool) -> dict[str, str]:
     """Decide each generated file of one table; returns path -> hash of its generated content.
 
     Hashes leave out the provenance line, so a new tool version's header is no hand edit."""
@@ -215,11 +235,11 @@ def _plan_artifacts(plan: Plan, defn: TableDef, target: Target, source: str, bas
     for rel, text in files.items():
         if text is None:  # up to date: known without rendering it again
             plan.add(Change(IDENTICAL, rel, "file", defn.table))
-            hashes[rel] = base["files"][rel]
+            hashes[rel] = base.files[rel]
             continue
         current = read_if_exists(plan.root / rel)
-        action = decide(None if current is None else content_digest(current), base.get("files", {}).get(rel),
-                        content_digest(text), force=force, interrupted=(killed.get("files") or {}).get(rel))
+        action = decide(None if current is None else content_digest(current), base.files.get(rel),
+                        content_digest(text), force=force, interrupted=killed.files.get(rel))
         if action == SKIP and current is None:
             action = CREATE  # generated files come back when deleted; only entries stay deleted
         elif action == IDENTICAL and current != text:
@@ -229,23 +249,23 @@ def _plan_artifacts(plan: Plan, defn: TableDef, target: Target, source: str, bas
     return hashes
 
 
-def _plan_entry(plan: Plan, table: str, current: Any, base: dict[str, Any], killed: dict[str, Any],
+def _plan_entry(plan: Plan, table: str, current: Any, base: TableRecord, killed: TableRecord,
                 entry: dict[str, Any], force: bool) -> Action:
-    action = decide(current, base.get("entry"), entry, force=force, interrupted=killed.get("entry"))
+    action = decide(current, base.entry, entry, force=force, interrupted=killed.entry)
     detail = entry_detail(action)
-    if action == CONFLICT and not base.get("entry"):
+    if action == CONFLICT and not base.entry:
         detail = "an entry for this table exists that jigx-acumatica did not write (--force replaces it)"
     plan.add(Change(action, INDEX, "entry", table, detail))
     return action
 
 
-def _plan_declaration(plan: Plan, table: str, is_declared: bool, base: dict[str, Any], force: bool) -> Action:
-    action = decide(True if is_declared else None, True if base.get("declared") else None, True, force=force)
+def _plan_declaration(plan: Plan, table: str, is_declared: bool, base: TableRecord, force: bool) -> Action:
+    action = decide(True if is_declared else None, True if base.declared else None, True, force=force)
     plan.add(Change(action, DATABASE, "declaration", table, declaration_detail(action)))
     return action
 
 
-def _plan_tab(plan: Plan, defn: TableDef, tabs: dict[str, Any] | None, base: dict[str, Any], force: bool
+def _plan_tab(plan: Plan, defn: TableDef, tabs: dict[str, Any] | None, base: TableRecord, force: bool
               ) -> dict[str, Any] | None:
     """The table's tab in index.jigx (the tab the state records it wrote), or None: added once,
     like a declaration; a tab you removed is not brought back unless --force; one you edited is
@@ -253,12 +273,11 @@ def _plan_tab(plan: Plan, defn: TableDef, tabs: dict[str, Any] | None, base: dic
     if tabs is None:
         return None
     present = defn.table in tabs
-    action = decide(True if present else None, True if base.get("tab") else None, True, force=force)
+    action = decide(True if present else None, True if base.tab else None, True, force=force)
     if action == SKIP:
         plan.add(Change(SKIP, INDEX, "tab", defn.table, "tab removed by hand: not restored (--force restores it)"))
         return None
     if action == CREATE:
         plan.add(Change(CREATE, INDEX, "tab", defn.table, "tab for the table's list jig added"))
         return jigx.tab_entry(defn)
-    recorded: dict[str, Any] | None = base.get("tab")
-    return recorded if recorded is not None else tabs[defn.table]
+    return base.tab if base.tab is not None else tabs[defn.table]

@@ -6,18 +6,18 @@ table's state points at is never deleted."""
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from pathlib import Path
-from typing import AbstractSet, Any
 
 from ..artifacts.provenance import content_digest
 from ..config import load_settings
 from ..errors import InputError
 from ..fsutil import read_if_exists
+from ..layout import DATABASE, INDEX, STATE_FILE, artifact_dir, datasource_file, definition_file
 from .jigx_files import commented_entries, current_tabs, edit_table_changed, read_entries, remove_from_mapping
-from .layout import DATABASE, INDEX, STATE_FILE, artifact_dir, datasource_file, definition_file
 from .package_plan import plan_package
 from .plan import CONFLICT, DELETE, Change, Plan
-from .state import State, load_state
+from .state import State, TableRecord, load_state
 
 DYNAMIC_DATA_CAVEAT = (
     "stays declared in {db}: Jigx keeps the Dynamic Data table and its rows. Delete them in Jigx "
@@ -26,25 +26,14 @@ DYNAMIC_DATA_CAVEAT = (
 )
 
 
-def owned_by_others(state: State, table: str) -> set[str]:
-    """Every path another table's state records: its definition and generated files."""
-    out: set[str] = set()
-    for other, entry in state["tables"].items():
-        if other != table and isinstance(entry, dict):
-            if isinstance(entry.get("definition"), str):
-                out.add(entry["definition"])
-            out.update(entry.get("files") or {})
-    return out
-
-
 def plan_table_removal(plan: Plan, state: State, table: str, *, force: bool,
                        keep: AbstractSet[str] = frozenset()) -> bool:
     """Add to plan the deletion of a table's generated files (and, when the state records it, its
     stored definition); returns whether its onTableChanged entry may go."""
     root = plan.root
-    base: dict[str, Any] = state["tables"].get(table) or {}
-    recorded: dict[str, str] = base.get("files") or {}
-    others = owned_by_others(state, table) | set(keep)
+    base = state.table(table)
+    recorded = base.files
+    others = state.owned_by_others(table) | set(keep)
     folder = root / artifact_dir(table)
     candidates = set(recorded) | {datasource_file(table)}
     if folder.is_dir():
@@ -76,30 +65,30 @@ def _edited(rel: str, current: str, recorded: dict[str, str], table: str) -> str
     return ""
 
 
-def _entry_may_go(plan: Plan, table: str, base: dict[str, Any], force: bool) -> bool:
+def _entry_may_go(plan: Plan, table: str, base: TableRecord, force: bool) -> bool:
     raw = read_if_exists(plan.root / INDEX)
     if raw is None:
         return False
     current = read_entries(raw, str(plan.root / INDEX)).get(table)
     if current is None:
         return False
-    edited = current != base.get("entry") or ("#" in raw and table in commented_entries(raw, str(plan.root / INDEX)))
+    edited = current != base.entry or ("#" in raw and table in commented_entries(raw, str(plan.root / INDEX)))
     if edited and not force:
-        why = "was not written by jigx-acumatica" if not base.get("entry") else "was edited by hand"
+        why = "was not written by jigx-acumatica" if not base.entry else "was edited by hand"
         plan.add(Change(CONFLICT, INDEX, "entry", table, f"the onTableChanged entry {why}; --force removes it anyway"))
         return False
     plan.add(Change(DELETE, INDEX, "entry", table, "onTableChanged entry removed"))
     return True
 
 
-def tab_may_go(plan: Plan, base: dict[str, Any], table: str, raw: str, force: bool) -> bool:
+def tab_may_go(plan: Plan, base: TableRecord, table: str, raw: str, force: bool) -> bool:
     """The table's tab goes with it when the tool added it and it is as the tool wrote it."""
-    if not raw or not base.get("tab"):
+    if not raw or not base.tab:
         return False
     current = (current_tabs(raw, str(plan.root / INDEX)) or {}).get(table)
     if current is None:
         return False
-    if current != base["tab"] and not force:
+    if current != base.tab and not force:
         plan.add(Change(CONFLICT, INDEX, "tab", table, "the tab was edited by hand; --force removes it anyway"))
         return False
     plan.add(Change(DELETE, INDEX, "tab", table, "tab removed"))
@@ -109,7 +98,7 @@ def tab_may_go(plan: Plan, base: dict[str, Any], table: str, raw: str, force: bo
 def plan_remove(root: Path, table: str, *, force: bool = False) -> Plan:
     state, old_text = load_state(root)
     plan = Plan(root=root, old_state_text=old_text)
-    if table not in state["tables"] and not (root / artifact_dir(table)).exists():
+    if table not in state.tables and not (root / artifact_dir(table)).exists():
         raise InputError(f"table '{table}' is not managed by jigx-acumatica in this solution", path=root / STATE_FILE,
                          hint="run 'jigx-acumatica generate --check' to list the managed tables")
     raw = read_if_exists(root / INDEX) or ""
@@ -118,15 +107,13 @@ def plan_remove(root: Path, table: str, *, force: bool = False) -> Plan:
         edited = edit_table_changed(text, str(root / INDEX), replace={}, append=[], remove={table})
         text = edited.text
         plan.notes.extend(edited.notes)
-    if tab_may_go(plan, state["tables"].get(table) or {}, table, raw, force):
+    if tab_may_go(plan, state.table(table), table, raw, force):
         text = remove_from_mapping(text, str(root / INDEX), "tabs", {table}).text
     if text != raw:
         plan.writes[INDEX] = (raw, text)
-    tables = dict(state["tables"])
+    tables = dict(state.tables)
     tables.pop(table, None)
-    plan.state = {"version": 1, "tables": tables}
     package = plan_package(plan, tables, state, load_settings(root), force=force)
-    if package:
-        plan.state["package"] = package
+    plan.state = state.with_tables(tables, package)
     plan.notes.append(f"'{table}' " + DYNAMIC_DATA_CAVEAT.format(db=DATABASE))
     return plan

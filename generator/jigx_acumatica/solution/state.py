@@ -1,47 +1,127 @@
-"""The state file: what the tool generated last time, the base of every three-way decision."""
+"""The state file: what the tool generated last time, the base of every three-way decision.
+
+One schema, typed and versioned, read and written only here. `.jigx-acumatica/state.json` holds
+the last finished run; `.jigx-acumatica/interrupted.json` is written before a run replaces any
+file and removed after the state file, so a run that was interrupted half-way leaves a record of
+what it generated (finding that content is no sign of a hand edit)."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
 from ..fsutil import read_if_exists
-from .layout import PENDING_FILE, STATE_FILE
+from ..layout import INTERRUPTED_FILE, STATE_FILE
 
-State = dict[str, Any]
-
-
-def empty_state() -> State:
-    return {"version": 1, "tables": {}}
+VERSION = 1
+_TABLE_KEYS = ("declared", "definition", "entry", "files", "fingerprint", "inquiry", "tab")
 
 
-def load_state(root: Path, name: str = STATE_FILE) -> tuple[State, str | None]:
-    """(state, its text); the text is None when there is no state file yet."""
-    path = root / name
-    text = read_if_exists(path)
-    if text is None:
-        return empty_state(), None
+@dataclass(frozen=True)
+class TableRecord:
+    """One managed table as the tool last wrote it."""
+
+    definition: str | None = None  # path of its definition, relative to the solution
+    entry: dict[str, Any] | None = None  # its onTableChanged entry in index.jigx
+    declared: bool = False  # declared in databases/default.jigx
+    files: dict[str, str] = field(default_factory=dict)  # generated file -> digest (header left out)
+    inquiry: str | None = None
+    fingerprint: str | None = None  # of every input of its files
+    tab: dict[str, Any] | None = None  # its tab in index.jigx
+
+    def as_json(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in _TABLE_KEYS}
+
+    @classmethod
+    def from_json(cls, data: Any) -> TableRecord:
+        if not isinstance(data, dict):
+            return cls()
+
+        def typed(key: str, kind: type) -> Any:
+            value = data.get(key)
+            return value if isinstance(value, kind) else None
+
+        files = typed("files", dict) or {}
+        return cls(definition=typed("definition", str), entry=typed("entry", dict),
+                   declared=data.get("declared") is True,
+                   files={k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)},
+                   inquiry=typed("inquiry", str), fingerprint=typed("fingerprint", str), tab=typed("tab", dict))
+
+
+@dataclass(frozen=True)
+class PackageRecord:
+    """The managed customization package as the tool last wrote it."""
+
+    path: str  # inside the solution
+    hash: str  # of the bytes written
+    inputs: str  # of everything it was built from
+
+    @classmethod
+    def from_json(cls, data: Any) -> PackageRecord | None:
+        if isinstance(data, dict) and all(isinstance(data.get(k), str) for k in ("path", "hash", "inputs")):
+            return cls(data["path"], data["hash"], data["inputs"])
+        return None
+
+
+@dataclass(frozen=True)
+class State:
+    tables: dict[str, TableRecord] = field(default_factory=dict)
+    package: PackageRecord | None = None
+
+    def table(self, name: str) -> TableRecord:
+        """The table's record; an empty one for a table never generated."""
+        return self.tables.get(name) or TableRecord()
+
+    def with_tables(self, tables: dict[str, TableRecord], package: PackageRecord | None) -> State:
+        return replace(self, tables=dict(sorted(tables.items())), package=package)
+
+    def owned_by_others(self, table: str) -> set[str]:
+        """Every path another table's record names: its definition and generated files."""
+        out: set[str] = set()
+        for other, rec in self.tables.items():
+            if other != table:
+                out.update([rec.definition] if rec.definition else [])
+                out.update(rec.files)
+        return out
+
+    def text(self) -> str:
+        data: dict[str, Any] = {"version": VERSION, "tables": {t: r.as_json() for t, r in self.tables.items()}}
+        if self.package is not None:
+            data["package"] = {"path": self.package.path, "hash": self.package.hash, "inputs": self.package.inputs}
+        return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+
+def parse_state(text: str, path: Path) -> State:
     try:
-        state = json.loads(text)
-        if not isinstance(state, dict) or not isinstance(state.get("tables"), dict):
+        data = json.loads(text)
+        if not isinstance(data, dict) or not isinstance(data.get("tables"), dict):
             raise ValueError("no tables")
     except (ValueError, RecursionError):
         raise InputError("the state file is damaged", path=path,
                          hint="restore it from git, or delete it (the next run then treats hand edits as conflicts)"
                          ) from None
-    return state, text
+    version = data.get("version", VERSION)
+    if not isinstance(version, int) or version > VERSION:
+        raise InputError(f"the state file has version {version}, newer than this jigx-acumatica reads ({VERSION})",
+                         path=path, hint="upgrade jigx-acumatica (pip install -U jigx-acumatica)")
+    tables = {t: TableRecord.from_json(r) for t, r in data["tables"].items() if isinstance(t, str)}
+    return State(tables=tables, package=PackageRecord.from_json(data.get("package")))
 
 
-def load_pending(root: Path) -> dict[str, Any]:
-    """Tables of an interrupted run's state ({} when the last run finished)."""
+def load_state(root: Path, name: str = STATE_FILE) -> tuple[State, str | None]:
+    """(state, its text); the text is None when there is no state file yet."""
+    text = read_if_exists(root / name)
+    if text is None:
+        return State(), None
+    return parse_state(text, root / name), text
+
+
+def load_interrupted(root: Path) -> State:
+    """What an interrupted run generated (empty when the last run finished)."""
     try:
-        state, text = load_state(root, PENDING_FILE)
+        return load_state(root, INTERRUPTED_FILE)[0]
     except InputError:
-        return {}  # a pending file is only a hint; a damaged one is ignored
-    return state["tables"] if text is not None else {}
-
-
-def state_text(state: State) -> str:
-    return json.dumps(state, indent=2, sort_keys=True) + "\n"
+        return State()  # only a hint; a damaged one is ignored

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import io
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
@@ -28,7 +28,7 @@ class Text:
     endings: list[str]  # per line of body except the last: "\r\n" or "\n"
 
     @classmethod
-    def parse(cls, raw: str) -> "Text":
+    def parse(cls, raw: str) -> Text:
         bom = raw.startswith("\ufeff")
         raw = raw[1:] if bom else raw
         lines = raw.split("\n")
@@ -55,7 +55,7 @@ class Text:
                 for k in range(i2 - i1):
                     if i1 + k < len(self.endings) and j1 + k < len(endings):
                         endings[j1 + k] = self.endings[i1 + k]
-        return prefix + "".join(line + ending for line, ending in zip(new, endings)) + new[-1]
+        return prefix + "".join(line + ending for line, ending in zip(new, endings, strict=False)) + new[-1]
 
 
 @dataclass
@@ -69,7 +69,7 @@ def guess_style(body: str) -> Style:
     """The file's own indentation: mapping step, and how far a list's dash sits under its key."""
     lines = [ln for ln in body.split("\n") if not _is_filler(ln) and not ln.lstrip().startswith("---")]
     mapping = offset = None
-    for prev, cur in zip(lines, lines[1:]):
+    for prev, cur in zip(lines, lines[1:], strict=False):
         if not prev.rstrip().endswith(":") or prev.lstrip().startswith("- "):
             continue
         step = _indent_of(cur) - _indent_of(prev)
@@ -247,7 +247,8 @@ def flow_end(body: str, line: int, col: int) -> tuple[int, int] | None:
     depth = 0
     for event in YAML(typ="rt").parse(io.StringIO(positions_only(body))):
         if depth == 0:
-            if isinstance(event, CollectionStartEvent) and (event.start_mark.line, event.start_mark.column) == (line, col):
+            if isinstance(event, CollectionStartEvent) and (event.start_mark.line, event.start_mark.column) == (line,
+                                                                                                                col):
                 if not event.flow_style:
                     return None
                 depth = 1

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..definition import TableDef
 from ..errors import InputError
-from .contract import row_key
+from ..push_contract import row_key
 
 
 @dataclass
@@ -79,12 +79,12 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
-    def rows(self, table: str) -> list[dict]:
+    def rows(self, table: str) -> list[dict[str, Any]]:
         with self.lock:
             cur = self.db.execute(f'SELECT data FROM "{table}" WHERE deleted = 0 ORDER BY key')
             return [json.loads(r[0]) for r in cur.fetchall()]
 
-    def apply(self, table: str, body: dict) -> Applied:
+    def apply(self, table: str, body: dict[str, Any]) -> Applied:
         defn = self.tables[table]
         result = Applied(table)
         ts: int = body["TimeStamp"] if isinstance(body.get("TimeStamp"), int) else 0
@@ -103,7 +103,7 @@ class Store:
                 raise
         return result
 
-    def _first_time(self, body: dict, table: str) -> bool:
+    def _first_time(self, body: dict[str, Any], table: str) -> bool:
         notification_id = body.get("Id")
         if not isinstance(notification_id, str) or not notification_id:
             return True  # nothing to deduplicate on
@@ -111,7 +111,7 @@ class Store:
                               (body["Query"], notification_id.lower(), table))
         return cur.rowcount == 1
 
-    def _apply_rows(self, defn: TableDef, body: dict, ts: int, result: Applied) -> None:
+    def _apply_rows(self, defn: TableDef, body: dict[str, Any], ts: int, result: Applied) -> None:
         inserted_keys = {row_key(defn, r) for r in body["Inserted"] if isinstance(r, dict)}
         for row in body["Deleted"]:
             key = self._key_or_ignore(defn, row, result)
@@ -133,7 +133,7 @@ class Store:
             result.ignore(f"empty or missing key ({', '.join(defn.key)})")
         return key
 
-    def _write(self, table: str, key: str, row: dict, ts: int, result: Applied, *, delete: bool) -> None:
+    def _write(self, table: str, key: str, row: dict[str, Any], ts: int, result: Applied, *, delete: bool) -> None:
         mod = _mod_key(row.get("_mod"))
         current = self.db.execute(f'SELECT ts, mod, deleted FROM "{table}" WHERE key = ?', (key,)).fetchone()
         if current is not None:
@@ -156,5 +156,6 @@ class Store:
         else:
             result.updated += 1
         self.db.execute(f'INSERT INTO "{table}" (key, data, ts, mod, deleted) VALUES (?, ?, ?, ?, 0) '
-                        "ON CONFLICT(key) DO UPDATE SET data=excluded.data, ts=excluded.ts, mod=excluded.mod, deleted=0",
+                        "ON CONFLICT(key) DO UPDATE SET data=excluded.data, ts=excluded.ts, mod=excluded.mod, "
+                        "deleted=0",
                         (key, stored, ts, mod))

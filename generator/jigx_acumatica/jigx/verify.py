@@ -3,41 +3,27 @@ and the outcome of each. No Click here: callers print what report() is given."""
 
 from __future__ import annotations
 
-import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
+from .. import push_contract as contract
 from ..config import PLACEHOLDER_COMPANY, Target
-from ..definition import Column, TableDef, load_definitions
+from ..definition import Column, TableDef
 from ..errors import ExitCode, InputError
-from ..solution.layout import ARTIFACTS, DATABASE, declared_tables_in, solution_definitions
-from . import contract
-from .sender import Outcome, Policy, Push, Redactor, send
+from ..solution.queries import select_tables
+from ..transport import Policy, Redactor
+from .sender import CDC_POLICY, Outcome, Push, send
 
 TEST_TEXT = "jigx-acumatica verify test row"
 TEST_KEY = "JIGX-VERIFY-TEST"
 Shape = Literal["insert", "update"]
 
 
-# --- which tables, where --------------------------------------------------------------------------
-
-def select_tables(root: Path, names: list[str]) -> list[TableDef]:
-    paths = solution_definitions(root)
-    if not paths:
-        raise InputError("no table definitions in this solution", path=root / ARTIFACTS,
-                         hint="onboard tables first: jigx-acumatica add DEF... --solution DIR")
-    defs = load_definitions(paths)
-    if not names:
-        return defs
-    by_name = {d.table: d for d in defs}
-    unknown = [n for n in names if n not in by_name]
-    if unknown:
-        raise InputError(f"unknown table(s): {', '.join(unknown)}", hint=f"tables here: {', '.join(sorted(by_name))}")
-    return [by_name[n] for n in names]
-
+# --- where ----------------------------------------------------------------------------------------
 
 def check_target(target: Target) -> None:
     """Every part of the endpoint URL known and well-formed, before anything is sent."""
@@ -52,11 +38,6 @@ def check_target(target: Target) -> None:
         raise InputError(f"cannot build the endpoint URL: {', '.join(missing)} missing",
                          hint="pass them, or set region, organizationId and solutionId in jigx-acumatica.yaml")
     target.validate()
-
-
-def undeclared(root: Path, defs: list[TableDef]) -> list[str]:
-    declared = declared_tables_in(root)
-    return [d.table for d in defs if d.table not in declared]
 
 
 # --- bodies ----------------------------------------------------------------------------------------
@@ -81,7 +62,7 @@ def test_row(defn: TableDef, moment: datetime, *, note: str = TEST_TEXT) -> dict
 def pushes(defn: TableDef, company: str, *, shape: Shape = "insert", cleanup: bool = True,
            now: datetime | None = None) -> list[Push]:
     """The test pushes for one table, each with its own Id (a retry resends the same body)."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     row = test_row(defn, now)
 
     def body(inserted: list[dict[str, Any]], deleted: list[dict[str, Any]], offset_ms: int) -> dict[str, Any]:
@@ -109,27 +90,26 @@ class DryRequest:
     url: str
     text: str  # the request as it would go on the wire, PAT masked
     body: dict[str, Any]
+    auth: str  # the Authorization header as shown: never the PAT
 
     def as_dict(self) -> dict[str, Any]:
         return {"table": self.table, "push": self.push, "method": "POST", "url": self.url,
-                "headers": {"Authorization": _masked_auth(), "Content-Type": "application/json; charset=utf-8"},
+                "headers": {"Authorization": self.auth, "Content-Type": "application/json; charset=utf-8"},
                 "body": self.body}
 
 
-def _masked_auth() -> str:
-    return "Bearer ****" if os.environ.get("JIGX_PAT") else "Bearer <your PAT>"
-
-
-def dry_run(defs: list[TableDef], target: Target, *, shape: Shape, cleanup: bool) -> list[DryRequest]:
-    """Every request verify would send, PAT masked; nothing is sent."""
+def dry_run(defs: list[TableDef], target: Target, *, shape: Shape, cleanup: bool, pat_known: bool = False
+            ) -> list[DryRequest]:
+    """Every request verify would send, PAT masked (pat_known: one is set, shown as ****); nothing is sent."""
+    auth = "Bearer ****" if pat_known else "Bearer <your PAT>"
     out = []
     company = target.company or PLACEHOLDER_COMPANY
     for d in defs:
         url = target.url(d.table)
         for push in pushes(d, company, shape=shape, cleanup=cleanup):
-            text = (f"POST {url}\nAuthorization: {_masked_auth()}\n"
+            text = (f"POST {url}\nAuthorization: {auth}\n"
                     f"Content-Type: application/json; charset=utf-8\n\n{contract.to_json(push.body)}\n")
-            out.append(DryRequest(d.table, push.kind, url, text, push.body))
+            out.append(DryRequest(d.table, push.kind, url, text, push.body, auth))
     return out
 
 
@@ -169,4 +149,4 @@ def verify_solution(root: Path, tables: list[str] | tuple[str, ...] = (), *, pat
     target = target or load_config(root).validate()
     defs = select_tables(root, list(tables))
     check_target(target)
-    return run(defs, target, pat, shape=shape, cleanup=cleanup, policy=policy or Policy(), report=report)
+    return run(defs, target, pat, shape=shape, cleanup=cleanup, policy=policy or CDC_POLICY, report=report)

@@ -11,11 +11,12 @@ import json
 import secrets
 import threading
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
-from typing import Any, Callable
+from typing import Any
 
-from local_server import LocalServer, QuietHandler
+from tests.fakes.server import LocalServer, QuietHandler
 
 
 @dataclass

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any
 
 from ..config import PLACEHOLDER_COMPANY, Target
 from ..definition import TableDef, load_definitions
 from ..errors import ExitCode, InputError
-from ..solution.layout import DATABASE, declared_tables_in, require_solution, solution_definitions
-from .contract import row_key
+from ..layout import DATABASE
+from ..push_contract import row_key
+from ..solution.queries import declared_tables_in, require_solution, solution_definitions, undeclared
 from .endpoint import Endpoint, EndpointConfig, new_token
 
 if TYPE_CHECKING:
-    from .verify import Shape
+    from ..jigx.verify import Shape
 
 LOCAL_ORG = "00000000-0000-4000-8000-000000000001"
 LOCAL_SOLUTION = "00000000-0000-4000-8000-000000000002"
@@ -38,7 +39,7 @@ class LocalCheck:
     ok: bool
     detail: str
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return self.__dict__.copy()
 
 
@@ -49,10 +50,11 @@ def verify_local(root: Path, defs: list[TableDef], target: Target, *, shape: Sha
     check the rows landed and were cleaned up, stop it. Returns (exit code, checks)."""
     import requests
 
-    from . import verify
-    from .sender import Policy, send
+    from ..jigx import verify
+    from ..jigx.sender import send
+    from ..transport import Policy
 
-    missing = verify.undeclared(root, defs)
+    missing = undeclared(root, defs)
     if missing:
         raise InputError(f"table(s) not declared in {DATABASE}: {', '.join(missing)}", path=root / DATABASE,
                          hint="declare them (jigx-acumatica generate --solution DIR --force restores declarations)")
@@ -138,7 +140,8 @@ def _listen_error(host: str, port: int, exc: OSError) -> InputError:
         return InputError(f"--host {host} is not an address of this machine",
                           hint="use 127.0.0.1 (this machine only) or 0.0.0.0 (every network interface)")
     if exc.errno == errno.EADDRINUSE:
-        return InputError(f"port {port} on {host} is already in use", hint="pick another --port, or --port 0 for any free one")
+        return InputError(f"port {port} on {host} is already in use",
+                          hint="pick another --port, or --port 0 for any free one")
     if exc.errno == errno.EACCES:
         return InputError(f"not allowed to listen on port {port}",
                           hint="ports below 1024 need administrator rights: use --port 8787")

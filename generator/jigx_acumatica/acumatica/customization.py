@@ -6,20 +6,24 @@ really binds), publishBegin with isMergeWithExistingPackages always true (false 
 every other customization on the site), poll publishEnd until it completes (tolerating dropped
 connections while the site restarts), read the log (errors come back with HTTP 200, and
 publishEnd may answer 400 with the same JSON), and always sign out. Imports requests: only this
-command loads it."""
+command loads it; the retries and network classification are the HTTP layer's (transport.py)."""
 
 from __future__ import annotations
 
 import base64
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import requests
 
-from .cdc.sender import Redactor
-from .errors import ExitCode, ToolError, printable
+from ..errors import ExitCode, ToolError, printable
+from ..transport import Answer, NetworkError, Policy, Redactor, request
+
+# Steps change the instance: a 5xx is not retried blindly (publishEnd is polled on its own).
+PUBLISH_POLICY = Policy(timeout=60.0, retries=0)
 
 
 class PublishError(ToolError):
@@ -45,7 +49,7 @@ class PublishJob:
     description: str
     package: bytes
     validate_only: bool = False
-    timeout: float = 60.0  # per request
+    policy: Policy = PUBLISH_POLICY
     poll_interval: float = 5.0
     max_wait: float = 900.0  # for publishEnd to complete
     sleep: Callable[[float], None] = time.sleep
@@ -59,6 +63,23 @@ def log_lines(body: Any, kinds: tuple[str, ...] = ("error",)) -> list[str]:
     entries = body.get("log") if isinstance(body, dict) else None
     return [printable(str(e.get("message", ""))) for e in entries or []
             if isinstance(e, dict) and str(e.get("logType", "")).lower() in kinds]
+
+
+# Each kind of network failure: its exit code, what happened, and the fix.
+_NETWORK: dict[str, tuple[ExitCode, str, str]] = {
+    "tls": (ExitCode.PUBLISH_TLS, "TLS error talking to {url}",
+            "check --acumatica-url (https, the instance's host) and the machine's CA certificates"),
+    "timeout": (ExitCode.PUBLISH_TIMEOUT, "no answer from {url} in {timeout:g} s",
+                "check the URL and the network; the instance may be busy"),
+    "dns": (ExitCode.PUBLISH_UNREACHABLE, "the host name of {url} does not resolve",
+            "check --acumatica-url for typos and the machine's DNS"),
+    "refused": (ExitCode.PUBLISH_UNREACHABLE, "connection refused by {url}",
+                "check --acumatica-url: the host name, the port, and that the instance is running"),
+    "dropped": (ExitCode.PUBLISH_UNREACHABLE, "the connection to {url} dropped ({detail})",
+                "the instance may be restarting; check Customization Projects (SM204505) and try again"),
+    "other": (ExitCode.PUBLISH_UNREACHABLE, "cannot reach {url} ({detail})",
+              "check --acumatica-url: the host name, the port, and that the instance is running"),
+}
 
 
 class Client:
@@ -80,35 +101,20 @@ class Client:
 
     # --- requests ---------------------------------------------------------------------------------
 
-    def _post(self, path: str, body: dict[str, Any] | None, *, step: str) -> requests.Response:
-        url = f"{self.job.url}{path}"
+    def _post(self, path: str, body: dict[str, Any] | None, *, step: str) -> Answer:
+        headers = {"Accept": "application/json"} if body is not None else {"Accept": "application/json",
+                                                                           "Content-Length": "0"}
         try:
-            return self.session.post(url, json=body, timeout=self.job.timeout, allow_redirects=False,
-                                     headers={"Accept": "application/json"} if body is not None
-                                     else {"Accept": "application/json", "Content-Length": "0"})
-        except requests.exceptions.SSLError:
-            raise PublishError(ExitCode.PUBLISH_TLS, f"{step}: TLS error talking to {self.job.url}",
-                               "check --acumatica-url (https, the instance's host) and the machine's CA certificates"
-                               ) from None
-        except requests.exceptions.Timeout:
-            raise PublishError(ExitCode.PUBLISH_TIMEOUT, f"{step}: no answer from {self.job.url} in "
-                               f"{self.job.timeout:g} s", "check the URL and the network; the instance may be busy"
-                               ) from None
-        except requests.exceptions.ConnectionError as exc:
-            raise PublishError(ExitCode.PUBLISH_UNREACHABLE, f"{step}: cannot reach {self.job.url} "
-                               f"({type(exc).__name__})", "check --acumatica-url: the host name, the port, and that "
-                               "the instance is running") from None
+            return request(self.session, "POST", f"{self.job.url}{path}", self.job.policy, json=body, headers=headers)
+        except NetworkError as exc:
+            code, summary, fix = _NETWORK[exc.kind]
+            raise PublishError(code, f"{step}: " + summary.format(url=self.job.url, timeout=self.job.policy.timeout,
+                                                                    detail=exc.detail), fix) from None
 
-    def _json(self, resp: requests.Response) -> Any:
-        try:
-            return resp.json()
-        except ValueError:
-            return None
-
-    def _check(self, resp: requests.Response, step: str) -> Any:
+    def _check(self, resp: Answer, step: str) -> Any:
         """The answer's JSON; a PublishError for every way it says the step failed."""
-        body = self._json(resp)
-        status = resp.status_code
+        body = resp.json()
+        status = resp.status
         server = self.redact(printable(resp.text[:300].strip())) if body is None else ""
         if status == 401:
             raise PublishError(ExitCode.PUBLISH_AUTH, f"{step}: HTTP 401, not signed in",
@@ -139,10 +145,12 @@ class Client:
         if self.job.tenant:
             body["tenant"] = self.job.tenant
         resp = self._post("/entity/auth/login", body, step="sign-in")
-        refused = resp.status_code in (400, 401) or resp.status_code == 500 and isinstance(self._json(resp), dict)
+        answer = resp.json()
+        refused = resp.status in (400, 401) or resp.status == 500 and isinstance(answer, dict)
         if refused:  # Acumatica's answer to an unknown tenant is not documented: a 500 with a message is one
-            message = self.redact(printable(str((self._json(resp) or {}).get("message", "")) or resp.reason))
-            raise PublishError(ExitCode.PUBLISH_AUTH, f"sign-in refused (HTTP {resp.status_code}): {message}",
+            said = str(answer.get("message", "")) if isinstance(answer, dict) else ""
+            message = self.redact(printable(said or resp.text[:200].strip() or "no message"))
+            raise PublishError(ExitCode.PUBLISH_AUTH, f"sign-in refused (HTTP {resp.status}): {message}",
                                "check ACUMATICA_USERNAME, the password (ACUMATICA_PASSWORD or --password-file) and "
                                "--tenant (the tenant's login name, SM203520)")
         self._check(resp, "sign-in")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from conftest import ORG, SAMPLES, SOLUTION_ID, cli, tree
+from tests.helpers import ORG, SAMPLES, SOLUTION_ID, cli, tree
 
 CUSTOMERS = SAMPLES / "customers.yaml"
 
@@ -160,7 +160,8 @@ def test_comment_inside_a_managed_entry_is_kept_or_reported(app):
     assert cli("generate", "--solution", app).exit_code == 0
     assert index.read_text() == commented, "unchanged definition: the entry (and comment) stay"
     stored = app / "acumatica/customers/table.yaml"
-    stored.write_text(stored.read_text().replace("entities: [default/customers]", "entities: [default/customers, default/x]")
+    stored.write_text(stored.read_text().replace("entities: [default/customers]",
+                                                 "entities: [default/customers, default/x]")
                       if "entities:" in stored.read_text() else stored.read_text()
                       + "on_change: {type: action.sync-entities, options: {provider: DATA_PROVIDER_DYNAMIC, "
                         "entities: [default/customers, default/orders]}}\n")
@@ -193,7 +194,8 @@ def test_multi_line_flow_list_rewrite_is_announced(tmp_path):
     app = tmp_path / "app"
     assert cli("init", app).exit_code == 0
     index = app / "index.jigx"
-    index.write_text(index.read_text() + "onTableChanged: [\n  {table: leads, action: {type: action.sync-entities}}\n  ]\n")
+    index.write_text(index.read_text()
+                     + "onTableChanged: [\n  {table: leads, action: {type: action.sync-entities}}\n  ]\n")
     r = cli("add", CUSTOMERS, "--solution", app)
     assert r.exit_code == 0, r.output
     assert "flow style" in r.stdout and "block style" in r.stdout
@@ -235,7 +237,8 @@ def test_tab_after_colon_in_definitions_and_the_config(tmp_path):
     bad.write_text(text + "colums:\t{}\n")
     warned.write_text(text + "screen_id:\tGI990001\n")
     r = cli("generate", bad, "--out", tmp_path / "out")
-    assert r.exit_code == 2 and "did you mean 'columns'" in r.stderr and f"bad.yaml:{text.count(chr(10)) + 1}:1" in r.stderr
+    assert r.exit_code == 2 and "did you mean 'columns'" in r.stderr
+    assert f"bad.yaml:{text.count(chr(10)) + 1}:1" in r.stderr
     r = cli("generate", warned, "--out", tmp_path / "out")
     assert r.exit_code == 0, r.output
     assert f"warned.yaml:{text.count(chr(10)) + 1}: screen_id is used only with 'odata: true'" in r.stderr

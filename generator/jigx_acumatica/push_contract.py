@@ -6,14 +6,14 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from ..definition import Column, TableDef
-from ..definition.model import AnyOf, Condition
-from ..naming import stable_uuid
+from .definition import Column, TableDef
+from .definition.model import AnyOf, Condition
+from .naming import stable_uuid
 
-_TICKS_EPOCH = datetime(1, 1, 1, tzinfo=timezone.utc)
+_TICKS_EPOCH = datetime(1, 1, 1, tzinfo=UTC)
 # The sample is pinned to one instant so regeneration is byte-identical. Rows carry the tenant's
 # local business time; TimeStamp is the server's UTC clock: in Acumatica's own example
 # (push-01) TimeStamp is three hours before the row's local time, so the sample does the same.
@@ -23,7 +23,7 @@ SAMPLE_INSTANT = datetime(2026, 11, 20, 9, 15, 2, 100000, tzinfo=SAMPLE_ZONE)
 
 def ticks(moment: datetime) -> int:
     """.NET DateTime.Ticks: 100 ns intervals since 0001-01-01 UTC (exact integer arithmetic)."""
-    delta = moment.astimezone(timezone.utc) - _TICKS_EPOCH
+    delta = moment.astimezone(UTC) - _TICKS_EPOCH
     return (delta.days * 86_400 + delta.seconds) * 10_000_000 + delta.microseconds * 10
 
 
@@ -47,7 +47,7 @@ def local_datetime(moment: datetime) -> str:
 def performance_info(moment: datetime) -> dict[str, str]:
     """AdditionalInfo as current versions fill it: when processing started, on the server's UTC
     clock, "MM/dd/yyyy HH:mm:ss" (push-02: a second before its TimeStamp)."""
-    started = moment.astimezone(timezone.utc) - timedelta(seconds=1)
+    started = moment.astimezone(UTC) - timedelta(seconds=1)
     return {"PXPerformanceInfoStartTime": started.strftime("%m/%d/%Y %H:%M:%S")}
 
 
@@ -121,8 +121,8 @@ def sample_row(defn: TableDef, *, modified: datetime = SAMPLE_INSTANT, deleted: 
     return row
 
 
-def notification(defn: TableDef, *, inserted: list[dict], deleted: list[dict], company: str,
-                 notification_id: str, moment: datetime, additional: dict | None = None) -> dict[str, Any]:
+def notification(defn: TableDef, *, inserted: list[dict[str, Any]], deleted: list[dict[str, Any]], company: str,
+                 notification_id: str, moment: datetime, additional: dict[str, Any] | None = None) -> dict[str, Any]:
     """The body, keys in the order Acumatica writes them."""
     return {
         "Inserted": inserted,

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from local_server import LocalServer, QuietHandler
+from tests.fakes.server import LocalServer, QuietHandler
 
 TOKEN = re.compile(r"\s*(\(|\)|'(?:[^']|'')*'|[A-Za-z_][A-Za-z0-9_]*|\d{4}-\d\d-\d\d(?:T[\d:.]+Z?)?|-?\d+(?:\.\d+)?)")
 

@@ -6,15 +6,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from . import naming, schema
-from .config import load_config
-from .definition import writes_to
-from .errors import ExitCode, ToolError, located, printable
-from .fsutil import read_if_exists
-from .solution.jigx_files import EVENT_KEY, MISSPELLINGS
-from .solution.layout import DATABASE, INDEX, solution_definitions
-from .solution.yaml_splice import load_jigx_data, load_owned
-from .yamlio import key_position, plain
+from .. import naming, schema
+from ..config import load_config
+from ..definition import writes_to
+from ..errors import ExitCode, ToolError, located, printable
+from ..fsutil import read_if_exists
+from ..layout import DATABASE, INDEX
+from ..yamlio import key_position, plain
+from .jigx_files import EVENT_KEY, MISSPELLINGS
+from .queries import solution_definitions
+from .yaml_splice import load_jigx_data, load_owned
 
 Severity = Literal["error", "warning", "info"]
 ERROR: Severity = "error"
@@ -36,7 +37,7 @@ class Finding:
         text = printable(f"{located(self.path, self.line)}: {self.severity}: {self.message}")
         return text + (f"\n  fix: {printable(self.fix)}" if self.fix else "")
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return self.__dict__.copy()
 
 
@@ -49,7 +50,7 @@ def exit_code(findings: list[Finding]) -> ExitCode:
     return ExitCode.OK
 
 
-def _position(doc: Any, path: list) -> int | None:
+def _position(doc: Any, path: list[Any]) -> int | None:
     """Line (1-based) of the node at a JSON path, as far down as it can be followed."""
     line = None
     node = doc
@@ -74,10 +75,10 @@ class Doctor:
 
     def managed_tables(self) -> set[str]:
         """Tables jigx-acumatica created in this solution (its state file)."""
-        from .solution.state import load_state
+        from .queries import managed_tables
 
         try:
-            return set(load_state(self.root)[0]["tables"])
+            return managed_tables(self.root)
         except ToolError:
             return set()
 
@@ -151,7 +152,7 @@ class Doctor:
                                   "table names are lowercase letters, digits, '-' and '_' (2-30)")
         return {str(t) for t in tables}
 
-    def check_index(self, index: dict, declared: set[str] | None) -> None:
+    def check_index(self, index: dict[str, Any], declared: set[str] | None) -> None:
         data = plain(index)
         for path, message in schema.problems("index", data):
             if path.startswith(EVENT_KEY) or "deprecated" in message:
@@ -177,7 +178,7 @@ class Doctor:
         if EVENT_KEY in index:
             self.check_entries(index, declared)
 
-    def check_entries(self, index: dict, declared: set[str] | None) -> None:
+    def check_entries(self, index: dict[str, Any], declared: set[str] | None) -> None:
         items = index[EVENT_KEY]
         line = key_position(index, EVENT_KEY)[0]
         if items is None:
@@ -221,7 +222,8 @@ class Doctor:
                 self.add(ERROR, rel, exc.line, exc.message, exc.hint or "fix or remove the file")
                 continue
             if isinstance(data, dict) and data.get("type") == "datasource.sqlite" and \
-                    isinstance(data.get("options"), dict) and data["options"].get("provider") == "DATA_PROVIDER_DYNAMIC":
+                    isinstance(data.get("options"),
+                               dict) and data["options"].get("provider") == "DATA_PROVIDER_DYNAMIC":
                 for where, message in schema.problems("datasource", data):
                     self.add(WARNING, rel, None, f"{where}: {message}")
 
@@ -231,25 +233,25 @@ class Doctor:
 
     def check_state(self) -> None:
         """Every table the tool manages still has its definition."""
-        from .solution.layout import STATE_FILE
-        from .solution.state import load_state
+        from ..layout import STATE_FILE
+        from .state import load_state
 
         try:
             state, _ = load_state(self.root)
         except ToolError as exc:
             self.add_error(STATE_FILE, exc)
             return
-        for table, entry in sorted(state["tables"].items()):
-            rel = entry.get("definition") if isinstance(entry, dict) else None
-            if isinstance(rel, str) and not (self.root / rel).is_file():
+        for table, rec in sorted(state.tables.items()):
+            rel = rec.definition
+            if rel and not (self.root / rel).is_file():
                 self.add(ERROR, STATE_FILE, None, f"table '{table}' is managed, but its definition {rel} is missing",
                          f"restore {rel} (from git), or stop managing it: jigx-acumatica remove {table}")
 
     def check_generated(self) -> None:
         """Every table definition's artifacts are up to date (what 'generate --check' would say)."""
-        from .operations import definitions_for
-        from .solution.plan import CONFLICT, IDENTICAL, SKIP
-        from .solution.plan_generate import plan_generate
+        from .plan import CONFLICT, IDENTICAL, SKIP
+        from .plan_generate import plan_generate
+        from .queries import definitions_for
 
         if not solution_definitions(self.root):
             return

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import quote
 
 import requests
 
-from ..cdc.sender import retry_after_seconds
 from ..errors import ExitCode, ToolError, printable
+from ..transport import Answer, NetworkError, Policy, Redactor, request, server_message
 
 EDM = "{http://docs.oasis-open.org/odata/ns/edm}"
 NUMERIC = {"Edm.Int16", "Edm.Int32", "Edm.Int64", "Edm.Decimal", "Edm.Double", "Edm.Single", "Edm.Byte"}
@@ -34,12 +34,21 @@ class Connection:
     tenant: str
     username: str
     password: str = field(repr=False)
-    timeout: float = 60.0
-    retries: int = 4  # for 429, 5xx and dropped connections: reading again is harmless
-    backoff: float = 0.5
+    policy: Policy = field(default_factory=Policy)  # reads are retried on 429, 5xx and dropped connections
 
     def root(self) -> str:
         return f"{self.url}/t/{quote(self.tenant, safe='')}/api/odata/gi"
+
+
+# Each kind of network failure: what happened, and the fix.
+_NETWORK: dict[str, tuple[str, str]] = {
+    "dropped": ("the connection dropped mid-answer", "the instance or the network is unstable; try again"),
+    "tls": ("TLS error talking to {url}", "check --acumatica-url and the machine's CA certificates"),
+    "timeout": ("no answer in {timeout:g} s", "the instance is slow or unreachable; raise --timeout or try again"),
+    "dns": ("the host name of {url} does not resolve", "check --acumatica-url for typos and the machine's DNS"),
+    "refused": ("connection refused by {url}", "check --acumatica-url and that the instance is running"),
+    "other": ("cannot reach {url}", "check --acumatica-url and that the instance is running"),
+}
 
 
 class Reader:
@@ -47,69 +56,47 @@ class Reader:
         self.conn = conn
         self.session = session or requests.Session()
         self.session.auth = (conn.username, conn.password)
+        self.redact = Redactor(conn.password)
 
-    def get(self, url: str, params: dict[str, str] | None = None, *, what: str) -> requests.Response:
-        """GET, retrying 429, 5xx and connections dropped mid-answer with backoff (and Retry-After)."""
-        for attempt in range(self.conn.retries + 1):
-            last = attempt == self.conn.retries
-            try:
-                resp = self._get_once(url, params, what=what)
-            except ODataError as exc:
-                if last or not exc.dropped:
-                    raise
-                time.sleep(self.conn.backoff * 2 ** attempt)
-                continue
-            if resp.status_code == 429 or resp.status_code >= 500:
-                if last:
-                    raise ODataError(ExitCode.ODATA_BAD_ANSWER, f"{what}: HTTP {resp.status_code} after "
-                                     f"{attempt + 1} attempts", "the instance is busy: run backfill again later (it "
-                                     "continues where it stopped)")
-                wait = retry_after_seconds(resp.headers.get("Retry-After"))
-                time.sleep(min(wait, 60.0) if wait is not None else self.conn.backoff * 2 ** attempt)
-                continue
-            return resp
-        raise AssertionError("unreachable")
-
-    def _get_once(self, url: str, params: dict[str, str] | None, *, what: str) -> requests.Response:
+    def get(self, url: str, params: dict[str, str] | None = None, *, what: str) -> Answer:
+        """GET through the HTTP layer (429, 5xx and dropped connections retried); an ODataError
+        for every answer that is not a page of rows or the metadata."""
         try:
-            resp = self.session.get(url, params=params, timeout=self.conn.timeout, allow_redirects=False,
-                                    headers={"Accept": "application/json"})
-        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
-            raise ODataError(ExitCode.ODATA_UNREACHABLE, f"{what}: the connection dropped mid-answer "
-                             f"({type(exc).__name__})", "the instance or the network is unstable; try again",
-                             dropped=True) from None
-        except requests.exceptions.SSLError:
-            raise ODataError(ExitCode.ODATA_UNREACHABLE, f"{what}: TLS error talking to {self.conn.url}",
-                             "check --acumatica-url and the machine's CA certificates") from None
-        except requests.exceptions.Timeout:
-            raise ODataError(ExitCode.ODATA_UNREACHABLE, f"{what}: no answer in {self.conn.timeout:g} s",
-                             "the instance is slow or unreachable; raise --timeout or try again") from None
-        except requests.exceptions.ConnectionError as exc:
-            dropped = "RemoteDisconnected" in str(exc) or "IncompleteRead" in str(exc) or "reset" in str(exc).lower()
-            raise ODataError(ExitCode.ODATA_UNREACHABLE, f"{what}: " + (
-                f"the connection dropped mid-answer ({type(exc).__name__})" if dropped
-                else f"cannot reach {self.conn.url} ({type(exc).__name__})"),
-                "check --acumatica-url and that the instance is running", dropped=dropped) from None
-        if resp.status_code == 401:
+            answer = request(self.session, "GET", url, self.conn.policy, idempotent=True, params=params,
+                             headers={"Accept": "application/json"})
+        except NetworkError as exc:
+            summary, fix = _NETWORK[exc.kind]
+            raise ODataError(ExitCode.ODATA_UNREACHABLE, f"{what}: " + summary.format(
+                url=self.conn.url, timeout=self.conn.policy.timeout) + f" ({exc.detail})", fix,
+                dropped=exc.kind == "dropped") from None
+        status = answer.status
+        if status == 401:
             raise ODataError(ExitCode.ODATA_AUTH, f"{what}: HTTP 401, the user name or password was refused",
                              "check ACUMATICA_USERNAME and the password (OData uses Basic authentication)")
-        if resp.status_code == 403:
+        if status == 403:
             raise ODataError(ExitCode.ODATA_FORBIDDEN, f"{what}: HTTP 403, no rights to read this inquiry",
                              "give the user View Only rights to the inquiry's screen")
-        if resp.status_code == 404:
+        if status == 404:
             raise ODataError(ExitCode.ODATA_NOT_EXPOSED, f"{what}: HTTP 404 at {url}",
                              "check --tenant (the tenant's login name) and that the inquiry is published with a "
                              "screen ID and Expose via OData (odata: true and screen_id in the table definition)")
-        return resp
+        if answer.retryable:
+            said = self.redact(server_message(answer.text))
+            raise ODataError(ExitCode.ODATA_BAD_ANSWER, f"{what}: HTTP {status} after {answer.attempts} attempt"
+                             f"{'s' if answer.attempts > 1 else ''}: {said}",
+                             "the same answer each time: read the server's message (a filter it cannot run, a "
+                             "formula column) and fix the inquiry; if the instance was only busy, run backfill "
+                             "again later (it continues where it stopped)")
+        return answer
 
     def properties(self, inquiry: str) -> dict[str, str]:
         """The inquiry's property names and EDM types, from $metadata."""
         resp = self.get(f"{self.conn.root()}/$metadata", what="$metadata")
-        if resp.status_code != 200:
-            raise ODataError(ExitCode.ODATA_BAD_ANSWER, f"$metadata: HTTP {resp.status_code}",
+        if resp.status != 200:
+            raise ODataError(ExitCode.ODATA_BAD_ANSWER, f"$metadata: HTTP {resp.status}",
                              "check the instance; try again later")
         try:
-            root = ET.fromstring(resp.content)
+            root = ET.fromstring(resp.body)
         except ET.ParseError:
             raise ODataError(ExitCode.ODATA_BAD_ANSWER, "$metadata is not XML", "check --acumatica-url") from None
         sets = {e.get("Name"): e.get("EntityType", "") for e in root.iter(f"{EDM}EntitySet")}
@@ -150,16 +137,16 @@ class Reader:
                     return
                 rows = ahead.result()
 
-    def _rows(self, resp: requests.Response, inquiry: str) -> list[dict[str, Any]]:
-        if resp.status_code != 200:
-            detail = printable(resp.text[:200].strip())
-            raise ODataError(ExitCode.ODATA_BAD_ANSWER, f"reading '{inquiry}': HTTP {resp.status_code} {detail}".rstrip(),
+    def _rows(self, resp: Answer, inquiry: str) -> list[dict[str, Any]]:
+        if resp.status != 200:
+            detail = self.redact(printable(resp.text[:200].strip()))
+            raise ODataError(ExitCode.ODATA_BAD_ANSWER, f"reading '{inquiry}': HTTP {resp.status} {detail}".rstrip(),
                              "check the instance; a filter on a formula column is refused")
-        if not resp.content.strip():  # Acumatica's answer to a filter on a formula column (observed)
+        if not resp.body.strip():  # Acumatica's answer to a filter on a formula column (observed)
             raise ODataError(ExitCode.ODATA_BAD_ANSWER, f"reading '{inquiry}': HTTP 200 with an empty body",
                              "the key or _mod column is a formula in the inquiry: make it a field")
         try:
-            body = json.loads(resp.content)
+            body = json.loads(resp.body)
         except ValueError:
             raise ODataError(ExitCode.ODATA_BAD_ANSWER, f"reading '{inquiry}': the answer is not JSON",
                              "check --acumatica-url") from None

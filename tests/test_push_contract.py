@@ -12,11 +12,11 @@ import pytest
 import requests
 from ruamel.yaml import YAML
 
-from conftest import ORG, SAMPLE_FILES, SOLUTION_ID, TARGET_ARGS, cli
 from jigx_acumatica import schema
-from jigx_acumatica.cdc.endpoint import Endpoint
-from jigx_acumatica.cdc.local import endpoint_config
 from jigx_acumatica.config import Target
+from jigx_acumatica.local.endpoint import Endpoint
+from jigx_acumatica.local.serve import endpoint_config
+from tests.helpers import ORG, SAMPLE_FILES, SOLUTION_ID, TARGET_ARGS, cli
 
 # Definitions written for this test (not in the repository): one DAC of each deleted-flag kind.
 KEEPS = """entity: StockItem
@@ -76,7 +76,8 @@ def gi_row(app: Path, table: str):
 
 
 def result_fields(row) -> dict[str, tuple[str, str]]:
-    return {r.get("Caption"): (t.get("Alias"), r.get("Field")) for t in row.findall("GITable") for r in t.findall("GIResult")}
+    return {r.get("Caption"): (t.get("Alias"),
+                               r.get("Field")) for t in row.findall("GITable") for r in t.findall("GIResult")}
 
 
 def test_del_follows_what_the_table_keeps(app, tmp_path):
@@ -270,7 +271,7 @@ def test_payload_details_are_modelled_on_real_pushes(app):
     body = sample(app, "items")
     row = body["Inserted"][0]
     assert row["_mod"] == "2026-11-20T09:15:02.1"  # trimmed, as push-01's "...23.1"
-    from jigx_acumatica.cdc.contract import ticks_to_utc
+    from jigx_acumatica.push_contract import ticks_to_utc
 
     assert ticks_to_utc(body["TimeStamp"]) == "2026-11-20 06:15:02.100 UTC"  # the server's UTC clock, hours before
     assert body["AdditionalInfo"] == {"PXPerformanceInfoStartTime": "11/20/2026 06:15:01"}

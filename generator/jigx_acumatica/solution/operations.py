@@ -5,43 +5,23 @@ concurrent run plans on this one's result) and, unless asked not to, applies the
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
 
-from . import naming
-from .config import CONFIG_FILE, CONFIG_NAMES, Target, config_text, config_with, load_config
-from .definition import TableDef, load_definitions
-from .definition.load import Progress
-from .errors import InputError
-from .fsutil import locked, read_if_exists
-from .solution.apply import apply
-from .solution.layout import ARTIFACTS, require_solution, solution_definitions
-from .solution.plan import Plan, plan_file
-from .solution.plan_generate import Skeleton, plan_generate
-from .solution.plan_remove import plan_remove
+from .. import naming
+from ..artifacts.package import PushCodes
+from ..config import CONFIG_FILE, CONFIG_NAMES, Target, config_text, config_with, load_config, load_settings
+from ..definition import load_definitions
+from ..definition.load import Progress
+from ..errors import InputError
+from ..fsutil import locked, os_error, read_if_exists, write_all
+from .apply import apply
+from .plan import Plan, plan_file
+from .plan_generate import Skeleton, plan_generate
+from .plan_remove import plan_remove
+from .queries import definitions_for, require_solution, solution_definitions, target_for
 
 PathLike = str | Path
-
-
-def target_for(root: Path, **overrides: str | None) -> Target:
-    """The project config's target with the given options winning."""
-    return load_config(root).merged(**overrides).validate()
-
-
-def definitions_for(root: Path, definitions: Sequence[PathLike], target: Target, progress: Progress = None
-                    ) -> list[TableDef]:
-    """The tables to generate: the files given, else the solution's own; all checked before any
-    file (or lock) is touched."""
-    paths: Sequence[PathLike] = definitions
-    if not paths:
-        paths = solution_definitions(root)
-        if not paths:
-            raise InputError("no table definitions given and none stored in the solution", path=root / ARTIFACTS,
-                             hint="pass definition files, or onboard them with 'jigx-acumatica add DEF...'")
-    defs = load_definitions(paths, progress)
-    for d in defs:
-        target.check_address(d.table)
-    return defs
 
 
 def _planned(root: Path, make_plan: Callable[[], Plan], write: bool, lock_timeout: float) -> Plan:
@@ -144,3 +124,44 @@ def _check_solution_meta(name: str, title: str, category: str) -> None:
     for label, value in (("title", title), ("category", category)):
         if any(ch in value for ch in "\n\r\t"):
             raise InputError(f"solution {label} must be one line")
+
+
+def package(root: Path, *, force: bool = False, write: bool = True, lock_timeout: float = 10.0) -> Plan:
+    """Bring the managed customization package up to date from the solution's inquiry files;
+    nothing else is planned or written (generate regenerates the inquiries themselves)."""
+    from .package_plan import plan_package_only
+
+    require_solution(root)
+    settings = load_settings(root)
+    return _planned(root, lambda: plan_package_only(root, settings, force=force), write, lock_timeout)
+
+
+def package_bytes(root: Path, *, push: PushCodes | None = None) -> bytes:
+    """The package the managed ZIP holds once up to date (built by the same function from the
+    same inquiry files), with experimental push definitions when push codes are given."""
+    from ..artifacts.package import push_items
+    from .package_plan import build_package, inquiry_texts, packaged_tables
+    from .state import load_state
+
+    require_solution(root)
+    settings = load_settings(root)
+    state, _ = load_state(root)
+    texts = inquiry_texts(root, packaged_tables(state.tables))
+    if not texts:
+        raise InputError("no table with a Generic Inquiry to package", path=root,
+                         hint="onboard tables with 'jigx-acumatica add DEF...' (or run generate) first")
+    extra = None
+    if push is not None:
+        defs = [d for d in load_definitions(solution_definitions(root)) if d.table in texts]
+        extra = push_items(defs, load_config(root), push)
+    return build_package(texts, settings, extra)
+
+
+def write_package(out: Path, data: bytes) -> None:
+    """Write a package outside the managed files, atomically."""
+    if out.suffix != ".zip":
+        raise InputError("the package file must end in .zip", path=out, hint="e.g. --out jigx-cdc.zip")
+    try:
+        write_all([(out, data)])
+    except OSError as exc:
+        raise os_error(exc, out, "write the package") from None

@@ -11,16 +11,17 @@ import json
 import re
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from .. import naming
-from ..errors import printable
 from ..definition import TableDef
-from .contract import BodyError, parse_body
+from ..errors import printable
+from ..push_contract import BodyError, parse_body
 from .store import Store
 
 CDC_PATH = re.compile(r"^/tool/organizations/([^/]+)/solutions/([^/]+)/acumatica/cdc$")
@@ -222,7 +223,7 @@ class Endpoint:
         # A short poll: shutdown() (end of verify --local, tests) waits at most this long.
         self.httpd.serve_forever(poll_interval=POLL_SECONDS)
 
-    def start(self) -> "Endpoint":
+    def start(self) -> Endpoint:
         self.thread = threading.Thread(target=self.serve_forever, name="cdc-endpoint", daemon=True)
         self.thread.start()
         return self
@@ -237,7 +238,7 @@ class Endpoint:
             self.thread.join(timeout=5)
         self.close()
 
-    def __enter__(self) -> "Endpoint":
+    def __enter__(self) -> Endpoint:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from .. import naming
+from ..artifacts.datasource import jigx_columns
 from ..definition import TableDef, load_definition, load_definitions
 from ..errors import InputError, printable
-from ..solution.layout import solution_definitions
+from ..push_contract import BodyError, parse_body, row_key, ticks_to_utc, timestamp_problem
+from ..solution.queries import solution_definitions
 from ..templates import render
 from ..yamlio import read_text
-from ..artifacts.datasource import jigx_columns
-from .contract import BodyError, parse_body, row_key, ticks_to_utc, timestamp_problem
 
 JIGX_COLUMNS = ("_tab", "_del", "_mod")
 # A row in Deleted only: deleted, or it stopped meeting the inquiry's conditions (acumatica.md).
@@ -52,7 +52,7 @@ class Report:
             out[r.kind] = out.get(r.kind, 0) + 1
         return out
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["rows"] = [{"kind": r.kind, "key": r.key,
                          "changes": [{"column": c, "old": o, "new": n} for c, o, n in r.changes]} for r in self.rows]
@@ -61,7 +61,8 @@ class Report:
         return data
 
     def render(self) -> str:
-        text = render("inspect.txt.j2", r=self, counts=self.counts(), show=_show, left_meaning=LEFT_MEANING).rstrip("\n")
+        text = render("inspect.txt.j2", r=self, counts=self.counts(), show=_show,
+                      left_meaning=LEFT_MEANING).rstrip("\n")
         return "\n".join(printable(line) for line in text.split("\n"))
 
 
@@ -69,7 +70,7 @@ def _show(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def load_notification(path: Path) -> dict:
+def load_notification(path: Path) -> dict[str, Any]:
     text = read_text(path, what="notification", kind="JSON", max_bytes=20 * 1024 * 1024)
     try:
         return parse_body(text, check_timestamp=False)
@@ -79,7 +80,7 @@ def load_notification(path: Path) -> dict:
                               "Deleted, Query and CompanyId") from None
 
 
-def find_definition(body: dict, table_def: Path | None, solution: Path) -> TableDef:
+def find_definition(body: dict[str, Any], table_def: Path | None, solution: Path) -> TableDef:
     if table_def is not None:
         return load_definition(table_def)
     defs = load_definitions(solution_definitions(solution))
@@ -105,7 +106,7 @@ def inspect_file(path: Path, *, table_def: Path | None = None, solution: Path = 
     return analyse(body, defn, file=path.name, tenant=tenant)
 
 
-def analyse(body: dict, defn: TableDef, *, file: str, tenant: str | None = None) -> Report:
+def analyse(body: dict[str, Any], defn: TableDef, *, file: str, tenant: str | None = None) -> Report:
     ts = body.get("TimeStamp")
     report = Report(file=file, table=defn.table, definition=Path(defn.path).name, query=body["Query"],
                     company=body["CompanyId"], notification_id=body.get("Id"),
@@ -121,7 +122,7 @@ def analyse(body: dict, defn: TableDef, *, file: str, tenant: str | None = None)
     return report
 
 
-def _check_envelope(body: dict, defn: TableDef, report: Report) -> None:
+def _check_envelope(body: dict[str, Any], defn: TableDef, report: Report) -> None:
     ts = body.get("TimeStamp")
     if isinstance(ts, int) and timestamp_problem(ts):
         report.problems.append(f"{timestamp_problem(ts)}: out-of-order notifications cannot be recognised")
@@ -138,7 +139,7 @@ def _check_envelope(body: dict, defn: TableDef, report: Report) -> None:
         report.notes.append("no rows: nothing to apply")
 
 
-def _check_columns(body: dict, defn: TableDef, report: Report) -> None:
+def _check_columns(body: dict[str, Any], defn: TableDef, report: Report) -> None:
     rows = body["Inserted"] + body["Deleted"]
     if not rows:
         return
@@ -165,7 +166,7 @@ def _check_columns(body: dict, defn: TableDef, report: Report) -> None:
     _check_each_row(body, [c for c in expected if c in present], report)
 
 
-def _check_each_row(body: dict, expected: list[str], report: Report) -> None:
+def _check_each_row(body: dict[str, Any], expected: list[str], report: Report) -> None:
     """Columns some rows carry and others lack: every row of one inquiry has the same columns;
     and a _del that is not a boolean (a formula without a schema field is pushed as text)."""
     for where in ("Inserted", "Deleted"):
@@ -179,12 +180,12 @@ def _check_each_row(body: dict, expected: list[str], report: Report) -> None:
                                        f"{'it' if len(lacking) == 1 else 'them'})")
 
 
-def _key_text(defn: TableDef, row: dict) -> str:
+def _key_text(defn: TableDef, row: dict[str, Any]) -> str:
     return ", ".join(f"{k}={_show(row.get(k))}" for k in defn.key)
 
 
-def _classify_rows(body: dict, defn: TableDef, report: Report) -> None:
-    deleted: dict[str, dict] = {}
+def _classify_rows(body: dict[str, Any], defn: TableDef, report: Report) -> None:
+    deleted: dict[str, dict[str, Any]] = {}
     for i, row in enumerate(body["Deleted"], start=1):
         key = _row_key(defn, row, "Deleted", i, report)
         if key is not None:
@@ -212,7 +213,7 @@ def _classify_rows(body: dict, defn: TableDef, report: Report) -> None:
         report.rows.append(RowChange(LEFT, _key_text(defn, row)))
 
 
-def _row_key(defn: TableDef, row: dict, where: str, index: int, report: Report) -> str | None:
+def _row_key(defn: TableDef, row: dict[str, Any], where: str, index: int, report: Report) -> str | None:
     key = row_key(defn, row)
     if key is None:
         report.problems.append(f"{where} row {index} has an empty or missing key ({', '.join(defn.key)}): "

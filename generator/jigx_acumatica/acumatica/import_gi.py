@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import io
 import re
+import xml.etree.ElementTree as ET
 import zipfile
 import zlib
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import naming
-from .definition.model import CONDITION_CODES, JOIN_TYPES
-from .errors import InputError
-from .yamlio import read_bytes_limited
+from .. import naming
+from ..definition.model import CONDITION_CODES, JOIN_TYPES
+from ..errors import InputError
+from ..yamlio import read_bytes_limited
 
 OPS = {code: op for op, code in CONDITION_CODES.items()}
 JOINS = {code: name for name, code in JOIN_TYPES.items()}
@@ -190,7 +190,8 @@ def _joins(tables: dict[str, ET.Element], main: str) -> list[dict[str, Any]]:
             for on in sorted(rel.findall("GIOn"), key=lambda o: int(o.get("LineNbr", "0"))):
                 if _code(on.get("Condition")) != "E" or _code(on.get("Operation") or "A") != "A":
                     raise Refused(f"the join to {child} has a link that is not 'equals ... and'")
-                pairs.append([f"{alias}.{_pascal(on.get('ParentField', ''))}", f"{child}.{_pascal(on.get('ChildField', ''))}"])
+                pairs.append([f"{alias}.{_pascal(on.get('ParentField', ''))}",
+                              f"{child}.{_pascal(on.get('ChildField', ''))}"])
             join: dict[str, Any] = {"dac": tables[child].get("Name", "")}
             if child != join["dac"].rsplit(".", 1)[-1]:
                 join["alias"] = child
@@ -202,15 +203,16 @@ def _joins(tables: dict[str, ET.Element], main: str) -> list[dict[str, Any]]:
 
 
 def _columns(tables: dict[str, ET.Element], notes: list[str]) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
-    results = sorted(((int(r.get("LineNbr", "0")), alias, r) for alias, t in tables.items() for r in t.findall("GIResult")),
+    results = sorted(((int(r.get("LineNbr", "0")), alias, r) for alias,
+                      t in tables.items() for r in t.findall("GIResult")),
                      key=lambda x: x[0])
     cols: dict[str, tuple[str, str]] = {}
     special: dict[str, str] = {}
     for _, alias, r in results:
         fld, caption = r.get("Field", ""), (r.get("Caption") or "").strip()
         if r.get("AggregateFunction"):
-            raise Refused(f"the column {caption or fld} aggregates ({r.get('AggregateFunction')}): a push needs one row "
-                          "per record")
+            function = r.get("AggregateFunction")
+            raise Refused(f"the column {caption or fld} aggregates ({function}): a push needs one row per record")
         if r.get("IsActive") == "0":
             notes.append(f"inactive column {caption or fld} left out")
             continue
@@ -223,8 +225,9 @@ def _columns(tables: dict[str, ET.Element], notes: list[str]) -> tuple[dict[str,
         name = re.sub(r"[^A-Za-z0-9_]", "", caption)
         if not caption or not naming.COLUMN_RE.match(name):
             proposed = _pascal(fld) if not name else re.sub(r"^[^A-Za-z]+", "", name) or _pascal(fld)
-            notes.append(f"column {alias}.{_pascal(fld)} had " + (f"the caption {caption!r}" if caption else "no caption")
-                         + f"; named it {proposed} (a pushed row's keys are its captions: set them on SM208000 too)")
+            had = f"the caption {caption!r}" if caption else "no caption"
+            notes.append(f"column {alias}.{_pascal(fld)} had {had}; named it {proposed} (a pushed row's keys are its "
+                         "captions: set them on SM208000 too)")
             name = proposed
         base, n = name, 2
         while name.lower() in {c.lower() for c in cols} or name.lower() in ("_tab", "_del", "_mod"):
@@ -239,7 +242,8 @@ def _key(row: ET.Element, dac: str, main: str, cols: dict[str, tuple[str, str]],
          generated: bool) -> list[str]:
     """The key: the inquiry's sort columns when they are all columns (how this tool writes it),
     else the DAC's known natural key, else a stand-in and a note."""
-    sorts = sorted((s for s in row.findall("GISort") if s.get("IsActive") != "0"), key=lambda s: int(s.get("LineNbr", "0")))
+    sorts = sorted((s for s in row.findall("GISort") if s.get("IsActive") != "0"), key=lambda s: int(s.get("LineNbr",
+                                                                                                           "0")))
     sorts = sorts if generated else []  # in others' inquiries a sort order is only an order
     by_ref = {f"{a}.{f}".lower(): n for n, (a, f) in cols.items()}
     sorted_key = [by_ref.get((s.get("DataFieldName") or "").lower()) for s in sorts]
@@ -256,7 +260,8 @@ def _key(row: ET.Element, dac: str, main: str, cols: dict[str, tuple[str, str]],
 
 
 def _where(row: ET.Element) -> list[Any]:
-    rows = sorted((w for w in row.findall("GIWhere") if w.get("IsActive") != "0"), key=lambda w: int(w.get("LineNbr", "0")))
+    rows = sorted((w for w in row.findall("GIWhere") if w.get("IsActive") != "0"), key=lambda w: int(w.get("LineNbr",
+                                                                                                           "0")))
     items: list[Any] = []
     group: list[ET.Element] = []
     for w in rows:
@@ -340,7 +345,7 @@ def definition_text(imported: Imported) -> str:
     """The definition as YAML, its notes as comments at the top."""
     from ruamel.yaml.comments import CommentedMap
 
-    from .yamlio import dump, yaml_node
+    from ..yamlio import dump, yaml_node
 
     doc: CommentedMap = yaml_node(imported.definition)
     _flow_leaves(doc)

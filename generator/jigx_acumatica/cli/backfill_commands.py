@@ -1,0 +1,127 @@
+"""backfill: the rows that already exist in Acumatica, loaded into Jigx page by page."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from ..errors import ExitCode
+from .app import command, echo_err
+from .options import (
+    TargetOptions,
+    acumatica_url_option,
+    json_option,
+    lock_option,
+    network_options,
+    password_file_option,
+    pat_file_option,
+    quiet_option,
+    solution_option,
+    target_options,
+    tenant_option,
+    username_option,
+)
+from .output import plural
+
+if TYPE_CHECKING:
+    from ..transport import Policy
+
+
+@command
+@click.argument("tables", nargs=-1)
+@solution_option()
+@target_options
+@acumatica_url_option
+@tenant_option(multiple=False)
+@username_option("")
+@password_file_option
+@pat_file_option
+@click.option("--local", is_flag=True, help="Send to a local endpoint started for the run (no Jigx account).")
+@click.option("--from", "from_file", type=click.Path(path_type=Path), default=None,
+              help="Read the rows from this file (JSON array, or CSV saved from the inquiry's grid) instead of OData.")
+@click.option("--since", default=None, help="Only rows modified after this (ISO date or time), or 'last': after "
+              "the previous backfill of the table (with a day of overlap).")
+@click.option("--restart", is_flag=True, help="Start over instead of continuing an interrupted backfill.")
+@click.option("--batch-size", type=click.IntRange(1, 10000), default=500, show_default=True, help="Rows per page.")
+@click.option("--max-bytes", type=click.IntRange(10_000, 50_000_000), default=1_000_000, show_default=True,
+              help="Largest page sent, in bytes.")
+@click.option("--dry-run", is_flag=True, help="Read, but send nothing; print what would be sent.")
+@network_options(timeout=30.0)
+@lock_option
+@json_option
+@quiet_option
+def backfill(tables: tuple[str, ...], solution: Path, target: TargetOptions, acumatica_url: str | None,
+             tenant: str | None, username: str | None, password_file: Path | None, pat_file: Path | None, local: bool,
+             from_file: Path | None, since: str | None, restart: bool, batch_size: int, max_bytes: int, dry_run: bool,
+             policy: Policy, lock_timeout: float, as_json: bool, quiet: bool) -> ExitCode:
+    """Load the rows that already exist in Acumatica into Jigx, page by page.
+
+    Reads each table's inquiry over OData (it must be exposed: odata: true in the definition)
+    in key order, and sends each page to the Jigx CDC endpoint shaped like Acumatica's own
+    pushes. A run that stops continues where it left off; --since loads only newer rows.
+
+    \b
+    Example:
+      ACUMATICA_USERNAME=admin JIGX_PAT=... jigx-acumatica backfill customers --solution field-app
+      jigx-acumatica backfill customers --solution field-app --local --from customers.csv
+    """
+    import json
+    from contextlib import ExitStack
+
+    from ..backfill import backfill as run_backfill
+    from ..backfill.files import count_rows
+    from ..backfill.run import Options
+    from ..backfill.sources import choose_source
+    from ..jigx import verify as verifying
+    from ..solution import queries
+    from .credentials import acumatica_username, read_acumatica_password, read_pat
+
+    resolved = target.for_solution(solution)
+    defs = queries.select_tables(solution, list(tables))
+
+    def password() -> str:  # asked for only when OData is read
+        return read_acumatica_password(password_file, "the user's Acumatica password")
+
+    user = acumatica_username(username, required=False) if from_file is None else ""
+    source = choose_source(solution, defs, from_file=from_file, acumatica_url=acumatica_url, tenant=tenant,
+                           username=user, password=password, policy=policy)
+    pat = None
+    if not local and not dry_run:
+        verifying.check_target(resolved)
+        pat = read_pat(pat_file)
+
+    with ExitStack() as stack:
+        bar = None
+        if from_file is not None and not quiet and not as_json and sys.stderr.isatty():  # a known size: a bar
+            bar = stack.enter_context(click.progressbar(length=count_rows(from_file), label=defs[0].table,
+                                                        file=sys.stderr))
+        done = [0]
+
+        def report(table: str, read: int, sent: int, seconds: float) -> None:
+            if bar is not None:
+                bar.update(read - done[0])
+                done[0] = read
+            elif not quiet and not as_json:
+                rate = read / seconds if seconds else 0
+                echo_err(f"{table}: {plural(read, 'row')} read, {sent} sent, {rate:.0f} rows/s, "
+                         f"{seconds:.1f} s")
+
+        options = Options(batch_size=batch_size, max_bytes=max_bytes, since=since, restart=restart, dry_run=dry_run)
+        results = run_backfill(solution, defs, source, resolved, pat=pat, options=options, local=local,
+                               lock_timeout=lock_timeout, report=report, policy=policy)
+    if as_json:
+        click.echo(json.dumps({"ok": True, "dry_run": dry_run, "local": local,
+                               "tables": [r.as_dict() for r in results]}, indent=2, default=str))
+    elif not quiet:
+        for r in results:
+            verb = "would send" if dry_run else "sent"
+            click.echo(f"{r.table}: {plural(r.read, 'row')} read, {verb} {r.sent} in {plural(r.pages, 'page')}"
+                       + (f", {r.skipped} deleted in Acumatica skipped" if r.skipped else "")
+                       + (" (continued an interrupted run)" if r.resumed else "")
+                       + (f", modified since {r.since}" if r.since else ""))
+            if dry_run and r.first_row is not None:
+                click.echo(f"  first row: {json.dumps(r.first_row, ensure_ascii=False)}")
+    return ExitCode.OK

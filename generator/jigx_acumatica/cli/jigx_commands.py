@@ -1,0 +1,126 @@
+"""verify: prove Jigx's CDC endpoint with test pushes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from ..errors import ExitCode, InputError
+from .app import command, echo_err
+from .options import (
+    TargetOptions,
+    json_option,
+    network_options,
+    pat_file_option,
+    quiet_option,
+    solution_option,
+    target_options,
+)
+
+if TYPE_CHECKING:
+    from ..config import Target
+    from ..definition import TableDef
+    from ..jigx.sender import Outcome
+    from ..jigx.verify import Shape
+    from ..local.serve import LocalCheck
+    from ..transport import Policy
+
+
+@command
+@click.argument("tables", nargs=-1)
+@solution_option()
+@target_options
+@pat_file_option
+@click.option("--shape", type=click.Choice(["insert", "update"]), default="insert", show_default=True,
+              help="insert: one new row; update: an old/new pair like an Acumatica update.")
+@click.option("--cleanup/--no-cleanup", default=True, show_default=True,
+              help="Remove the test row afterwards with a delete push.")
+@network_options(timeout=15.0, max_timeout=300.0)
+@click.option("--dry-run", is_flag=True, help="Print the exact requests (PAT masked); send nothing.")
+@click.option("--local", is_flag=True,
+              help="Push to a local endpoint started on a free loopback port and check the rows land (no PAT).")
+@json_option
+@quiet_option
+def verify(tables: tuple[str, ...], solution: Path, target: TargetOptions, pat_file: Path | None, shape: str,
+           cleanup: bool, policy: Policy, dry_run: bool, local: bool, as_json: bool, quiet: bool) -> ExitCode:
+    """Prove the Jigx endpoint works: send test pushes shaped exactly like Acumatica's.
+
+    Sends, per table, one clearly marked test row (key JIGX-VERIFY-TEST or a negative number)
+    and, unless --no-cleanup, a delete push for it, then explains the answer: token expired,
+    wrong region or ids, table rejected, endpoint down. The PAT comes from JIGX_PAT, --pat-file
+    or a hidden prompt and is never printed.
+
+    \b
+    Example:
+      JIGX_PAT=$(cat ~/.jigx-pat) jigx-acumatica verify customers --solution field-app
+      jigx-acumatica verify --solution field-app --dry-run
+      jigx-acumatica verify --local --solution field-app    # the whole chain on this machine
+    """
+    from ..jigx import verify as verifying
+    from ..solution import queries
+    from .credentials import pat_in_environment, read_pat
+
+    resolved = target.for_solution(solution)
+    defs = queries.select_tables(solution, list(tables))
+    shape_: Shape = "update" if shape == "update" else "insert"
+    if local:
+        if "base_url" in target.given():
+            raise InputError("--local pushes to an endpoint it starts on this machine; --base-url would be ignored",
+                             hint="drop --base-url to verify locally, or drop --local to verify the endpoint at "
+                                  "--base-url")
+        return _verify_local(solution, defs, resolved, shape_, cleanup, as_json, quiet)
+    verifying.check_target(resolved)
+    for table in queries.undeclared(solution, defs):
+        echo_err(f"warning: table '{table}' is not declared in databases/default.jigx; Jigx may reject its pushes")
+    if dry_run:
+        requests_out = verifying.dry_run(defs, resolved, shape=shape_, cleanup=cleanup, pat_known=pat_in_environment())
+        if as_json:
+            _echo_json({"ok": True, "dry_run": True, "requests": [r.as_dict() for r in requests_out]})
+        else:
+            for r in requests_out:
+                click.echo(f"# {r.table}: {r.push}\n{r.text}")
+        return ExitCode.OK
+    pat = read_pat(pat_file)
+
+    def report(o: Outcome) -> None:
+        if as_json or quiet and o.ok:
+            return
+        click.echo(f"{o.table:<24} {o.push:<8} {'ok' if o.ok else 'FAILED':<6} {o.summary}", err=not o.ok and quiet)
+        if o.server_message and not o.ok:
+            click.echo(f"  server said: {o.server_message}", err=quiet)
+        if o.fix and not o.ok:
+            click.echo(f"  fix: {o.fix}", err=quiet)
+
+    results = verifying.run(defs, resolved, pat, shape=shape_, cleanup=cleanup, report=report,
+                            policy=policy)
+    code = verifying.exit_code(results)
+    if as_json:
+        _echo_json({"ok": code == 0, "exit_code": int(code), "results": [r.as_dict() for r in results]})
+    elif not quiet:
+        click.echo("endpoint verified" if code == 0 else f"verification failed (exit {int(code)})")
+    return code
+
+
+def _verify_local(solution: Path, defs: list[TableDef], target: Target, shape: Shape, cleanup: bool, as_json: bool,
+                  quiet: bool) -> ExitCode:
+    from ..local.serve import verify_local
+
+    def report(check: LocalCheck) -> None:
+        if not as_json and not quiet:
+            click.echo(f"{check.table:<24} {check.step:<8} {'ok' if check.ok else 'FAILED':<6} {check.detail}")
+
+    code, checks = verify_local(solution, defs, target, shape=shape, cleanup=cleanup, report=report)
+    if as_json:
+        _echo_json({"ok": code == 0, "exit_code": int(code), "local": True, "checks": [c.as_dict() for c in checks]})
+    elif not quiet:
+        click.echo("local endpoint verified: every table's rows landed and were cleaned up" if code == 0
+                   else f"local verification failed (exit {int(code)})")
+    return code
+
+
+def _echo_json(data: object) -> None:
+    import json
+
+    click.echo(json.dumps(data, indent=2))
