@@ -9,6 +9,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import TARGET_ARGS, cli, copy_samples, tree, updating_golden
 
 GOLDEN = Path(__file__).parent / "golden" / "solution"
@@ -22,7 +24,15 @@ def generate_samples(out: Path) -> list[Path]:
     return defs
 
 
-def test_generated_tree_matches_golden(tmp_path):
+@pytest.fixture
+def pinned_version(monkeypatch):
+    """Golden files are made with the version pinned, so a release changes none of them."""
+    import jigx_acumatica
+
+    monkeypatch.setattr(jigx_acumatica, "__version__", "GOLDEN")
+
+
+def test_generated_tree_matches_golden(tmp_path, pinned_version):
     out = tmp_path / "solution"
     generate_samples(out)
     got = tree(out)
@@ -62,6 +72,23 @@ def test_output_is_byte_identical_across_folders(tmp_path):
     a, b = tree(tmp_path / "a" / "solution"), tree(tmp_path / "b" / "solution")
     a.pop("index.jigx"), b.pop("index.jigx")  # the skeleton names the solution after its folder
     assert a == b
+
+
+def test_golden_files_do_not_depend_on_the_version(tmp_path, monkeypatch):
+    import jigx_acumatica
+
+    monkeypatch.setattr(jigx_acumatica, "__version__", "GOLDEN")
+    generate_samples(tmp_path / "a" / "solution")
+    monkeypatch.setattr(jigx_acumatica, "__version__", "99.0.0")
+    generate_samples(tmp_path / "b" / "solution")
+    a, b = tree(tmp_path / "a" / "solution"), tree(tmp_path / "b" / "solution")
+    a.pop("index.jigx"), b.pop("index.jigx")
+    differ = sorted(k for k in a if a[k] != b[k])
+    # only the provenance lines name the version, and the state's fingerprints hash it
+    for rel in differ:
+        if rel != ".jigx-acumatica/state.json":
+            assert a[rel].replace(b"GOLDEN", b"99.0.0") == b[rel], rel
+    assert all(b"GOLDEN" not in data for rel, data in a.items() if rel not in differ)
 
 
 def test_update_golden_is_refused_under_ci(monkeypatch):

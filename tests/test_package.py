@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from importlib import metadata
@@ -120,3 +121,13 @@ def test_every_generated_file_that_can_say_what_made_it_does(tmp_path):
         assert "regenerate with: jigx-acumatica generate" in header, rel
         if "/" in rel and not rel.startswith("acumatica/README"):
             assert ".yaml" in header, f"{rel}: the definition it came from is named"
+
+
+def test_every_exit_code_is_documented():
+    from jigx_acumatica.errors import ExitCode
+
+    doc = (ROOT / "docs" / "exit-codes.md").read_text(encoding="utf-8")
+    listed: set[int] = set()
+    for first, last in re.findall(r"^\| (\d+)(?:-(\d+))? \|", doc, flags=re.M):
+        listed.update(range(int(first), int(last or first) + 1))
+    assert sorted(int(c) for c in ExitCode if int(c) not in listed) == []

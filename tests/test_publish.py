@@ -1,4 +1,4 @@
-"""Issue 12: package and publish, end to end from the CLI against a fake Acumatica that follows the
+"""package and publish, end to end from the CLI against a fake Acumatica that follows the
 documented CustomizationApi contract and records every request."""
 
 from __future__ import annotations
@@ -94,6 +94,30 @@ def test_package_out_and_experimental_push_without_the_pat(app, tmp_path):
     assert len(hooks) == len(SAMPLE_FILES)
     assert all(h.get("HeaderValue").startswith("Bearer <") for h in hooks)
     assert b"jxpat_never" not in out.read_bytes()
+
+
+def test_one_builder_a_hand_edited_inquiry_goes_into_every_package(small, acumatica, tmp_path):
+    """The managed ZIP, package --out and what publish sends come from one function and the same
+    inputs: the inquiry files as the solution holds them, hand edits included."""
+    inquiry = next(sorted((small / "acumatica").glob("*/generic-inquiry.xml")).__iter__())
+    edited = inquiry.read_text().replace('Caption="', 'Caption="Edited ', 1)
+    inquiry.write_text(edited)
+    before = tree(small)
+    r = cli("package", "--solution", small)  # updates the package only: nothing else is touched
+    assert r.exit_code == 0 and "package updated" in r.stdout, r.output
+    after = tree(small)
+    changed = sorted(k for k in after if after[k] != before.get(k))
+    assert changed == [".jigx-acumatica/state.json", "acumatica/jigx-cdc.zip"]
+    managed = (small / "acumatica/jigx-cdc.zip").read_bytes()
+    assert b'Caption="Edited ' in managed
+    out = tmp_path / "out.zip"
+    assert cli("package", "--solution", small, "--out", out).exit_code == 0
+    assert out.read_bytes() == managed
+    assert cli("generate", "--solution", small, "--check").exit_code == 0  # the edit is kept, nothing pending
+    r = publish(small, acumatica, "--tenant", "MyTenant")
+    assert r.exit_code == 0, r.output
+    assert base64.b64decode(acumatica.seen[1].body["projectContentBase64"]) == managed
+    assert cli("package", "--solution", small).stdout.startswith("package up to date")
 
 
 def test_publish_end_to_end(small, acumatica):

@@ -1,4 +1,4 @@
-"""One error hierarchy and one table of exit codes (documented in the README), mapped to the
+"""One error hierarchy and one table of exit codes (documented in docs/exit-codes.md), mapped to the
 process exit in one place: the CLI's handler."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 
 
 class ExitCode(IntEnum):
-    """Process exit codes. Keep this table and the README's in step."""
+    """Process exit codes. Keep this table and docs/exit-codes.md in step (a test checks)."""
 
     OK = 0
     CHANGES = 1  # --check found work to do, a conflict, a failed check, doctor errors

@@ -66,7 +66,7 @@ _STRING_HINTS = (
 
 
 # List fields push their labels; where a field's label is known, the sample shows it
-# (acumatica.md: SOOrder.status N = Open).
+# (docs/platform-facts.md: SOOrder.status N = Open).
 _LIST_LABELS = {("PX.Objects.SO.SOOrder", "Status"): "Open"}
 
 

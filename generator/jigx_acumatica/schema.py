@@ -1,6 +1,6 @@
 """The project's own JSON Schemas for the Jigx file shapes it reads and writes.
 
-Jigx publishes no schema for .jigx files; these encode the rules in the reference (jigx.md)."""
+Jigx publishes no schema for .jigx files; these encode the rules in docs/platform-facts.md, "Jigx's CDC endpoint"."""
 
 from __future__ import annotations
 

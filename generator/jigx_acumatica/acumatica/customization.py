@@ -1,5 +1,5 @@
 """publish: import the customization package into a live Acumatica and publish it, through its
-CustomizationApi (shared/reference/acumatica-customization-api.md).
+CustomizationApi (docs/platform-facts.md, "Generic Inquiry XML and packages").
 
 Per tenant: sign in (cookie session), import the ZIP (projectContentBase64, the field the API
 really binds), publishBegin with isMergeWithExistingPackages always true (false would unpublish

@@ -25,7 +25,7 @@ from ..yamlio import read_bytes_limited
 OPS = {code: op for op, code in CONDITION_CODES.items()}
 JOINS = {code: name for name, code in JOIN_TYPES.items()}
 MAX_BYTES = 50 * 1024 * 1024
-# Natural keys of common entities (acumatica.md, "Common entities").
+# Natural keys of common entities (docs/platform-facts.md: "Common entities").
 KNOWN_KEYS = {
     "PX.Objects.AR.Customer": ("AcctCD",), "PX.Objects.AP.Vendor": ("AcctCD",), "PX.Objects.CR.Contact": ("ContactID",),
     "PX.Objects.IN.InventoryItem": ("InventoryCD",), "PX.Objects.IN.INSite": ("SiteCD",),
@@ -37,7 +37,7 @@ KNOWN_KEYS = {
 
 # Document-line DACs: each holds many rows per document. Joining two of them repeats every row
 # for each combination of their lines, which Acumatica advises against for push inquiries
-# (reference acumatica.md, "avoid joining several detail tables"). Other DACs are not judged.
+# (docs/platform-facts.md, "avoid joining several detail tables"). Other DACs are not judged.
 DETAIL_DACS = frozenset({
     "PX.Objects.SO.SOLine", "PX.Objects.SO.SOShipLine", "PX.Objects.PO.POLine", "PX.Objects.PO.POReceiptLine",
     "PX.Objects.AR.ARTran", "PX.Objects.AP.APTran", "PX.Objects.IN.INTran", "PX.Objects.GL.GLTran",

@@ -1,5 +1,5 @@
-"""Reading a Generic Inquiry's rows over Acumatica's OData interface (shared/reference/
-acumatica-odata.md): <url>/t/<tenant>/api/odata/gi/<inquiry>, Basic authentication, $metadata for
+"""Reading a Generic Inquiry's rows over Acumatica's OData interface (docs/platform-facts.md,
+"OData"): <url>/t/<tenant>/api/odata/gi/<inquiry>, Basic authentication, $metadata for
 the property names, pages ordered by the key with a $filter past the last key seen (never $skip:
 a table that changes during a long load would skip or repeat rows)."""
 

@@ -52,7 +52,7 @@ class GITable:
 
 @dataclass
 class WhereRow:
-    """One GIWhere row, as real exports write it (acumatica.md, "Conditions")."""
+    """One GIWhere row, as real exports write it (docs/platform-facts.md: "Conditions")."""
 
     line: int
     field: str  # Alias.field, the field lowerCamel

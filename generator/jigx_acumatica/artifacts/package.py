@@ -65,7 +65,7 @@ def render_package(inquiries: list[str], *, product_version: str, extra_items: l
 
 
 # --- push definitions (experimental) ------------------------------------------------------------
-# No real PushNotification item is public (acumatica-push-definitions.md): the tables and links come
+# No real PushNotification item is public (docs/platform-facts.md): the tables and links come
 # from Acumatica's SM302000 export definition and the SM302000 screen's fields; the stored codes of
 # the Webhook destination type and of a GI source are not documented, so the caller supplies them.
 

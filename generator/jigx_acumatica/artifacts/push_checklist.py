@@ -1,7 +1,7 @@
 """acumatica/<table>/push-notification.md: the SM302000 checklist with the exact Jigx URL, and
 which fields to track so that every change of the inquiry's rows is pushed.
 
-Tracking facts (acumatica.md, "What Acumatica really sends"): updates push only when a tracked
+Tracking facts (docs/platform-facts.md: "What Acumatica really sends"): updates push only when a tracked
 field changes; Track All Fields is a check box in the row of the Inquiries grid; a joined table's
 change does not touch the main table's LastModifiedDateTime; for BAccount-based DACs
 (Customer, Vendor) LastModifiedDateTime is BAccount's."""

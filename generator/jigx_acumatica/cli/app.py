@@ -70,8 +70,9 @@ def main() -> None:
       JIGX_PAT=... jigx-acumatica verify --solution my-app
 
     Exit codes: 0 ok, 1 changes pending / conflict / failed check, 2 bad input, 3 solution busy,
-    4 doctor warnings, 10-18 verify outcomes (see the README), 70 internal error, 130 interrupted,
-    141 output closed early.
+    4 doctor warnings, 10-18 sending to Jigx (verify, backfill), 20-27 publish, 30-34 reading
+    Acumatica over OData, 70 internal error, 130 interrupted, 141 output closed early (every code:
+    docs/exit-codes.md).
     """
 
 

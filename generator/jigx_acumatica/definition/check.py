@@ -102,7 +102,7 @@ def _check_joins(c: Checker, doc: dict[str, Any], aliases: dict[str, str]) -> li
     for i, j in enumerate(joins_node):
         what = f"joins[{i + 1}]"
         if not isinstance(j, dict):
-            c.fail(joins_node, i, f"{what} must be a mapping with dac, alias, type and on", "see the README")
+            c.fail(joins_node, i, f"{what} must be a mapping with dac, alias, type and on", "see docs/definitions.md")
             continue
         c.mapping(joins_node, i, j, JOIN_KEYS, what)
         dac = c.pattern(j, "dac", c.text(j, "dac", f"{what}.dac"), naming.DAC_RE,

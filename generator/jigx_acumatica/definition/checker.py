@@ -40,7 +40,7 @@ class Checker:
     def mapping(self, parent: Any, key: Any, value: Any, allowed: tuple[str, ...], what: str) -> bool:
         if not isinstance(value, dict):
             self.fail(parent, key, f"{what} must be a mapping (key: value lines)",
-                      "see the table definition format in the README")
+                      "see the table definition format in docs/definitions.md")
             return False
         for k in value:
             if not isinstance(k, str):

@@ -1,6 +1,6 @@
 """What is known about Acumatica DACs that changes what an inquiry pushes.
 
-Source for every entry: shared/reference/acumatica.md, "What Acumatica really sends" (the 2025 R2
+Source for every entry: docs/platform-facts.md, "What Acumatica sends" (the 2025 R2
 PX.Data generic-inquiry graph, GetDeletedDatabaseRecord, and ~1,700 real GIDesign exports).
 A DAC in neither table is unknown: the definition must say, and the tool warns."""
 

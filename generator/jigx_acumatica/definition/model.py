@@ -39,7 +39,7 @@ class Join:
 
 
 # Condition operators of the definition -> Acumatica's GIWhere Condition codes (reference:
-# acumatica.md, "Generic Inquiry XML": E NE G GE L LE B LI NL RL LL NU NN IN NI).
+# docs/platform-facts.md, "Generic Inquiry XML and packages": E NE G GE L LE B LI NL RL LL NU NN IN NI).
 CONDITION_CODES = {
     "equals": "E", "not-equals": "NE", "greater": "G", "greater-or-equal": "GE", "less": "L",
     "less-or-equal": "LE", "between": "B", "contains": "LI", "starts-with": "RL", "ends-with": "LL",

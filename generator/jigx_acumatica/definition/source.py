@@ -62,7 +62,7 @@ SCREEN_ID_RE = re.compile(r"^[A-Z]{2}[A-Z0-9]{6}$")
 
 def check_odata(c: Checker, doc: dict[str, Any]) -> tuple[bool, str | None]:
     """odata: true publishes the inquiry with a screen ID (a site map entry) and exposes it over
-    OData, which only published inquiries can be (acumatica-odata.md, section 7)."""
+    OData, which only published inquiries can be (docs/platform-facts.md, "OData")."""
     odata = doc.get("odata")
     if odata is not None and not isinstance(odata, bool):
         c.fail(doc, "odata", f"odata must be true or false, not {kind_of(odata)} {odata!r}", boolean_fix("odata",

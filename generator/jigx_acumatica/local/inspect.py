@@ -18,7 +18,7 @@ from ..templates import render
 from ..yamlio import read_text
 
 JIGX_COLUMNS = ("_tab", "_del", "_mod")
-# A row in Deleted only: deleted, or it stopped meeting the inquiry's conditions (acumatica.md).
+# A row in Deleted only: deleted, or it stopped meeting the inquiry's conditions (docs/platform-facts.md: ).
 LEFT = "left"
 LEFT_MEANING = "left the inquiry (deleted, or no longer matches its conditions)"
 
