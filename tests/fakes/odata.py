@@ -1,7 +1,9 @@
-"""A fake Acumatica GI OData service on 127.0.0.1 (shared/reference/acumatica-odata.md): Basic
+"""A fake Acumatica GI OData service on 127.0.0.1 (docs/platform-facts.md, "OData"): Basic
 auth, $metadata, $top/$orderby and the $filter subset a key-paging client uses (comparisons,
-and/or, brackets), values as Acumatica writes them (decimals as text, padded codes), and failures
-to inject: a status, a connection dropped mid-page, a slow page."""
+and/or, brackets) with OData v4 literal typing as strict as Microsoft.OData's, values as
+Acumatica writes them (decimals as text, padded codes), a silent page cap, an EntityType whose
+short name repeats in another namespace, and failures to inject: a status, a connection dropped
+mid-page, a slow page."""
 
 from __future__ import annotations
 
@@ -16,30 +18,73 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from tests.fakes.server import LocalServer, QuietHandler
 
-TOKEN = re.compile(r"\s*(\(|\)|'(?:[^']|'')*'|[A-Za-z_][A-Za-z0-9_]*|\d{4}-\d\d-\d\d(?:T[\d:.]+Z?)?|-?\d+(?:\.\d+)?)")
+GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+STAMP = r"\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:\d\d)?"
+TOKEN = re.compile(rf"\s*(\(|\)|'(?:[^']|'')*'|{GUID}|{STAMP}|\d{{4}}-\d\d-\d\d|[A-Za-z_][A-Za-z0-9_]*'(?:[^']|'')*'"
+                   r"|[A-Za-z_][A-Za-z0-9_]*|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)")
+NUMERIC = ("Edm.Int16", "Edm.Int32", "Edm.Int64", "Edm.Decimal", "Edm.Double", "Edm.Single", "Edm.Byte")
 
 
-def _value(tok: str) -> Any:
+class LiteralError(Exception):
+    """What Microsoft.OData's parser says about a literal of the wrong kind (an error answer)."""
+
+
+def _kind(tok: str) -> str:
     if tok.startswith("'"):
-        return tok[1:-1].replace("''", "'")
-    if re.match(r"^\d{4}-\d\d-\d\d", tok):
-        return datetime.fromisoformat(tok.rstrip("Z"))
+        return "Edm.String"
+    if re.fullmatch(GUID, tok):
+        return "Edm.Guid"
+    if re.fullmatch(STAMP, tok):
+        return "Edm.DateTimeOffset" if re.search(r"(Z|[+-]\d\d:\d\d)$", tok) else "bad"
+    if re.fullmatch(r"\d{4}-\d\d-\d\d", tok):
+        return "Edm.Date"
     if tok in ("true", "false"):
+        return "Edm.Boolean"
+    if tok == "null":
+        return "null"
+    if re.fullmatch(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?", tok):
+        return "number"
+    return "bad"
+
+
+def _value(tok: str, edm: str) -> Any:
+    """The literal as a value of the property's type, refused as OData v4 refuses a literal of
+    another kind (a quoted GUID or date, a date-time without its offset, a v3 prefixed form)."""
+    kind = _kind(tok)
+    fits = {"Edm.String": kind == "Edm.String", "Edm.Guid": kind == "Edm.Guid",
+            "Edm.DateTimeOffset": kind in ("Edm.DateTimeOffset", "Edm.Date"), "Edm.Boolean": kind == "Edm.Boolean",
+            "Edm.Date": kind == "Edm.Date"}.get(edm, kind == "number" if edm in NUMERIC else True)
+    if kind == "bad":
+        raise LiteralError(f"Unrecognized '{edm}' literal '{tok}'")
+    if not fits and kind != "null":
+        shown = "Edm.Decimal" if kind == "number" else kind
+        raise LiteralError("A binary operator with incompatible types was detected. Found operand types "
+                           f"'{edm}' and '{shown}' for operator kind 'GreaterThan'.")
+    if kind == "Edm.String":
+        return tok[1:-1].replace("''", "'")
+    if kind in ("Edm.DateTimeOffset", "Edm.Date"):
+        return datetime.fromisoformat(re.sub(r"(Z|[+-]\d\d:\d\d)$", "", tok))
+    if kind == "Edm.Guid":
+        return tok.lower()
+    if kind == "Edm.Boolean":
         return tok == "true"
-    return float(tok)
+    return None if kind == "null" else float(tok)
 
 
 def _compare(left: Any, op: str, right: Any) -> bool:
     if isinstance(right, datetime):
-        left = datetime.fromisoformat(str(left)) if left else datetime.min
+        left = datetime.fromisoformat(str(left)[:26].rstrip("Z")) if left else datetime.min
     elif isinstance(right, float):
         left = float(left)
+    elif isinstance(right, str) and re.fullmatch(GUID, right):
+        left = str(left).lower()
     return {"eq": left == right, "ne": left != right, "gt": left > right, "ge": left >= right,
             "lt": left < right, "le": left <= right}[op]
 
 
-def parse_filter(text: str):
-    """A predicate over a row for 'A gt 1 and (B eq 'x' or C lt 2)'-style filters."""
+def parse_filter(text: str, types: dict[str, str] | None = None):
+    """A predicate over a row for 'A gt 1 and (B eq 'x' or C lt 2)'-style filters, each literal
+    typed by its property's Edm type (LiteralError when it does not fit)."""
     tokens = [m.group(1) for m in TOKEN.finditer(text)]
     pos = 0
 
@@ -73,7 +118,8 @@ def parse_filter(text: str):
             inner = expr()
             assert take() == ")"
             return inner
-        name, op, lit = take(), take(), _value(take())
+        name, op = take(), take()
+        lit = _value(take(), (types or {}).get(name, "Edm.String"))
         return lambda row: _compare(row.get(name), op, lit)
 
     predicate = expr()
@@ -87,6 +133,8 @@ class FakeOData(LocalServer):
         self.inquiry, self.properties, self.rows = inquiry, dict(properties), rows
         self.tenant, self.username, self.password = tenant, username, password
         self.failures: list[str] = []  # one-shot: "401", "403", "404", "429", "500", "drop", "slow"
+        self.page_cap: int | None = None  # the server clamps $top to this, silently
+        self.namespace = "GenericInquiry"  # where the inquiry's EntityType lives in $metadata
         self.requests: list[dict[str, Any]] = []
         fake = self
 
@@ -106,12 +154,16 @@ class FakeOData(LocalServer):
     def metadata(self) -> bytes:
         type_name = re.sub(r"[^A-Za-z0-9]", "", self.inquiry)
         props = "".join(f'<Property Name="{n}" Type="{t}"/>' for n, t in self.properties.items())
+        edm = 'xmlns="http://docs.oasis-open.org/odata/ns/edm"'
+        # a decoy: the same short name in another namespace, with other properties
+        decoy = f'<Schema Namespace="Other.Module" {edm}><EntityType Name="{type_name}"><Property Name="Wrong" ' \
+                'Type="Edm.String"/></EntityType></Schema>'
         return (f'<?xml version="1.0" encoding="utf-8"?><edmx:Edmx Version="4.0" '
-                f'xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx"><edmx:DataServices>'
-                f'<Schema Namespace="GenericInquiry" xmlns="http://docs.oasis-open.org/odata/ns/edm">'
+                f'xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx"><edmx:DataServices>{decoy}'
+                f'<Schema Namespace="{self.namespace}" {edm}>'
                 f'<EntityType Name="{type_name}">{props}</EntityType>'
                 f'<EntityContainer Name="Default"><EntitySet Name="{self.inquiry}" '
-                f'EntityType="GenericInquiry.{type_name}"/></EntityContainer></Schema>'
+                f'EntityType="{self.namespace}.{type_name}"/></EntityContainer></Schema>'
                 f'</edmx:DataServices></edmx:Edmx>').encode()
 
     def handle(self, h: BaseHTTPRequestHandler) -> None:
@@ -133,14 +185,18 @@ class FakeOData(LocalServer):
             return self._send(h, 404, b'{"message": "not found"}')
         rows = list(self.rows)
         if "$filter" in query:
-            keep = parse_filter(query["$filter"])
+            try:
+                keep = parse_filter(query["$filter"], self.properties)
+            except LiteralError as exc:
+                return self._send(h, 500, json.dumps({"message": str(exc)}).encode())
             rows = [r for r in rows if keep(r)]
         for part in reversed(query.get("$orderby", "").split(",")):
             if part.strip():
                 name = part.split()[0]
                 rows.sort(key=lambda r: (float(r[name]) if self.properties.get(name, "").endswith(("Int32", "Int64"))
                                          else str(r[name])))
-        rows = rows[: int(query.get("$top", "1000000"))]
+        top = int(query.get("$top", "1000000"))
+        rows = rows[: min(top, self.page_cap) if self.page_cap else top]
         body = json.dumps({"@odata.context": f"{self.url}{root}/$metadata#{self.inquiry}", "value": rows}).encode()
         if failure == "drop":  # the connection closes half-way through the page
             h.send_response(200)

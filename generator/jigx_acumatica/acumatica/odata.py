@@ -6,6 +6,7 @@ a table that changes during a long load would skip or repeat rows)."""
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,6 +20,10 @@ from ..transport import Answer, NetworkError, Policy, Redactor, request, server_
 
 EDM = "{http://docs.oasis-open.org/odata/ns/edm}"
 NUMERIC = {"Edm.Int16", "Edm.Int32", "Edm.Int64", "Edm.Decimal", "Edm.Double", "Edm.Single", "Edm.Byte"}
+DATE_TIME = "Edm.DateTimeOffset"
+_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$")
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 class ODataError(ToolError):
@@ -104,24 +109,24 @@ class Reader:
             raise ODataError(ExitCode.ODATA_NOT_EXPOSED, f"the inquiry '{inquiry}' is not exposed over OData",
                              "publish it with a screen ID and tick Expose via OData (odata: true and screen_id in "
                              "the table definition, then generate and publish); names with '/' are never exposed")
-        type_name = sets[inquiry].rsplit(".", 1)[-1]
-        for entity in root.iter(f"{EDM}EntityType"):
-            if entity.get("Name") == type_name:
-                return {p.get("Name", ""): p.get("Type", "") for p in entity.findall(f"{EDM}Property")}
-        raise ODataError(ExitCode.ODATA_BAD_ANSWER, f"$metadata has no type {type_name} for '{inquiry}'",
-                         "check the instance's OData service")
+        entity = entity_types(root).get(sets[inquiry])
+        if entity is None:
+            raise ODataError(ExitCode.ODATA_BAD_ANSWER, f"$metadata has no type {sets[inquiry]} for '{inquiry}'",
+                             "check the instance's OData service")
+        return {p.get("Name", ""): p.get("Type", "") for p in entity.findall(f"{EDM}Property")}
 
     def pages(self, inquiry: str, key: list[str], types: dict[str, str], *, top: int,
               after: list[Any] | None, since: str | None) -> Iterator[list[dict[str, Any]]]:
-        """Pages of rows in key order, each starting past the last key of the one before. The next
-        page is read while the caller sends this one (at most two pages in memory)."""
+        """Pages of rows in key order, each starting past the last key of the one before, until a
+        read past the last key is empty. The next page is read while the caller sends this one (at
+        most two pages in memory). `since` is a date-time literal with its offset (since_literal)."""
         from concurrent.futures import ThreadPoolExecutor
 
         url = f"{self.conn.root()}/{quote(inquiry, safe='')}"
 
         def fetch(last: list[Any] | None) -> list[dict[str, Any]]:
             clauses = [c for c in (past_key(key, last, types) if last else None,
-                                   f"_mod gt {since}" if since else None) if c]
+                                   f"_mod gt {literal(since, types.get('_mod') or DATE_TIME)}" if since else None) if c]
             params = {"$top": str(top), "$orderby": ",".join(f"{k} asc" for k in key)}
             if clauses:
                 params["$filter"] = " and ".join(f"({c})" for c in clauses)
@@ -129,12 +134,11 @@ class Reader:
 
         with ThreadPoolExecutor(max_workers=1) as pool:
             rows = fetch(after)
-            while True:
-                ahead = pool.submit(fetch, [rows[-1].get(k) for k in key]) if len(rows) == top else None
-                if rows:
-                    yield rows
-                if ahead is None:
-                    return
+            while rows:
+                # A page shorter than $top does not prove the end (a server may cap pages silently):
+                # the next read past the last key does, when it comes back empty.
+                ahead = pool.submit(fetch, [rows[-1].get(k) for k in key])
+                yield rows
                 rows = ahead.result()
 
     def _rows(self, resp: Answer, inquiry: str) -> list[dict[str, Any]]:
@@ -161,12 +165,64 @@ class Reader:
 
 
 def literal(value: Any, edm: str) -> str:
-    """An OData v4 literal for a key value."""
-    if edm in NUMERIC and not isinstance(value, bool):
-        return str(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "'" + str(value).replace("'", "''") + "'"
+    """An OData v4 literal for a value of this EDM type (from $metadata, never from the value's
+    look): strings quoted with '' inside, Guid and DateTimeOffset bare, numbers bare."""
+    if value is None:
+        return "null"
+    if edm == "Edm.Boolean" or isinstance(value, bool):
+        return "true" if value in (True, "true", "True", 1) else "false"
+    text = str(value)
+    if edm in NUMERIC:
+        if not _NUMBER.match(text):
+            raise _bad_literal(text, edm)
+        return text
+    if edm == "Edm.Guid":
+        if not _GUID.match(text):
+            raise _bad_literal(text, edm)
+        return text
+    if edm == DATE_TIME:
+        return date_time_literal(text)
+    if edm == "Edm.Date":
+        if not _DATE.match(text[:10]):
+            raise _bad_literal(text, edm)
+        return text[:10]
+    return "'" + text.replace("'", "''") + "'"
+
+
+def date_time_literal(text: str) -> str:
+    """A DateTimeOffset literal: the value's own offset, or Z when it has none (the inquiry's
+    values carry none; which clock they are in is unknown, docs/platform-facts.md, "OData")."""
+    from datetime import datetime
+
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise _bad_literal(text, DATE_TIME) from None
+    stamp = moment.replace(tzinfo=None).isoformat()
+    offset = moment.utcoffset()
+    if offset is None or not offset:
+        return stamp + "Z"
+    sign = "-" if offset.total_seconds() < 0 else "+"
+    minutes = int(abs(offset.total_seconds()) // 60)
+    return f"{stamp}{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _bad_literal(text: str, edm: str) -> ODataError:
+    return ODataError(ExitCode.ODATA_BAD_ANSWER, f"the value {printable(text)!r} cannot be written as an OData {edm}",
+                      "the inquiry's $metadata declares this type for a key or _mod column; check the column's "
+                      "field in the inquiry")
+
+
+def entity_types(root: ET.Element) -> dict[str, ET.Element]:
+    """Each EntityType by its namespace-qualified name (and by its schema alias): short names repeat
+    across namespaces, so an EntitySet's EntityType is never matched by its last segment."""
+    out: dict[str, ET.Element] = {}
+    for schema in root.iter(f"{EDM}Schema"):
+        prefixes = [p for p in (schema.get("Namespace"), schema.get("Alias")) if p]
+        for entity in schema.findall(f"{EDM}EntityType"):
+            for prefix in prefixes:
+                out[f"{prefix}.{entity.get('Name')}"] = entity
+    return out
 
 
 def past_key(key: list[str], last: list[Any], types: dict[str, str]) -> str:

@@ -51,9 +51,12 @@ def backfill(root: Path, defs: list[TableDef], source: Source, target: Target, *
     import requests
 
     from ..jigx.sender import CDC_POLICY
+    from .run import parse_since
 
     policy = policy or CDC_POLICY
     report = report or (lambda *_: None)
+    if options.since not in (None, "last"):
+        parse_since(options.since or "")  # refused before anything is read or sent
     results = []
     with ExitStack() as stack:
         stack.enter_context(locked(root, lock_timeout))

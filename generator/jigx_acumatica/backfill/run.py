@@ -111,9 +111,20 @@ def save_position(root: Path, pos: Position) -> None:
         raise os_error(exc, position_file(root, pos.table), "save the backfill position") from None
 
 
+def parse_since(text: str) -> str:
+    """--since as a date-time literal with its offset (Z when none); anything else is refused."""
+    from ..acumatica.odata import ODataError, date_time_literal
+
+    try:
+        return date_time_literal(text)
+    except ODataError:
+        raise InputError(f"--since {text!r} is not an ISO date or date-time", hint="e.g. --since 2026-01-01, "
+                         "--since 2026-01-01T08:00:00+02:00, or --since last") from None
+
+
 def resolve_since(since: str | None, previous: Position | None) -> str | None:
     if since != "last":
-        return since
+        return parse_since(since) if since else None
     if previous is None or not previous.last_done_mod:
         raise InputError("--since last: no finished backfill of this table to continue from",
                          hint="run a full backfill first, or give --since 2026-01-01")

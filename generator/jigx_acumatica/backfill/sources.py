@@ -23,7 +23,9 @@ class ODataSource:
         self.types: dict[str, str] = {}
 
     def check(self, defn: TableDef) -> None:
-        """The inquiry is exposed and has the key and _mod among its properties."""
+        """The key can be paged on, and the inquiry is exposed with the key and _mod among its
+        properties."""
+        refuse_list_field_keys(defn)
         self.types = self.reader.properties(defn.inquiry)
         missing = missing_columns(defn, list(self.types))
         if missing:
@@ -60,7 +62,7 @@ class FileSource:
         for n, row in enumerate(read_rows(self.path)):
             if n < pos.offset:
                 continue  # sent by an earlier, interrupted run
-            if since and str(row.get("_mod") or "") <= since.rstrip("Z"):
+            if since and str(row.get("_mod") or "") <= since[:19]:  # the file's times carry no offset
                 continue  # not modified since
             page.append(row)
             where.append(n)
@@ -103,6 +105,20 @@ def choose_source(root: Path, defs: list[TableDef], *, from_file: Path | None, a
     if not username:
         raise InputError("no Acumatica user name", hint="set ACUMATICA_USERNAME or pass --username")
     return ODataSource(Reader(Connection(url, tenant, username, password(), policy)))
+
+
+def refuse_list_field_keys(defn: TableDef) -> None:
+    """A key column on a list field reads as its label over OData: paging past it could skip rows."""
+    from ..definition.dacs import is_list_field
+    from ..errors import InputError
+
+    aliases = defn.aliases()
+    for col in defn.columns:
+        if col.name in defn.key and is_list_field(aliases.get(col.alias, ""), col.field):
+            raise InputError(f"'{defn.table}' is keyed on {col.alias}.{col.field}, a list field: OData reads and "
+                             "compares it by its label, not its stored code, so paging by it could skip or repeat "
+                             "rows", path=defn.path,
+                             hint="backfill this table from a file saved from the inquiry's grid (--from FILE)")
 
 
 def _names(defn: TableDef) -> str:

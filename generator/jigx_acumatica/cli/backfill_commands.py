@@ -73,12 +73,14 @@ def backfill(tables: tuple[str, ...], solution: Path, target: TargetOptions, acu
 
     from ..backfill import backfill as run_backfill
     from ..backfill.files import count_rows
-    from ..backfill.run import Options
+    from ..backfill.run import Options, parse_since
     from ..backfill.sources import choose_source
     from ..jigx import verify as verifying
     from ..solution import queries
     from .credentials import acumatica_username, read_acumatica_password, read_pat
 
+    if since and since != "last":
+        parse_since(since)  # refused before any password is asked for or anything sent
     resolved = target.for_solution(solution)
     defs = queries.select_tables(solution, list(tables))
 

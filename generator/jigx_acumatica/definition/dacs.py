@@ -38,6 +38,23 @@ BACCOUNT_BASED: frozenset[str] = frozenset({
     "PX.Objects.CR.BAccount", "PX.Objects.AR.Customer", "PX.Objects.AP.Vendor", "PX.Objects.EP.EPEmployee",
 })
 
+# List (dropdown) fields: OData returns and filters them by their label ("Open", "Bill", "Active"),
+# not the stored code, and whether it orders them by label is unknown, so they cannot be paged on
+# (docs/platform-facts.md, "OData"). Each from a source: SOOrder.Status pushes "Open" for N;
+# APInvoice.DocType filters as 'Bill'; InventoryItem.ItemStatus returns "Active". The AR and AP
+# document types are the same kind of list. Any other field is not judged.
+LIST_FIELDS: frozenset[tuple[str, str]] = frozenset({
+    ("PX.Objects.SO.SOOrder", "status"),
+    ("PX.Objects.AP.APInvoice", "doctype"), ("PX.Objects.AP.APRegister", "doctype"),
+    ("PX.Objects.AR.ARInvoice", "doctype"), ("PX.Objects.AR.ARRegister", "doctype"),
+    ("PX.Objects.IN.InventoryItem", "itemstatus"),
+})
+
+
+def is_list_field(dac: str, field: str) -> bool:
+    return (dac, field.lower()) in LIST_FIELDS
+
+
 DeletedRows = Literal["keeps", "drops", "unknown"]
 
 
