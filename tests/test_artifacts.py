@@ -297,6 +297,8 @@ def test_odata_publishes_a_site_map_entry(solution):
     assert row.get("ExposeViaOData") == "1"
     site = row.find("SiteMap[@linkname='toDesignById']/row")
     assert site.get("ScreenID") == "GI990001"
+    # required by the engine and read as never null; the zero GUID is Acumatica's root (real 25 R2 rows)
+    assert site.get("ParentID") == "00000000-0000-0000-0000-000000000000"
     assert site.get("Url") == f"~/GenericInquiry/GenericInquiry.aspx?id={row.get('DesignID')}"
     assert site.find("MUIScreen").get("WorkspaceID") == "bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb"
     other = ET.parse(solution / "acumatica/vendors/generic-inquiry.xml").getroot().find("data/GIDesign/row")
