@@ -125,3 +125,11 @@ def test_an_answer_that_repeats_is_reported_with_the_servers_message(tmp_path, f
     r, landed = run(tmp_path, ACTIVITIES, "activities", fake, "--retries", "2")
     assert r.exit_code == 33 and "after 3 attempts: injected" in r.stderr, r.output
     assert landed == []
+
+
+def test_a_retry_after_longer_than_the_tool_waits_is_said_as_such(tmp_path, fake):
+    fake.failures = ["429"]
+    fake.retry_after = "3600"
+    r, landed = run(tmp_path, ACTIVITIES, "activities", fake)
+    assert r.exit_code == 33 and "asked to retry after 3600 s" in r.stderr, r.output
+    assert landed == []

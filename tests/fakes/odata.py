@@ -133,6 +133,7 @@ class FakeOData(LocalServer):
         self.inquiry, self.properties, self.rows = inquiry, dict(properties), rows
         self.tenant, self.username, self.password = tenant, username, password
         self.failures: list[str] = []  # one-shot: "401", "403", "404", "429", "500", "drop", "slow"
+        self.retry_after: str | None = None  # sent with an injected 429 or 503
         self.page_cap: int | None = None  # the server clamps $top to this, silently
         self.namespace = "GenericInquiry"  # where the inquiry's EntityType lives in $metadata
         self.requests: list[dict[str, Any]] = []
@@ -146,6 +147,8 @@ class FakeOData(LocalServer):
 
     def _send(self, h: BaseHTTPRequestHandler, status: int, body: bytes, ctype: str = "application/json") -> None:
         h.send_response(status)
+        if status in (429, 503) and self.retry_after:
+            h.send_header("Retry-After", self.retry_after)
         h.send_header("Content-Type", ctype)
         h.send_header("Content-Length", str(len(body)))
         h.end_headers()

@@ -27,10 +27,9 @@ _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 class ODataError(ToolError):
-    def __init__(self, code: ExitCode, message: str, hint: str, *, dropped: bool = False) -> None:
+    def __init__(self, code: ExitCode, message: str, hint: str) -> None:
         super().__init__(message, hint=hint)
         self.exit_code = code
-        self.dropped = dropped  # the connection broke mid-answer: reading again is worth it
 
 
 @dataclass
@@ -72,8 +71,7 @@ class Reader:
         except NetworkError as exc:
             summary, fix = _NETWORK[exc.kind]
             raise ODataError(ExitCode.ODATA_UNREACHABLE, f"{what}: " + summary.format(
-                url=self.conn.url, timeout=self.conn.policy.timeout) + f" ({exc.detail})", fix,
-                dropped=exc.kind == "dropped") from None
+                url=self.conn.url, timeout=self.conn.policy.timeout) + f" ({exc.detail})", fix) from None
         status = answer.status
         if status == 401:
             raise ODataError(ExitCode.ODATA_AUTH, f"{what}: HTTP 401, the user name or password was refused",
@@ -85,6 +83,11 @@ class Reader:
             raise ODataError(ExitCode.ODATA_NOT_EXPOSED, f"{what}: HTTP 404 at {url}",
                              "check --tenant (the tenant's login name) and that the inquiry is published with a "
                              "screen ID and Expose via OData (odata: true and screen_id in the table definition)")
+        if answer.gave_up is not None:
+            raise ODataError(ExitCode.ODATA_BAD_ANSWER, f"{what}: HTTP {status}: the instance asked to retry after "
+                             f"{answer.gave_up:.0f} s, longer than the {self.conn.policy.max_retry_after:.0f} s this "
+                             "tool waits", f"run backfill again after {answer.gave_up:.0f} s (it continues where it "
+                             "stopped)")
         if answer.retryable:
             said = self.redact(server_message(answer.text))
             raise ODataError(ExitCode.ODATA_BAD_ANSWER, f"{what}: HTTP {status} after {answer.attempts} attempt"

@@ -102,12 +102,8 @@ def network_options(*, timeout: float, retries: int | None = 4, max_timeout: flo
         def wrapper(**kwargs: Any) -> Any:
             from ..transport import Policy
 
-            given = {"timeout": kwargs.pop("timeout"), "backoff": kwargs.pop("backoff")}
-            if retries is not None:
-                given["retries"] = kwargs.pop("retries")
-            else:
-                given["retries"] = 0
-            kwargs["policy"] = Policy(**given)
+            kwargs["policy"] = Policy(timeout=kwargs.pop("timeout"), backoff=kwargs.pop("backoff"),
+                                      retries=kwargs.pop("retries") if retries is not None else 0)
             return f(**kwargs)
 
         w: Any = wrapper
