@@ -259,12 +259,30 @@ def test_odata_rules(tmp_path, extra, code, message):
     assert r.exit_code == code and message in r.stderr, r.output
 
 
-def test_deleted_flag_true_on_a_table_known_to_drop_it_is_warned(tmp_path):
+@pytest.mark.parametrize("dac", ["PX.Objects.AR.Customer", "PX.Objects.CR.BAccount", "PX.Objects.SO.SOOrder",
+                                 "PX.Objects.IN.INSite", "PX.Objects.FS.FSServiceOrder", "Acme.Objects.Widget"])
+def test_a_dac_no_source_settles_is_unknown_and_the_warning_says_how_to_settle_it(tmp_path, dac):
+    """Issue 17.4: no source says a table drops deleted rows, so only sourced DACs default to _del;
+    every other DAC, Customer included, warns with the way to ask the instance, and an explicit
+    deleted_flag either way is the user's answer (no warning, and the inquiry follows it)."""
+    from jigx_acumatica.definition.dacs import deleted_rows
+    assert deleted_rows(dac) == "unknown"
+    alias = dac.rsplit(".", 1)[1]
     d = tmp_path / "d.yaml"
-    d.write_text("entity: Customer\nsource:\n  dac: PX.Objects.AR.Customer\n  deleted_flag: true\n"
-                 "key: [ID]\ncolumns:\n  ID: Customer.AcctCD\n")
-    r = cli("generate", d, "--out", tmp_path / "app")
-    assert r.exit_code == 0 and "d.yaml:4: PX.Objects.AR.Customer is not known to keep deleted rows" in r.stderr
+    base = f"entity: Thing\nsource:\n  dac: {dac}\n"
+    rest = f"key: [ID]\ncolumns:\n  ID: {alias}.Code\n"
+    d.write_text(base + rest)
+    r = cli("generate", d, "--out", tmp_path / "a")
+    assert r.exit_code == 0
+    assert f"d.yaml:3: it is not known whether {dac} keeps deleted rows" in r.stderr
+    assert "SM208000" in r.stderr and "api/odata/dac/$metadata" in r.stderr
+    assert "rows in Deleted only\n  fix: settle it on your instance" in r.stderr  # the fix on its own line
+    assert "_del" not in (tmp_path / "a/acumatica/thing/generic-inquiry.xml").read_text()
+    for answer, has_del in (("true", True), ("false", False)):
+        d.write_text(base + f"  deleted_flag: {answer}\n" + rest)
+        r = cli("generate", d, "--out", tmp_path / answer)
+        assert r.exit_code == 0 and "deleted rows" not in r.stderr, r.output
+        assert ('Caption="_del"' in (tmp_path / answer / "acumatica/thing/generic-inquiry.xml").read_text()) is has_del
 
 
 def test_payload_details_are_modelled_on_real_pushes(app):

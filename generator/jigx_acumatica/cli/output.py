@@ -66,7 +66,7 @@ def print_plan(plan: Plan, *, wrote: bool, quiet: bool, as_json: bool, mode: Mod
     for note in plan.notes:
         click.echo(f"note: {note}")
     for warning in plan.warnings:
-        click.echo(f"warning: {printable(warning)}", err=True)
+        echo_warning(warning)
     files = len({c.path for c in plan.changes if c.action in ("create", "update", "delete")})
     total = len({c.path for c in plan.changes})
     if not shown or not plan.pending:
@@ -75,6 +75,15 @@ def print_plan(plan: Plan, *, wrote: bool, quiet: bool, as_json: bool, mode: Mod
         click.echo(f"{plural(files, 'file')} changed in {plan.root}")
     elif mode != "write" or plan.conflicts:
         click.echo(f"{plural(files, 'file')} would change; nothing was written")
+
+
+def echo_warning(text: str) -> None:
+    """A warning on stderr: its own lines kept (the fix on the next line), each one made safe to
+    show, so a control character in a user's value cannot forge a line."""
+    first, *rest = text.split("\n")
+    click.echo(f"warning: {printable(first)}", err=True)
+    for line in rest:
+        click.echo(printable(line), err=True)
 
 
 def print_diff(plan: Plan) -> None:

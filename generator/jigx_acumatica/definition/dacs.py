@@ -20,17 +20,12 @@ KEEPS_DELETED_ROWS: dict[str, str] = {
     "PX.Objects.CR.CRActivity": "DeletedDatabaseRecord",
 }
 
-# DACs not known to keep deleted rows (the reference names them): a DeletedDatabaseRecord
-# result column on them is dropped at run time without an error, and the push has no _del key.
-NO_DELETED_ROWS: frozenset[str] = frozenset({
-    "PX.Objects.CR.BAccount",
-    "PX.Objects.AR.Customer",
-    "PX.Objects.AP.Vendor",
-    "PX.Objects.EP.EPEmployee",
-    "PX.Objects.SO.SOOrder",
-    "PX.Objects.IN.INSite",
-    "PX.Objects.FS.FSServiceOrder",
-})
+# No source says that a DAC's table drops deleted rows: the engine's few declarations, a SQL view
+# and one live $metadata name tables that keep them, and Acumatica's own DAC-based OData example
+# reads DeletedDatabaseRecord on Customer. So every DAC outside KEEPS_DELETED_ROWS is unknown,
+# and the instance settles it (SETTLE_DELETED_ROWS).
+SETTLE_DELETED_ROWS = ("does Generic Inquiry (SM208000) offer DeletedDatabaseRecord among the table's fields "
+                       "(or, from 2025 R1, does <instance>/t/<tenant>/api/odata/dac/$metadata list it on the DAC)?")
 
 # DACs that are BAccount rows: their LastModifiedDateTime is BAccount's, so changes to fields kept
 # on their own table alone (Customer.CreditLimit) may not bump it.
@@ -55,15 +50,11 @@ def is_list_field(dac: str, field: str) -> bool:
     return (dac, field.lower()) in LIST_FIELDS
 
 
-DeletedRows = Literal["keeps", "drops", "unknown"]
+DeletedRows = Literal["keeps", "unknown"]
 
 
 def deleted_rows(dac: str) -> DeletedRows:
-    if dac in KEEPS_DELETED_ROWS:
-        return "keeps"
-    if dac in NO_DELETED_ROWS:
-        return "drops"
-    return "unknown"
+    return "keeps" if dac in KEEPS_DELETED_ROWS else "unknown"
 
 
 def deleted_field(dac: str) -> str:

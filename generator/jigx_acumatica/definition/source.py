@@ -8,7 +8,7 @@ from typing import Any
 
 from .. import naming
 from .checker import Checker, boolean_fix, kind_of
-from .dacs import deleted_rows
+from .dacs import SETTLE_DELETED_ROWS, deleted_rows
 from .model import SOURCE_KEYS
 
 
@@ -42,18 +42,14 @@ def _deleted_flag(c: Checker, src: dict[str, Any], dac: str | None) -> bool:
         if kind == "unknown" and dac:
             c.warn(src, "dac", f"it is not known whether {dac} keeps deleted rows, so the inquiry has no _del column "
                    "and deletions arrive as rows in Deleted only",
-                   "if Generic Inquiry (SM208000) offers DeletedDatabaseRecord for this table, set "
-                   "'deleted_flag: true' under source")
+                   f"settle it on your instance: {SETTLE_DELETED_ROWS} Yes: set 'deleted_flag: true' under "
+                   "source; no: 'deleted_flag: false' (either silences this warning)")
         return kind == "keeps"
     value = src["deleted_flag"]
     if not isinstance(value, bool):
         c.fail(src, "deleted_flag", f"source.deleted_flag must be true or false (a YAML boolean), not {kind_of(value)} "
                f"{value!r}", boolean_fix("deleted_flag", value))
         return False
-    if value and kind == "drops":
-        c.warn(src, "deleted_flag", f"{dac} is not known to keep deleted rows: Acumatica drops a DeletedDatabaseRecord "
-               "column on it silently, and then pushes carry no _del",
-               "remove 'deleted_flag: true' unless SM208000 offers DeletedDatabaseRecord for this table")
     return bool(value)
 
 
