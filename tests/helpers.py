@@ -80,3 +80,12 @@ def make_solution(folder: Path, tables: Sequence[Path | str] = (), *options: str
     r = cli("init", folder, *options, *[a for t in tables for a in ("--table", t)])
     assert r.exit_code == 0, r.output
     return folder
+
+
+def grant_odata_role(app: Path, role: str = "JigxReader") -> None:
+    """Name the OData reader's role in the project config and regenerate: a solution with an
+    inquiry exposed over OData is doctor-clean only then."""
+    config = app / "jigx-acumatica.yaml"
+    config.write_text((config.read_text() if config.exists() else "") + f"odataRole: {role}\n")
+    r = cli("generate", "--solution", app)
+    assert r.exit_code == 0, r.output

@@ -112,7 +112,17 @@ def test_generated_solution_is_clean_and_staleness_is_reported(tmp_path):
     app = tmp_path / "app"
     assert cli("init", app, "--table", SAMPLES / "customers.yaml", "--table", SAMPLES / "vendors.yaml").exit_code == 0
     code, found = findings(app)
-    assert (code, found) == (0, [])
+    # customers is exposed over OData, and nothing grants its reader rights yet (issue 17.2)
+    assert code == 4 and [(f["path"], f["severity"]) for f in found] == [("jigx-acumatica.yaml", "warning")]
+    assert "no odataRole" in found[0]["message"] and "customers" in found[0]["message"]
+    assert "SM201020" in found[0]["fix"]
+    config = app / "jigx-acumatica.yaml"
+    config.write_text(config.read_text() + "odataRole: JigxReader\n")
+    code, found = findings(app)  # the generated docs now say the package grants it: out of date
+    assert code == 4 and all("out of date" in f["message"] for f in found) and found
+    assert cli("generate", "--solution", app).exit_code == 0
+    assert findings(app) == (0, [])
+    assert "grants the role\n`JigxReader`" in (app / "acumatica/customers/generic-inquiry.md").read_text()
     definition = app / "acumatica/vendors/table.yaml"
     definition.write_text(definition.read_text() + "inquiry: Jigx Vendors\n")
     code, found = findings(app)

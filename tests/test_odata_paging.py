@@ -21,20 +21,21 @@ ACTIVITIES = """entity: Activity
 table: activities
 inquiry: Jigx CDC activities
 source: {dac: PX.Objects.CR.CRActivity}
-key: [NoteID]
+key: [ActivityID]
 columns:
-  NoteID: {field: CRActivity.NoteID, type: guid}
+  ActivityID: {field: CRActivity.NoteID, type: guid}
   StartDate: {field: CRActivity.StartDate, type: datetime}
   Subject: CRActivity.Subject
 odata: true
 screen_id: GI990002
 """
-PROPS = {"NoteID": "Edm.Guid", "StartDate": "Edm.DateTimeOffset", "Subject": "Edm.String", "_tab": "Edm.String",
+PROPS = {"ActivityID": "Edm.Guid", "StartDate": "Edm.DateTimeOffset", "Subject": "Edm.String", "_tab": "Edm.String",
          "_del": "Edm.Boolean", "_mod": "Edm.DateTimeOffset"}
 
 
 def rows(n: int) -> list[dict]:
-    return [{"NoteID": str(uuid.UUID(int=i * 7919 + 1)), "StartDate": f"2026-03-{1 + i % 28:02d}T08:{i % 60:02d}:00",
+    return [{"ActivityID": str(uuid.UUID(int=i * 7919 + 1)),
+             "StartDate": f"2026-03-{1 + i % 28:02d}T08:{i % 60:02d}:00",
              "Subject": f"Call {i} with O'Neil", "_tab": "Activity", "_del": False,
              "_mod": f"2026-04-{1 + i % 28:02d}T09:00:00"} for i in range(n)]
 
@@ -60,13 +61,13 @@ def fake():
 def test_a_guid_key_pages_with_bare_literals(tmp_path, fake):
     r, landed = run(tmp_path, ACTIVITIES, "activities", fake, "--batch-size", "50")
     assert r.exit_code == 0, r.output
-    assert sorted(x["NoteID"] for x in landed) == sorted(x["NoteID"] for x in fake.rows) and len(landed) == 130
+    assert sorted(x["ActivityID"] for x in landed) == sorted(x["ActivityID"] for x in fake.rows) and len(landed) == 130
     filters = [q["query"]["$filter"] for q in fake.requests if "$filter" in q["query"]]
-    assert filters and all("NoteID gt '" not in f for f in filters)  # a GUID is never quoted
+    assert filters and all("ActivityID gt '" not in f for f in filters)  # a GUID is never quoted
 
 
 def test_a_date_time_key_pages_with_its_offset(tmp_path):
-    definition = ACTIVITIES.replace("key: [NoteID]", "key: [StartDate, NoteID]")
+    definition = ACTIVITIES.replace("key: [ActivityID]", "key: [StartDate, ActivityID]")
     fake = FakeOData("Jigx CDC activities", PROPS, rows(90))
     try:
         r, landed = run(tmp_path, definition, "activities", fake, "--batch-size", "20")

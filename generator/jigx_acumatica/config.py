@@ -160,6 +160,19 @@ def _project(value: Any) -> tuple[str, str] | None:
             f"e.g. projectName: {re.sub(r'[^A-Za-z0-9]', '', value) or DEFAULT_PROJECT}")
 
 
+ROLE_LIMIT = 64  # RolesInGraph.Rolename
+
+
+def _role(value: Any) -> tuple[str, str] | None:
+    if value.strip() == "*":
+        return ("odataRole '*' is Acumatica's universal role: it would open the inquiries to every user",
+                "name the role of the integration user that reads OData, e.g. odataRole: JigxReader")
+    if value != value.strip() or len(value) > ROLE_LIMIT or not value.isprintable():
+        return (f"odataRole {value!r} is not a role name (one line, at most {ROLE_LIMIT} characters, no spaces "
+                "around it)", "copy the role's name from User Roles (SM201005), e.g. odataRole: JigxReader")
+    return None
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("region", "region", "--region", "Jigx region: us (us-east-1), eu (eu-central-1), au (ap-southeast-2).",
             "eu", _one_of(REGIONS)),
@@ -179,6 +192,9 @@ SETTINGS: tuple[Setting, ...] = (
             "package declares (e.g. 24.210 for 2024 R2).", DEFAULT_PRODUCT_VERSION,
             _pattern(PRODUCT_VERSION_RE, "is not an Acumatica version such as 24.210 (two digits, a dot, three digits)",
                      DEFAULT_PRODUCT_VERSION)),
+    Setting("odataRole", "odata_role", None, "The role of the user backfill signs in as: the package grants it View "
+            "Only on every inquiry exposed over OData (never more, never the universal role '*').", "JigxReader",
+            _role),
     Setting("acumaticaUrl", "acumatica_url", "--acumatica-url", "The Acumatica instance publish and backfill talk to.",
             "https://mycompany.acumatica.com", _pattern(BASE_URL_RE, "is not a plain http(s) URL",
                                                         "https://mycompany.acumatica.com")),
@@ -261,6 +277,7 @@ class Settings:
     acumatica_url: str | None = None
     tenants: tuple[str, ...] = ()  # publish (and read) in each, in turn
     product_version: str = DEFAULT_PRODUCT_VERSION
+    odata_role: str | None = None  # granted View Only on each OData inquiry's screen
 
 
 def load_settings(solution: Path) -> Settings:
@@ -269,7 +286,8 @@ def load_settings(solution: Path) -> Settings:
     tenants = tuple(values.get("tenants") or ([values["tenant"]] if values.get("tenant") else []))
     return Settings(package=values.get("package") or DEFAULT_PACKAGE, project_name=values.get("projectName") or
                     DEFAULT_PROJECT, acumatica_url=url.rstrip("/") if url else None, tenants=tenants,
-                    product_version=values.get("productVersion") or DEFAULT_PRODUCT_VERSION)
+                    product_version=values.get("productVersion") or DEFAULT_PRODUCT_VERSION,
+                    odata_role=values.get("odataRole"))
 
 
 def config_text(target: Target) -> str:

@@ -15,6 +15,10 @@ UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]
 SOLUTION_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,49}$")
 
 RESERVED_COLUMNS = ("_tab", "_del", "_mod")
+# The result fields Acumatica's inquiry graph adds from a table's NoteID unless "Attach Notes To"
+# (NotesAndFilesTable) is "$<None>", as the generated inquiry sets it: a caption with one of
+# these names would meet them (docs/platform-facts.md, "Generic Inquiry XML").
+NOTE_FIELDS = ("NoteID", "NoteText", "NoteFiles", "NoteTextExists", "NoteFilesCount")
 
 
 def kebab(name: str) -> str:

@@ -24,14 +24,15 @@ from .sample_push import render_sample
 README_TEMPLATE = "acumatica-readme.md.j2"
 
 
-def render_all(defn: TableDef, target: Target, source: str) -> dict[str, str]:
-    """Every tool-owned file for one table: relative path -> text (with its provenance line)."""
+def render_all(defn: TableDef, target: Target, source: str, *, odata_role: str | None = None) -> dict[str, str]:
+    """Every tool-owned file for one table: relative path -> text (with its provenance line).
+    odata_role: the project's odataRole, which the docs say is granted (or how to grant by hand)."""
     gi = inquiry.build(defn)
     folder = artifact_dir(defn.table)
     bodies = {
         f"{folder}/generic-inquiry.xml": inquiry.render_xml(gi),
-        f"{folder}/generic-inquiry.md": inquiry.render_spec(defn, gi, source),
-        f"{folder}/push-notification.md": render_checklist(defn, gi, target, source),
+        f"{folder}/generic-inquiry.md": inquiry.render_spec(defn, gi, source, odata_role),
+        f"{folder}/push-notification.md": render_checklist(defn, gi, target, source, odata_role),
         f"{folder}/sample-push.json": render_sample(defn, target),
         datasource_file(defn.table): render_datasource(defn),
         f"jigs/{jig_id(defn.table)}.jigx": render_list_jig(defn),

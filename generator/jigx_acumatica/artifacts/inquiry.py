@@ -156,5 +156,5 @@ def render_xml(gi: GenericInquiry) -> str:
     return render(XML_TEMPLATE, gi=gi)
 
 
-def render_spec(defn: TableDef, gi: GenericInquiry, source: str) -> str:
-    return render(SPEC_TEMPLATE, d=defn, gi=gi, source_path=source)
+def render_spec(defn: TableDef, gi: GenericInquiry, source: str, odata_role: str | None = None) -> str:
+    return render(SPEC_TEMPLATE, d=defn, gi=gi, source_path=source, odata_role=odata_role)

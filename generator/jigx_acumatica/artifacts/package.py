@@ -12,12 +12,15 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..config import Target
 from ..definition import TableDef
+from ..errors import InputError
+from ..layout import artifact_dir
 from ..naming import lower_camel, stable_uuid
-from ..templates import xml_attr
+from ..templates import render, xml_attr
 
 PROJECT_FILE = "project.xml"
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
@@ -62,6 +65,56 @@ def render_package(inquiries: list[str], *, product_version: str, extra_items: l
     """The customization project ZIP for these generic-inquiry.xml texts (in table order)."""
     return zip_bytes({PROJECT_FILE: project_xml(inquiries, product_version=product_version,
                                                 extra_items=extra_items or [])})
+
+
+# --- access rights for OData -----------------------------------------------------------------------
+# A screen with no rights rows is open to no one, and the OData user needs View Only on the
+# inquiry's screen (docs/platform-facts.md, "OData"). With odataRole set, the package holds one
+# ScreenWithRights item per published screen of an inquiry exposed over OData.
+
+RIGHTS_TEMPLATE = "screen-with-rights.xml.j2"
+ROLE_DESCRIPTION = "Reads the Jigx change data capture inquiries over OData (jigx-acumatica)"
+
+
+@dataclass(frozen=True)
+class PublishedScreen:
+    """A SiteMap row of an inquiry, as its generic-inquiry.xml holds it (hand edits included)."""
+
+    screen_id: str
+    title: str
+    url: str
+    node_id: str
+    parent_id: str
+    position: str
+
+
+def published_screens(table: str, inquiry_xml: str) -> list[PublishedScreen]:
+    """The screens an inquiry exposed over OData is published as: its toDesignById SiteMap rows."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.fromstring(data_set(inquiry_xml))
+    except (ET.ParseError, ValueError) as exc:
+        raise InputError(f"the inquiry is not well-formed XML ({exc})",
+                         path=f"{artifact_dir(table)}/generic-inquiry.xml",
+                         hint="fix the hand edit, or delete the file and run generate to write it again") from None
+    screens = []
+    for design in root.iterfind("data/GIDesign/row"):
+        if design.get("ExposeViaOData") != "1":
+            continue
+        for row in design.iterfind("SiteMap[@linkname='toDesignById']/row"):
+            if row.get("ScreenID"):
+                screens.append(PublishedScreen(row.get("ScreenID", ""), row.get("Title", ""), row.get("Url", ""),
+                                               row.get("NodeID", ""), row.get("ParentID", ""),
+                                               row.get("Position", "0")))
+    return screens
+
+
+def rights_items(texts: Mapping[str, str], role: str) -> list[str]:
+    """One ScreenWithRights item per published screen of these inquiries (table order), granting
+    the role View Only and nothing else."""
+    return [render(RIGHTS_TEMPLATE, screen=screen, role=role, description=ROLE_DESCRIPTION)
+            for table in sorted(texts) for screen in published_screens(table, texts[table])]
 
 
 # --- push definitions (experimental) ------------------------------------------------------------

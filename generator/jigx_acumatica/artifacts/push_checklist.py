@@ -39,7 +39,8 @@ def tracking(defn: TableDef) -> Tracking:
     return Tracking(track_all=bool(reasons), reasons=reasons, fields=fields)
 
 
-def render_checklist(defn: TableDef, gi: GenericInquiry, target: Target, source: str) -> str:
-    return render(TEMPLATE, d=defn, gi=gi, url=target.check_address(defn.table),
+def render_checklist(defn: TableDef, gi: GenericInquiry, target: Target, source: str,
+                     odata_role: str | None = None) -> str:
+    return render(TEMPLATE, d=defn, gi=gi, odata_role=odata_role, url=target.check_address(defn.table),
                   address_length=target.address_length(defn.table), placeholders=target.placeholders(),
                   destination=f"Jigx {defn.table}", tracking=tracking(defn), company=target.company)

@@ -44,7 +44,7 @@ def check_definition(doc: dict[str, Any], path: str, text: str = "") -> TableDef
     dac, alias, modified, deleted_flag = check_source(c, doc)
     aliases: dict[str, str] = {alias: dac} if alias and dac else {}
     joins = _check_joins(c, doc, aliases)
-    columns = _check_columns(c, doc, aliases)
+    columns = _check_columns(c, doc, aliases, entity or "Row")
     key = _check_key(c, doc, columns)
     where = check_where(c, doc, aliases)
     odata, screen_id = check_odata(c, doc)
@@ -170,7 +170,7 @@ def _check_on(c: Checker, j: dict[str, Any], what: str, alias: str | None, alias
     return parent, pairs
 
 
-def _check_columns(c: Checker, doc: dict[str, Any], aliases: dict[str, str]) -> list[Column]:
+def _check_columns(c: Checker, doc: dict[str, Any], aliases: dict[str, str], entity: str) -> list[Column]:
     if "columns" not in doc:
         c.fail_at(doc, "'columns' is required", "add 'columns:' mapping output names to Alias.Field")
         return []
@@ -189,6 +189,11 @@ def _check_columns(c: Checker, doc: dict[str, Any], aliases: dict[str, str]) -> 
         if lname in naming.RESERVED_COLUMNS:
             c.fail(cols, name, f"column name '{name}' is reserved: the tool adds _tab, _del and _mod itself",
                    "remove it or rename it", at_value=False)
+            continue
+        note = next((f for f in naming.NOTE_FIELDS if f.lower() == lname), None)
+        if note:
+            c.fail(cols, name, f"column name '{name}' is the name of a notes field Acumatica's inquiry adds by itself "
+                   f"({', '.join(naming.NOTE_FIELDS)})", f"rename it, e.g. to '{entity}{note}'", at_value=False)
             continue
         if not naming.COLUMN_RE.match(name):
             c.fail(cols, name, f"column name '{name}' must be letters, digits and '_', starting with a letter "

@@ -131,6 +131,7 @@ class Doctor:
         self.check_datasources()
         self.check_state()
         self.check_generated()
+        self.check_odata_rights()
         order = {ERROR: 0, WARNING: 1, INFO: 2}
         self.findings.sort(key=lambda f: (order[f.severity], f.path, f.line or 0))
         return self.findings
@@ -275,6 +276,27 @@ class Doctor:
             else:
                 self.add(WARNING, change.path, None, f"{subject} is out of date ({change.action})",
                          "run 'jigx-acumatica generate'")
+
+
+    def check_odata_rights(self) -> None:
+        """An inquiry exposed over OData needs View Only for the integration user's role: with no
+        odataRole the package grants none, and a screen with no rights is open to no one."""
+        from ..config import CONFIG_FILE, load_settings
+        from ..definition import load_definitions
+
+        try:
+            if load_settings(self.root).odata_role:
+                return
+            defs = load_definitions(solution_definitions(self.root))
+        except ToolError:
+            return  # a broken config or definition is reported by the checks above
+        exposed = sorted(d.table for d in defs if d.odata and d.screen_id)
+        if exposed:
+            self.add(WARNING, CONFIG_FILE, None,
+                     f"no odataRole: the package grants no one rights on the OData inquiries of {', '.join(exposed)}, "
+                     "and a screen with no rights is open to no one, so backfill would get 403",
+                     "set 'odataRole: <the backfill user's role>', run generate and publish again, or grant that "
+                     "role View Only on each inquiry's screen on Access Rights by Screen (SM201020)")
 
 
 def diagnose(root: Path) -> list[Finding]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from ..artifacts.package import render_package
+from ..artifacts.package import render_package, rights_items
 from ..artifacts.provenance import content_digest
 from ..config import Settings
 from ..fsutil import Content, digest, read_bytes_if_exists, read_if_exists
@@ -43,15 +43,19 @@ def inquiry_texts(root: Path, tables: Iterable[str], pending: Pending | None = N
 
 
 def build_package(texts: Mapping[str, str], settings: Settings, extra_items: list[str] | None = None) -> bytes:
-    """The customization package for these inquiries (table -> generic-inquiry.xml text)."""
+    """The customization package for these inquiries (table -> generic-inquiry.xml text): with
+    odataRole set, the rights of that role on each inquiry exposed over OData too."""
+    items = (rights_items(texts, settings.odata_role) if settings.odata_role else []) + (extra_items or [])
     return render_package([texts[t] for t in sorted(texts)], product_version=settings.product_version,
-                          extra_items=extra_items)
+                          extra_items=items)
 
 
 def package_inputs(texts: Mapping[str, str], settings: Settings) -> str:
     """A digest of everything the package is built from (provenance lines left out: a new tool
     version's header is no change to the package)."""
-    return digest("\0".join([settings.product_version] + [f"{t}:{content_digest(texts[t])}" for t in sorted(texts)]))
+    role = [f"odataRole:{settings.odata_role}"] if settings.odata_role else []
+    return digest("\0".join([settings.product_version, *role] +
+                             [f"{t}:{content_digest(texts[t])}" for t in sorted(texts)]))
 
 
 def plan_package(plan: Plan, tables: Mapping[str, TableRecord], old: State, settings: Settings, *,

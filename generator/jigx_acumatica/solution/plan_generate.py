@@ -73,6 +73,7 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
     """Every change generating these tables would make, decided and classified; nothing written."""
     state, old_text = load_state(root)
     interrupted = load_interrupted(root)
+    settings = load_settings(root)
     plan = Plan(root=root, old_state_text=old_text)
     index_raw = read_if_exists(root / INDEX)
     index_text = index_raw or ""
@@ -99,8 +100,8 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
         shown, rel = _rel_source(root, defn)
         origins[rel] = defn.table
         source, recorded = _definition_home(plan, defn, shown, rel, copy=copy_definitions, force=force)
-        fingerprint = _fingerprint(defn, target, source)
-        hashes = _plan_artifacts(plan, defn, target, source, base, killed, fingerprint, force)
+        fingerprint = _fingerprint(defn, target, source, settings.odata_role)
+        hashes = _plan_artifacts(plan, defn, target, source, base, killed, fingerprint, force, settings.odata_role)
         entry = jigx.table_changed_entry(defn)
         current = entries.get(defn.table)
         if defn.table in commented and current != entry:
@@ -141,7 +142,7 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
         plan.notes.extend(declared_edit.notes)
     if declare or db_raw is not None or index_raw is None:
         plan_file(plan, DATABASE, db_raw, new_db, silent=True)
-    package = plan_package(plan, new_tables, state, load_settings(root), force=force)
+    package = plan_package(plan, new_tables, state, settings, force=force)
     plan.state = state.with_tables(new_tables, package)
     return plan
 
@@ -203,12 +204,14 @@ def _plan_renames(plan: Plan, state: State, origins: dict[str, str], new_tables:
     return remove
 
 
-def _fingerprint(defn: TableDef, target: Target, source: str) -> str:
+def _fingerprint(defn: TableDef, target: Target, source: str, odata_role: str | None) -> str:
     """Everything the generated files depend on, hashed."""
     from .. import __version__
     from ..templates import templates_fingerprint
 
     inputs = [__version__, templates_fingerprint(), defn.text, source, repr(target)]
+    if odata_role:  # absent before the setting existed: a solution without it keeps its fingerprints
+        inputs.append(f"odataRole:{odata_role}")
     return digest("\0".join(inputs))
 
 
@@ -226,11 +229,12 @@ def _unchanged(root: Path, base: TableRecord, fingerprint: str) -> dict[str, str
 
 
 def _plan_artifacts(plan: Plan, defn: TableDef, target: Target, source: str, base: TableRecord,
-                    killed: TableRecord, fingerprint: str, force: bool) -> dict[str, str]:
+                    killed: TableRecord, fingerprint: str, force: bool, odata_role: str | None) -> dict[str, str]:
     """Decide each generated file of one table; returns path -> hash of its generated content.
 
     Hashes leave out the provenance line, so a new tool version's header is no hand edit."""
-    files: dict[str, str | None] = {**(_unchanged(plan.root, base, fingerprint) or render_all(defn, target, source))}
+    files: dict[str, str | None] = {**(_unchanged(plan.root, base, fingerprint) or
+                                    render_all(defn, target, source, odata_role=odata_role))}
     hashes = {}
     for rel, text in files.items():
         if text is None:  # up to date: known without rendering it again
