@@ -82,7 +82,7 @@ def test_every_row_lands_once_paged_by_key(app, odata, jigx):
     assert first == {"CustomerID": "C000000", "CustomerName": "Customer 0", "Status": "Active",
                      "CustomerClass": "DEFAULT", "Email": "c0@example.com", "Phone": "+1 555 0100", "CreditLimit": 0,
                      "_tab": "Customer", "_mod": "2026-01-01T10:00:00"}
-    reads = [q["query"] for q in odata.requests if not q["path"].endswith("$metadata")]
+    reads = odata.page_reads()
     # 600 rows in pages of 110: six pages, then one read past the last key that proves the end
     assert len(reads) == 7 and all("$skip" not in q and q["$orderby"] == "CustomerID asc" for q in reads)
     assert "$filter" not in reads[0] and reads[1]["$filter"] == "((CustomerID gt 'C000109    '))"
@@ -99,6 +99,23 @@ def test_pages_are_shaped_like_pushes(app, odata, jigx, tmp_path):
     assert data["read"] == 600 and data["pages"] == 3
 
 
+@pytest.mark.parametrize("odata_mod", ["2026-11-20T09:15:02.100", "2026-11-20T09:15:02.1",
+                                       "2026-11-20T09:15:02.1000000"])
+def test_backfilled_mod_has_the_form_pushes_give_it(app, odata, jigx, odata_mod):
+    """Issue 17.6: GI OData writes Acumatica's local time without an offset, its fraction as it
+    likes; a push trims trailing zeros (push-01's ...23.1). A row backfilled and then pushed has
+    one _mod form, so the receiver's comparisons and inspect's freshness agree."""
+    from datetime import datetime
+
+    from jigx_acumatica.push_contract import local_datetime
+
+    odata.rows = [dict(row, _mod=odata_mod) for row in make_rows(3)]
+    assert cli(*args(app, odata, jigx), env=ENV).exit_code == 0
+    pushed = local_datetime(datetime(2026, 11, 20, 9, 15, 2, 100000))
+    assert pushed == "2026-11-20T09:15:02.1"
+    assert {row["_mod"] for row in stored(jigx)} == {pushed}
+
+
 def test_dry_run_sends_nothing(app, odata, jigx):
     r = cli(*args(app, odata, jigx, "--dry-run"), env={**ENV, "JIGX_PAT": ""})
     assert r.exit_code == 0 and stored(jigx) == []
@@ -110,7 +127,8 @@ def test_since_loads_only_newer_rows(app, odata, jigx):
     assert r.exit_code == 0, r.output
     want = [row for row in make_rows(600) if row["_mod"] > "2026-12-01"]
     assert len(stored(jigx)) == len(want) > 0
-    assert all("_mod gt 2026-12-01" in q["query"].get("$filter", "") for q in odata.requests[1:])
+    assert odata.requests[1]["query"] == {"$top": "1"}  # the rights probe, after $metadata
+    assert all("_mod gt 2026-12-01" in q["query"].get("$filter", "") for q in odata.requests[2:])
 
 
 def test_since_last_continues_after_the_previous_run(app, odata, jigx):
@@ -128,6 +146,21 @@ def test_odata_failures_are_explained(app, odata, jigx, failure, code, message):
     r = cli(*args(app, odata, jigx), env=ENV)
     assert r.exit_code == code and message in r.stderr, r.output
     assert stored(jigx) == []
+
+
+def test_missing_rights_are_found_by_one_row_read_before_anything_is_sent(app, odata, jigx):
+    """Issue 17.2: $metadata lists the inquiry to a user without rights; its rows answer 403. The
+    $top=1 read right after $metadata says so, with the fix, before a single row is sent."""
+    odata.rights = False
+    r = cli(*args(app, odata, jigx), env=ENV)
+    assert r.exit_code == 31, r.output
+    assert "no rights to screen GI990001" in r.stderr and "nothing was sent" in r.stderr
+    assert "Access Rights by Screen (SM201020)" in r.stderr and "odataRole" in r.stderr
+    assert [q["query"] for q in odata.requests] == [{}, {"$top": "1"}] and stored(jigx) == []
+    odata.rights = True
+    odata.requests.clear()
+    assert cli(*args(app, odata, jigx), env=ENV).exit_code == 0
+    assert odata.requests[1]["query"] == {"$top": "1"} and len(stored(jigx)) == 600
 
 
 @pytest.mark.parametrize("failures", [["429"], ["500", "500"], ["drop"], ["slow"]])
@@ -290,7 +323,7 @@ def test_composite_keys_deleted_rows_and_the_byte_bound(tmp_path):
     live = {(row["ItemClass"], row["InventoryID"]) for row in rows if not row["_del"]}
     assert {(row["ItemClass"], row["InventoryID"]) for row in landed} == live and len(landed) == len(live)
     assert "12 deleted in Acumatica skipped" in r.stdout
-    reads = [q["query"] for q in odata.requests if not q["path"].endswith("$metadata")]
+    reads = odata.page_reads()
     assert reads[0]["$orderby"] == "ItemClass asc,InventoryID asc"
     assert reads[1]["$filter"] == "((ItemClass gt 'ALPHA') or (ItemClass eq 'ALPHA' and InventoryID gt 'I024'))"
     db = sqlite3.connect(tmp_path / "jigx.sqlite")

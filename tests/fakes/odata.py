@@ -136,6 +136,9 @@ class FakeOData(LocalServer):
         self.retry_after: str | None = None  # sent with an injected 429 or 503
         self.page_cap: int | None = None  # the server clamps $top to this, silently
         self.namespace = "GenericInquiry"  # where the inquiry's EntityType lives in $metadata
+        # View Only for the user on the inquiry's screen: without it the service document and
+        # $metadata still list the inquiry, but its rows answer 403 (docs/platform-facts.md, "OData")
+        self.rights = True
         self.requests: list[dict[str, Any]] = []
         fake = self
 
@@ -144,6 +147,11 @@ class FakeOData(LocalServer):
                 fake.handle(self)
 
         self.start(Handler)
+
+    def page_reads(self) -> list[dict[str, str]]:
+        """The queries of the page reads: not $metadata, not the one-row rights probe."""
+        return [q["query"] for q in self.requests
+                if not q["path"].endswith("$metadata") and q["query"] != {"$top": "1"}]
 
     def _send(self, h: BaseHTTPRequestHandler, status: int, body: bytes, ctype: str = "application/json") -> None:
         h.send_response(status)
@@ -186,6 +194,8 @@ class FakeOData(LocalServer):
             return self._send(h, 200, self.metadata(), "application/xml")
         if path != f"{root}/{self.inquiry}":
             return self._send(h, 404, b'{"message": "not found"}')
+        if not self.rights:
+            return self._send(h, 403, b'{"message": "Access denied"}')
         rows = list(self.rows)
         if "$filter" in query:
             try:

@@ -118,6 +118,23 @@ class Reader:
                              "check the instance's OData service")
         return {p.get("Name", ""): p.get("Type", "") for p in entity.findall(f"{EDM}Property")}
 
+    def probe(self, inquiry: str, screen_id: str | None) -> None:
+        """Read one row ($top=1), right after $metadata and before anything is sent: missing rights
+        answer 403 only on the rows ($metadata lists the inquiry to a user without them)."""
+        url = f"{self.conn.root()}/{quote(inquiry, safe='')}"
+        try:
+            self._rows(self.get(url, {"$top": "1"}, what=f"reading one row of '{inquiry}'"), inquiry)
+        except ODataError as exc:
+            if exc.exit_code != ExitCode.ODATA_FORBIDDEN:
+                raise
+            screen = f"screen {screen_id}" if screen_id else "the inquiry's screen"
+            raise ODataError(ExitCode.ODATA_FORBIDDEN,
+                             f"reading one row of '{inquiry}': HTTP 403, the user '{self.conn.username}' sees the "
+                             f"inquiry in $metadata but has no rights to {screen}; nothing was sent",
+                             f"on Access Rights by Screen (SM201020) give the user's role View Only on {screen}, or "
+                             "set 'odataRole: <that role>' in jigx-acumatica.yaml, run generate and publish "
+                             "again") from None
+
     def pages(self, inquiry: str, key: list[str], types: dict[str, str], *, top: int,
               after: list[Any] | None, since: str | None) -> Iterator[list[dict[str, Any]]]:
         """Pages of rows in key order, each starting past the last key of the one before, until a

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..definition import Column, TableDef
 
-_FRACTION = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?$")
+_FRACTION = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)?$")
 
 
 def needed(defn: TableDef) -> list[str]:
@@ -69,11 +69,13 @@ def as_bool(value: Any) -> bool | None:
 
 
 def local_time(value: Any) -> Any:
-    """Acumatica's local time without offset, trailing zero fractions trimmed (as pushes write it)."""
+    """A date-time as pushes write it: trailing zero fractions trimmed (`...09.570` -> `...09.57`).
+    GI OData gives Acumatica's local time without an offset, as pushes do; an offset, where an
+    instance sends one, is kept: which clock to convert it to is not known."""
     if not isinstance(value, str):
         return value
     m = _FRACTION.match(value.strip())
     if m is None:
         return value.strip()
     fraction = (m.group(2) or "").rstrip("0")
-    return m.group(1) + (f".{fraction}" if fraction else "")
+    return m.group(1) + (f".{fraction}" if fraction else "") + (m.group(3) or "")

@@ -32,6 +32,7 @@ class ODataSource:
             raise missing_error(defn, missing, f"the inquiry '{defn.inquiry}' (its OData $metadata)",
                                     "give those result columns exactly these captions in the inquiry "
                                     "(regenerate, then publish it again)")
+        self.reader.probe(defn.inquiry, defn.screen_id)
 
     def pages(self, defn: TableDef, pos: Position, since: str | None, top: int
               ) -> Iterator[tuple[list[dict[str, Any]], Callable[[int], None]]]:
