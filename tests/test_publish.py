@@ -83,17 +83,36 @@ def test_package_is_deterministic_and_holds_every_inquiry(app, tmp_path):
 
 
 def test_package_out_and_experimental_push_without_the_pat(app, tmp_path):
+    """Issue 17.5: WEBH and GI by default (the engine's constants), the flags override; each
+    destination inactive while its header holds the placeholder; FieldID numbered per destination;
+    the output warns that the Name is a key."""
     out = tmp_path / "x.zip"
-    r = cli("package", "--solution", app, "--out", out, "--with-push")
-    assert r.exit_code == 2 and "--push-type-code" in r.stderr
-    r = cli("package", "--solution", app, "--out", out, "--with-push", "--push-type-code", "WH",
-            "--push-source-type", "G", env={"JIGX_PAT": "jxpat_never_in_a_package_123456"})
-    assert r.exit_code == 0 and "EXPERIMENTAL" in r.stderr
+    r = cli("package", "--solution", app, "--out", out, "--push-type-code", "WH")
+    assert r.exit_code == 2 and "go with --with-push" in r.stderr
+    r = cli("package", "--solution", app, "--out", out, "--with-push", env={"JIGX_PAT": "jxpat_never_in_a_package_1"})
+    assert r.exit_code == 0 and "EXPERIMENTAL" in r.stderr, r.output
+    assert "tick Active" in r.stderr and "delete a destination of the same name" in r.stderr
     root = project_xml(out.read_bytes())
     hooks = root.findall("PushNotification/data-set/data/PushNotificationsHook/row")
     assert len(hooks) == len(SAMPLE_FILES)
-    assert all(h.get("HeaderValue").startswith("Bearer <") for h in hooks)
     assert b"jxpat_never" not in out.read_bytes()
+    for hook in hooks:
+        assert hook.get("HeaderValue").startswith("Bearer <") and hook.get("Active") == "0"
+        assert hook.get("Type") == "WEBH" and hook.get("Name") == "Jigx " + hook.get("Address").split("table=")[1]
+        (source,) = hook.findall("PushNotificationsSource")
+        assert source.get("SourceType") == "GI" and source.get("LineNbr") == "1"
+        fields = source.findall("PushNotificationsTrackingField")
+        assert [f.get("FieldID") for f in fields] == [str(n) for n in range(1, len(fields) + 1)]
+        assert all(f.get("TableName") and f.get("FieldName") for f in fields)
+    assert any(len(h.findall("PushNotificationsSource/PushNotificationsTrackingField")) > 0 for h in hooks)
+    r = cli("package", "--solution", app, "--out", out, "--with-push", "--push-type-code", "WH",
+            "--push-source-type", "G")
+    assert r.exit_code == 0
+    hooks = project_xml(out.read_bytes()).findall("PushNotification/data-set/data/PushNotificationsHook/row")
+    assert {h.get("Type") for h in hooks} == {"WH"}
+    assert {h.find("PushNotificationsSource").get("SourceType") for h in hooks} == {"G"}
+    checklist = (app / "acumatica/customers/push-notification.md").read_text()
+    assert "The name is the destination's key" in checklist and "tick Active only after pasting" in checklist
 
 
 def test_one_builder_a_hand_edited_inquiry_goes_into_every_package(small, acumatica, tmp_path):

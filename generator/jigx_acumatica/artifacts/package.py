@@ -119,56 +119,64 @@ def rights_items(texts: Mapping[str, str], role: str) -> list[str]:
 
 # --- push definitions (experimental) ------------------------------------------------------------
 # No real PushNotification item is public (docs/platform-facts.md): the tables and links come
-# from Acumatica's SM302000 export definition and the SM302000 screen's fields; the stored codes of
-# the Webhook destination type and of a GI source are not documented, so the caller supplies them.
+# from Acumatica's SM302000 export definition, the columns and keys from the push notification
+# DACs, and the type codes from the engine's constants (WEBH for a webhook, GI for an inquiry).
 
 PUSH_PLACEHOLDER = "Bearer <paste your Jigx PAT here on SM302000>"
+WEBHOOK_TYPE = "WEBH"  # HttpClientPushNotificationSender.Type
+INQUIRY_SOURCE = "GI"  # PushNotificationsSource.Gi
+PUSH_RELATIONS = (
+    '      <relations format-version="3" relations-version="20210430" main-table="PushNotificationsHook">\n'
+    '        <link from="PushNotificationsSource (HookId)" to="PushNotificationsHook (HookId)" />\n'
+    '        <link from="PushNotificationsTrackingField (HookId, LineNbr, SourceType)" '
+    'to="PushNotificationsSource (HookId, LineNbr, SourceType)" />\n'
+    "      </relations>\n      <layout>\n"
+    '        <table name="PushNotificationsHook">\n'
+    '          <table name="PushNotificationsSource" uplink="(HookId) = (HookId)">\n'
+    '            <table name="PushNotificationsTrackingField" uplink="(HookId, LineNbr, SourceType) = '
+    '(HookId, LineNbr, SourceType)" />\n'
+    "          </table>\n        </table>\n      </layout>\n"
+)
 
 
 def push_item(*, hook_id: str, name: str, address: str, design_id: str, type_code: str, source_type: str,
               track_all: bool, tracked: list[tuple[str, str]]) -> str:
-    fields = "".join(f'              <PushNotificationsTrackingField TableName="{xml_attr(t)}" '
-                     f'FieldName="{xml_attr(f)}" />\n' for t, f in ([] if track_all else tracked))
+    """One destination with its inquiry source. It is written inactive (Active="0"): its header
+    holds a placeholder until the PAT is pasted on SM302000, and an active destination would post,
+    fail and retry on every change. FieldID, a key of each tracked field, counts per destination."""
+    fields = "".join(f'              <PushNotificationsTrackingField FieldID="{n}" TableName="{xml_attr(t)}" '
+                     f'FieldName="{xml_attr(f)}" />\n'
+                     for n, (t, f) in enumerate([] if track_all else tracked, start=1))
+    source = (f'            <PushNotificationsSource LineNbr="1" SourceType="{xml_attr(source_type)}" Active="1" '
+              f'DesignID="{design_id}" TrackAllFields="{1 if track_all else 0}"')
+    source += f">\n{fields}            </PushNotificationsSource>\n" if fields else " />\n"
     return (
-        "  <PushNotification>\n    <data-set>\n"
-        '      <relations format-version="3" relations-version="20210430" main-table="PushNotificationsHook">\n'
-        '        <link from="PushNotificationsSource (HookId)" to="PushNotificationsHook (HookId)" />\n'
-        '        <link from="PushNotificationsTrackingField (HookId, LineNbr, SourceType)" '
-        'to="PushNotificationsSource (HookId, LineNbr, SourceType)" />\n'
-        "      </relations>\n      <layout>\n"
-        '        <table name="PushNotificationsHook">\n'
-        '          <table name="PushNotificationsSource" uplink="(HookId) = (HookId)">\n'
-        '            <table name="PushNotificationsTrackingField" uplink="(HookId, LineNbr, SourceType) = '
-        '(HookId, LineNbr, SourceType)" />\n'
-        "          </table>\n        </table>\n      </layout>\n      <data>\n        <PushNotificationsHook>\n"
-        f'          <row HookId="{hook_id}" Name="{xml_attr(name)}" Active="1" Type="{xml_attr(type_code)}" '
+        "  <PushNotification>\n    <data-set>\n" + PUSH_RELATIONS + "      <data>\n        <PushNotificationsHook>\n"
+        f'          <row HookId="{hook_id}" Name="{xml_attr(name)}" Active="0" Type="{xml_attr(type_code)}" '
         f'Address="{xml_attr(address)}" HeaderName="Authorization" HeaderValue="{xml_attr(PUSH_PLACEHOLDER)}">\n'
-        f'            <PushNotificationsSource LineNbr="1" SourceType="{xml_attr(source_type)}" Active="1" '
-        f'DesignID="{design_id}" TrackAllFields="{1 if track_all else 0}"' + (">\n" + fields +
-                                                                            "            </PushNotificationsSource>\n"
-                                                                            if fields else " />\n")
-        + "          </row>\n        </PushNotificationsHook>\n      </data>\n    </data-set>\n  </PushNotification>\n"
+        + source + "          </row>\n        </PushNotificationsHook>\n      </data>\n    </data-set>\n"
+        "  </PushNotification>\n"
     )
 
 
 @dataclass(frozen=True)
 class PushCodes:
-    """The stored codes SM302000 uses for a Webhook destination and a Generic Inquiry source."""
+    """The stored codes of a Webhook destination and a Generic Inquiry source (SM302000)."""
 
-    type_code: str
-    source_type: str
+    type_code: str = WEBHOOK_TYPE
+    source_type: str = INQUIRY_SOURCE
 
 
 def push_items(defs: list[TableDef], target: Target, codes: PushCodes) -> list[str]:
     """One experimental PushNotification item per table, in table order."""
     from . import inquiry
-    from .push_checklist import tracking
+    from .push_checklist import destination_name, tracking
 
     items = []
     for defn in sorted(defs, key=lambda d: d.table):
         track = tracking(defn)
         fields = [(f.split(".")[0], lower_camel(f.split(".")[1])) for f, _ in track.fields]
-        items.append(push_item(hook_id=stable_uuid(defn.table, "push-definition"), name=f"Jigx {defn.table}",
+        items.append(push_item(hook_id=stable_uuid(defn.table, "push-definition"), name=destination_name(defn.table),
                                address=target.url(defn.table), design_id=inquiry.build(defn).design_id,
                                type_code=codes.type_code, source_type=codes.source_type,
                                track_all=track.track_all, tracked=fields))

@@ -39,8 +39,14 @@ def tracking(defn: TableDef) -> Tracking:
     return Tracking(track_all=bool(reasons), reasons=reasons, fields=fields)
 
 
+def destination_name(table: str) -> str:
+    """The destination's Name, a key of PushNotificationsHook: a destination of this name made by
+    hand collides with one a package brings."""
+    return f"Jigx {table}"
+
+
 def render_checklist(defn: TableDef, gi: GenericInquiry, target: Target, source: str,
                      odata_role: str | None = None) -> str:
     return render(TEMPLATE, d=defn, gi=gi, odata_role=odata_role, url=target.check_address(defn.table),
                   address_length=target.address_length(defn.table), placeholders=target.placeholders(),
-                  destination=f"Jigx {defn.table}", tracking=tracking(defn), company=target.company)
+                  destination=destination_name(defn.table), tracking=tracking(defn), company=target.company)

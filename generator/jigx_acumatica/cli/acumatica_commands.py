@@ -25,9 +25,13 @@ if TYPE_CHECKING:
     from ..transport import Policy
 
 EXPERIMENTAL = ("EXPERIMENTAL: push definitions in a package are inferred from Acumatica's SM302000 export "
-                "definition (no real one is public). Their Header Value is a placeholder, never your PAT: paste "
-                "'Bearer <PAT>' on SM302000 after publishing, and note that publishing the package again overwrites "
-                "a token typed there by hand.")
+                "definition and its push notification tables (no real one is public).\n"
+                "- Each destination is written inactive: its Header Value is a placeholder, never your PAT. After "
+                "publishing, paste 'Bearer <PAT>' on SM302000, then tick Active.\n"
+                "- The destination Name is its key: delete a destination of the same name made by hand "
+                "(\"Jigx <table>\") on SM302000 before publishing.\n"
+                "- Publishing the package again overwrites a token typed there by hand, and makes the destination "
+                "inactive again.")
 
 
 @command
@@ -35,10 +39,10 @@ EXPERIMENTAL = ("EXPERIMENTAL: push definitions in a package are inferred from A
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the ZIP here instead of the solution's managed package (jigx-acumatica.yaml 'package').")
 @click.option("--with-push", is_flag=True, help="EXPERIMENTAL: add a push definition per table (no PAT in it).")
-@click.option("--push-type-code", default=None, help="With --with-push: the stored code of the Webhook destination "
-              "type (read it from a push definition exported on SM302000; it is not documented).")
-@click.option("--push-source-type", default=None, help="With --with-push: the stored SourceType of a Generic Inquiry "
-              "source (same: read it from an SM302000 export).")
+@click.option("--push-type-code", default=None, help="With --with-push: the stored code of the destination type "
+              "(default WEBH, Acumatica's webhook sender).")
+@click.option("--push-source-type", default=None, help="With --with-push: the stored SourceType of the inquiry "
+              "source (default GI, a Generic Inquiry).")
 @json_option
 @quiet_option
 def package(solution: Path, out: Path | None, with_push: bool, push_type_code: str | None,
@@ -63,11 +67,9 @@ def package(solution: Path, out: Path | None, with_push: bool, push_type_code: s
 
     require_solution(solution)
     settings = load_settings(solution)
-    if with_push and not (push_type_code and push_source_type):
-        raise InputError("--with-push needs --push-type-code and --push-source-type: the codes Acumatica stores for "
-                         "a Webhook destination and a Generic Inquiry source are not documented",
-                         hint="export one push definition from SM302000 and read them off it, or "
-                              "leave out --with-push and follow each table's push-notification.md")
+    if (push_type_code or push_source_type) and not with_push:
+        raise InputError("--push-type-code and --push-source-type go with --with-push",
+                         hint="add --with-push, or leave them out")
     if not with_push and out is None:
         plan = operations.package(solution)
         error = plan.conflict_error()
@@ -76,7 +78,8 @@ def package(solution: Path, out: Path | None, with_push: bool, push_type_code: s
         path = solution / settings.package
         verb = "updated" if plan.writes or plan.deletes else "up to date"
     else:
-        codes = PushCodes(push_type_code or "", push_source_type or "") if with_push else None
+        codes = PushCodes(push_type_code or PushCodes.type_code,
+                          push_source_type or PushCodes.source_type) if with_push else None
         path = out or solution / settings.package.replace(".zip", "-with-push.zip")
         operations.write_package(path, operations.package_bytes(solution, push=codes))
         verb = "written"
