@@ -79,6 +79,22 @@ def test_real_samples_are_read_without_a_traceback(tmp_path, sample, refused):
         assert "key could not be guessed" in r.stderr
 
 
+@pytest.mark.skipif(not REAL.is_dir(), reason=f"the reference exports are not beside this checkout ({REAL})")
+@pytest.mark.parametrize("sample,refused", REAL_SAMPLES)
+def test_real_samples_import_with_drop_unsupported_and_generate(tmp_path, sample, refused):
+    """Issue 17.7: the three real exports refused by default import with --drop-unsupported; what
+    was dropped is listed in the output and at the top of the definition, which generates."""
+    out = tmp_path / "def.yaml"
+    r = cli("import-gi", REAL / sample, "--drop-unsupported", "--out", out)
+    assert r.exit_code == 0, r.output
+    text = out.read_text()
+    if refused:
+        assert ": dropped: " in r.stderr and "# dropped: " in text
+        assert all(f"# dropped: {line.split(': dropped: ', 1)[1]}" in text
+                   for line in r.stderr.splitlines() if ": dropped: " in line)
+    assert cli("generate", out, "--out", tmp_path / "app").exit_code == 0
+
+
 def test_every_real_sample_is_listed():
     if REAL.is_dir():
         # the exports that hold a Generic Inquiry (the folder also has other kinds of sample)
@@ -220,3 +236,56 @@ def test_several_inquiries_need_a_folder(tmp_path):
     r = cli("import-gi", app / "acumatica/jigx-cdc.zip")
     assert r.exit_code == 2 and "--out DIR" in r.stderr
     shutil.rmtree(app)
+
+
+PARAMETERS = ('<GIFilter LineNbr="1" IsActive="1" Name="Customer" FieldName="Customer.acctCD" DataType="string" '
+              'DisplayName="Customer" IsExpression="0" ColSpan="1" Required="0" />'
+              '<GIFilter LineNbr="2" IsActive="1" Name="DateFrom" FieldName="Customer.createdDateTime" '
+              'DataType="string" DisplayName="Date From" IsExpression="0" ColSpan="1" Required="0" />')
+
+
+def where_rows(*rows: str) -> str:
+    return "".join(f'<GIWhere LineNbr="{n}" IsActive="1" {r} IsExpression="0" />' for n, r in enumerate(rows, 90))
+
+
+def test_drop_unsupported_keeps_what_a_push_carries_and_lists_the_rest(tmp_path, generated):
+    """Parameters, the condition pieces that use them (a bracket group as one piece), grouping and
+    an aggregate column are dropped and listed; the conditions without parameters stay."""
+    rows = PARAMETERS + '<GIGroupBy LineNbr="1" IsActive="1" DataFieldName="Customer.customerClassID" />' + \
+        where_rows('OpenBrackets="(" DataFieldName="Customer.acctCD" Condition="E" Value1="[Customer]" Operation="O"',
+                   'DataFieldName="[Customer]" Condition="NU" CloseBrackets=")" Operation="A"',
+                   'DataFieldName="Customer.createdDateTime" Condition="GE" Value1="[DateFrom]" Operation="A"')
+    xml = graft(generated, "<GIDesign>\n      <row ", rows)
+    xml = xml.replace('Caption="CreditLimit"', 'Caption="CreditLimit" AggregateFunction="SUM"')
+    f = tmp_path / "gi.xml"
+    f.write_text(xml)
+    r = cli("import-gi", f, "--out", tmp_path / "refused.yaml")
+    assert r.exit_code == 1 and "refused: it groups rows" in r.stderr and "--drop-unsupported" in r.stderr
+    r = cli("import-gi", f, "--drop-unsupported", "--out", tmp_path / "d.yaml", "--json")
+    assert r.exit_code == 0, r.output
+    (found,) = json.loads(r.stdout)["inquiries"]
+    assert found["dropped"] == [
+        "grouping by Customer.customerClassID: the Push Notifications form refuses grouped inquiries, so the table "
+        "gets one row per record",
+        "parameter Customer (Customer): a push carries no parameter values",
+        "parameter DateFrom (Date From): a push carries no parameter values",
+        "column CreditLimit (SUM of Customer.CreditLimit): a push needs one row per record, not an aggregate",
+        "condition (Customer.acctCD E [Customer] or [Customer] NU): it uses a parameter",
+        "condition Customer.createdDateTime GE [DateFrom]: it uses a parameter",
+    ]
+    defn = load_definition(tmp_path / "d.yaml")
+    assert "CreditLimit" not in [c.name for c in defn.columns]
+    original = load_definition(SAMPLES / "customers.yaml")
+    assert defn.where == original.where  # the sample's own condition (Status not I) is kept
+    text = (tmp_path / "d.yaml").read_text()
+    assert all(f"# dropped: {d}" in text for d in found["dropped"])
+    assert cli("generate", tmp_path / "d.yaml", "--out", tmp_path / "app").exit_code == 0
+
+
+def test_a_parameter_condition_ored_with_a_kept_one_is_refused_even_when_dropping(tmp_path, generated):
+    rows = PARAMETERS + where_rows('DataFieldName="Customer.acctCD" Condition="E" Value1="[Customer]" Operation="O"',
+                                   'DataFieldName="Customer.acctName" Condition="LI" Value1="Acme" Operation="A"')
+    f = tmp_path / "gi.xml"
+    f.write_text(graft(generated, "<GIDesign>\n      <row ", rows))
+    r = cli("import-gi", f, "--drop-unsupported", "--out", tmp_path / "d.yaml")
+    assert r.exit_code == 1 and "OR'ed with one without" in r.stderr and not (tmp_path / "d.yaml").exists()

@@ -3,8 +3,10 @@
 Reads an SM208000 export (<data-set>), a GenericInquiryScreen item, a whole project.xml or a
 customization ZIP (one definition per inquiry). What a push-fed inquiry cannot carry
 (parameters, grouping, aggregates, several detail tables, conditions that mix AND and OR outside
-brackets) is refused with the reason; what the definition cannot say (formula columns, navigation,
-column types) is left out with a note. Codes written padded by older exports ("E ") are read too."""
+brackets) is refused with the reason, or with drop=True imported without what a push cannot carry
+(parameters and the conditions that use them, grouping, aggregates), every dropped part listed;
+what the definition cannot say (formula columns, navigation, column types) is left out with a
+note. Codes written padded by older exports ("E ") are read too."""
 
 from __future__ import annotations
 
@@ -18,11 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from .. import naming
-from ..definition.model import CONDITION_CODES, JOIN_TYPES
+from ..definition.model import JOIN_TYPES
 from ..errors import InputError
 from ..yamlio import read_bytes_limited
+from .import_conditions import Refused, pascal, where_items
+from .import_conditions import code as _code
 
-OPS = {code: op for op, code in CONDITION_CODES.items()}
 JOINS = {code: name for name, code in JOIN_TYPES.items()}
 MAX_BYTES = 50 * 1024 * 1024
 # Natural keys of common entities (docs/platform-facts.md: "Common entities").
@@ -53,14 +56,13 @@ class Imported:
     definition: dict[str, Any] | None
     notes: list[str] = field(default_factory=list)
     refused: str | None = None
+    dropped: list[str] = field(default_factory=list)  # with drop=True: what was left out, and why
 
 
-class Refused(Exception):
-    """An inquiry a push-fed table cannot be built from."""
 
 
-def read_inquiries(path: Path) -> list[Imported]:
-    return [convert(row) for row in design_rows(load_xml(path), path)]
+def read_inquiries(path: Path, *, drop: bool = False) -> list[Imported]:
+    return [convert(row, drop=drop) for row in design_rows(load_xml(path), path)]
 
 
 def load_xml(path: Path) -> ET.Element:
@@ -101,29 +103,35 @@ def design_rows(root: ET.Element, path: Path) -> list[ET.Element]:
     return rows
 
 
-def _code(value: str | None) -> str:
-    return (value or "").strip()  # older exports pad codes: "E "
-
-
-def _pascal(fld: str) -> str:
-    return fld[:1].upper() + fld[1:]
-
-
-def convert(row: ET.Element) -> Imported:
+def convert(row: ET.Element, *, drop: bool = False) -> Imported:
+    """One inquiry read back. drop: leave out what a push cannot carry, listing each part in
+    out.dropped, instead of refusing the inquiry."""
     name = row.get("Name") or "(unnamed)"
     out = Imported(name=name, table="", definition=None)
     try:
-        out.definition = _definition(row, out)
+        out.definition = _definition(row, out, drop)
     except Refused as exc:
         out.refused = str(exc)
+        out.dropped = []
     return out
 
 
-def _definition(row: ET.Element, out: Imported) -> dict[str, Any]:
-    if row.find("GIGroupBy") is not None:
+def _definition(row: ET.Element, out: Imported, drop: bool) -> dict[str, Any]:
+    dropped = out.dropped if drop else None
+    groups = row.findall("GIGroupBy")
+    if groups and dropped is None:
         raise Refused("it groups rows (Grouping tab): the Push Notifications form refuses grouped inquiries")
-    if row.find("GIFilter") is not None:
+    if groups and dropped is not None:
+        by = ", ".join(g.get("DataFieldName") or "?" for g in groups)
+        dropped.append(f"grouping by {by}: the Push Notifications form refuses grouped inquiries, so the table gets "
+                       "one row per record")
+    parameters = row.findall("GIFilter")
+    if parameters and dropped is None:
         raise Refused("it has parameters (Parameters tab): a push carries no parameter values")
+    for f in parameters:
+        assert dropped is not None
+        dropped.append(f"parameter {f.get('Name') or '?'} ({f.get('DisplayName') or f.get('FieldName') or '?'}): a "
+                       "push carries no parameter values")
     tables = {t.get("Alias", ""): t for t in row.findall("GITable")}
     details = sorted(a for a, t in tables.items() if t.get("Name") in DETAIL_DACS)
     if len(details) > 1:
@@ -132,7 +140,7 @@ def _definition(row: ET.Element, out: Imported) -> dict[str, Any]:
     main = _main_alias(tables)
     dac = tables[main].get("Name", "")
     joins = _joins(tables, main)
-    cols, special = _columns(tables, out.notes)
+    cols, special = _columns(tables, out.notes, dropped)
     entity = special.get("_tab") or dac.rsplit(".", 1)[-1]
     if not naming.ENTITY_RE.match(entity):
         entity = re.sub(r"[^A-Za-z0-9_]", "", entity) or "Entity"
@@ -151,7 +159,7 @@ def _definition(row: ET.Element, out: Imported) -> dict[str, Any]:
         definition["joins"] = joins
     definition["key"] = _key(row, dac, main, cols, out.notes, generated=generated)
     definition["columns"] = {n: f"{a}.{f}" for n, (a, f) in cols.items()}
-    where = _where(row)
+    where = where_items(row, dropped)
     if where:
         definition["where"] = where
     screen = _screen_id(row)
@@ -190,8 +198,8 @@ def _joins(tables: dict[str, ET.Element], main: str) -> list[dict[str, Any]]:
             for on in sorted(rel.findall("GIOn"), key=lambda o: int(o.get("LineNbr", "0"))):
                 if _code(on.get("Condition")) != "E" or _code(on.get("Operation") or "A") != "A":
                     raise Refused(f"the join to {child} has a link that is not 'equals ... and'")
-                pairs.append([f"{alias}.{_pascal(on.get('ParentField', ''))}",
-                              f"{child}.{_pascal(on.get('ChildField', ''))}"])
+                pairs.append([f"{alias}.{pascal(on.get('ParentField', ''))}",
+                              f"{child}.{pascal(on.get('ChildField', ''))}"])
             join: dict[str, Any] = {"dac": tables[child].get("Name", "")}
             if child != join["dac"].rsplit(".", 1)[-1]:
                 join["alias"] = child
@@ -202,7 +210,8 @@ def _joins(tables: dict[str, ET.Element], main: str) -> list[dict[str, Any]]:
     return out
 
 
-def _columns(tables: dict[str, ET.Element], notes: list[str]) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
+def _columns(tables: dict[str, ET.Element], notes: list[str], dropped: list[str] | None
+             ) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
     results = sorted(((int(r.get("LineNbr", "0")), alias, r) for alias,
                       t in tables.items() for r in t.findall("GIResult")),
                      key=lambda x: x[0])
@@ -212,27 +221,31 @@ def _columns(tables: dict[str, ET.Element], notes: list[str]) -> tuple[dict[str,
         fld, caption = r.get("Field", ""), (r.get("Caption") or "").strip()
         if r.get("AggregateFunction"):
             function = r.get("AggregateFunction")
-            raise Refused(f"the column {caption or fld} aggregates ({function}): a push needs one row per record")
+            if dropped is None:
+                raise Refused(f"the column {caption or fld} aggregates ({function}): a push needs one row per record")
+            dropped.append(f"column {caption or fld} ({function} of {alias}.{pascal(fld)}): a push needs one row per "
+                           "record, not an aggregate")
+            continue
         if r.get("IsActive") == "0":
             notes.append(f"inactive column {caption or fld} left out")
             continue
         if caption in ("_tab", "_del", "_mod"):
-            special[caption] = fld[2:-1] if caption == "_tab" and fld.startswith("='") else _pascal(fld)
+            special[caption] = fld[2:-1] if caption == "_tab" and fld.startswith("='") else pascal(fld)
             continue
         if fld.startswith("="):
             notes.append(f"formula column {caption or fld!r} left out: a definition's columns are fields")
             continue
         name = re.sub(r"[^A-Za-z0-9_]", "", caption)
         if not caption or not naming.COLUMN_RE.match(name):
-            proposed = _pascal(fld) if not name else re.sub(r"^[^A-Za-z]+", "", name) or _pascal(fld)
+            proposed = pascal(fld) if not name else re.sub(r"^[^A-Za-z]+", "", name) or pascal(fld)
             had = f"the caption {caption!r}" if caption else "no caption"
-            notes.append(f"column {alias}.{_pascal(fld)} had {had}; named it {proposed} (a pushed row's keys are its "
+            notes.append(f"column {alias}.{pascal(fld)} had {had}; named it {proposed} (a pushed row's keys are its "
                          "captions: set them on SM208000 too)")
             name = proposed
         base, n = name, 2
         while name.lower() in {c.lower() for c in cols} or name.lower() in ("_tab", "_del", "_mod"):
             name, n = f"{base}_{n}", n + 1
-        cols[name] = (alias, _pascal(fld))
+        cols[name] = (alias, pascal(fld))
     if not cols:
         raise Refused("it has no field columns to push")
     return cols, special
@@ -257,65 +270,6 @@ def _key(row: ET.Element, dac: str, main: str, cols: dict[str, tuple[str, str]],
     notes.append(f"the key could not be guessed for {dac}: '{first}' is a stand-in; set key: to the column(s) that "
                  "identify a row")
     return [first]
-
-
-def _where(row: ET.Element) -> list[Any]:
-    rows = sorted((w for w in row.findall("GIWhere") if w.get("IsActive") != "0"), key=lambda w: int(w.get("LineNbr",
-                                                                                                           "0")))
-    items: list[Any] = []
-    group: list[ET.Element] = []
-    for w in rows:
-        field_name, v1, v2 = w.get("DataFieldName", ""), w.get("Value1"), w.get("Value2")
-        if field_name.startswith("[") or any(v and v.startswith("[") for v in (v1, v2)):
-            raise Refused(f"a condition uses a parameter ({field_name} {v1 or ''}): a push carries no parameter values")
-        opens, closes = _code(w.get("OpenBrackets")).count("("), _code(w.get("CloseBrackets")).count(")")
-        operation = _code(w.get("Operation") or "A")
-        if opens and closes and opens == closes and not group:
-            opens = closes = 0  # a bracket around one condition changes nothing
-        if opens > 1 or closes > 1 or (opens and group):
-            raise Refused("its conditions nest brackets, which a definition's 'any' groups cannot express")
-        if opens:
-            group = [w]
-        elif group:
-            group.append(w)
-        if group and not closes:
-            if operation != "O":
-                raise Refused("an AND inside brackets: a definition's 'any' groups hold OR'ed conditions only")
-            continue
-        if operation == "O" and w is not rows[-1]:
-            raise Refused("conditions mix AND and OR outside brackets, which a definition cannot express")
-        items.append(_group(group) if group else _condition(w))
-        group = []
-    if group:
-        raise Refused("its conditions open a bracket they never close")
-    return items
-
-
-def _condition(w: ET.Element) -> dict[str, Any]:
-    code = _code(w.get("Condition"))
-    if code not in OPS:
-        raise Refused(f"condition code {code!r} has no equivalent in a definition")
-    alias, _, fld = (w.get("DataFieldName") or "").partition(".")
-    ref = f"{alias}.{_pascal(fld)}"
-    op = OPS[code]
-    values = [v for v in (w.get("Value1"), w.get("Value2")) if v is not None]
-    if op == "equals" and len(values) == 1:
-        return {ref: values[0]}
-    item: dict[str, Any] = {"field": ref, "op": op}
-    if op == "between":
-        item["value"] = values[:2]
-    elif values and op not in ("is-empty", "is-not-empty"):
-        item["value"] = values[0]
-    return item
-
-
-def _group(rows: list[ET.Element]) -> dict[str, Any]:
-    conditions = [_condition(w) for w in rows]
-    fields = {next(iter(c)) for c in conditions if len(c) == 1 and "field" not in c}
-    if len(fields) == 1 and all(len(c) == 1 and "field" not in c for c in conditions):
-        ref = next(iter(fields))
-        return {ref: [c[ref] for c in conditions]}
-    return {"any": conditions}
 
 
 def _screen_id(row: ET.Element) -> str | None:
@@ -350,6 +304,7 @@ def definition_text(imported: Imported) -> str:
     doc: CommentedMap = yaml_node(imported.definition)
     _flow_leaves(doc)
     head = [f"Read back from the Generic Inquiry '{imported.name}' by jigx-acumatica import-gi."]
+    head += [f"dropped: {d}" for d in imported.dropped]
     head += [f"note: {n}" for n in imported.notes]
     doc.yaml_set_start_comment("\n".join(head))
     return dump(doc)

@@ -179,28 +179,33 @@ def publish(solution: Path, acumatica_url: str | None, tenants: tuple[str, ...],
 @click.option("--out", "out", type=click.Path(path_type=Path), default=None,
               help="Where to write: a .yaml file (one inquiry) or a folder (one <table>.yaml per inquiry). "
                    "Default: print a single definition.")
+@click.option("--drop-unsupported", is_flag=True, help="Import what a push can carry and drop the rest (parameters "
+              "and the conditions that use them, grouping, aggregates), listing every dropped part.")
 @json_option
 @quiet_option
-def import_gi(file: Path, out: Path | None, as_json: bool, quiet: bool) -> ExitCode:
+def import_gi(file: Path, out: Path | None, drop_unsupported: bool, as_json: bool, quiet: bool) -> ExitCode:
     """Read existing Generic Inquiries back into table definitions.
 
     FILE is an SM208000 export, a GenericInquiryScreen item, a project.xml or a customization
     package ZIP. Each inquiry becomes the definition that would generate it: source and joins,
     columns named by their captions, conditions, _tab/_del/_mod recognised, the key guessed.
     Inquiries a push cannot carry (parameters, grouping, aggregates, several detail tables) are
-    refused with the reason (exit 1); notes at the top of each definition say what to check.
+    refused with the reason (exit 1); --drop-unsupported imports them without their parameters
+    (and the conditions that use them), grouping and aggregates, and lists each dropped part in
+    the output and at the top of the definition. Notes there say what to check.
 
     \b
     Example:
       jigx-acumatica import-gi SO-OpenByCustomer.xml --out definitions/
       jigx-acumatica import-gi acumatica/jigx-cdc.zip --out imported/
+      jigx-acumatica import-gi SO-OpenByCustomer.xml --drop-unsupported --out so.yaml
     """
     import json
 
     from ..acumatica.import_gi import definition_text, read_inquiries
     from ..fsutil import os_error, write_all
 
-    found = read_inquiries(file)
+    found = read_inquiries(file, drop=drop_unsupported)
     done = [i for i in found if i.definition is not None]
     refused = [i for i in found if i.refused]
     writes: list[tuple[Path, str | bytes]] = []
@@ -221,7 +226,7 @@ def import_gi(file: Path, out: Path | None, as_json: bool, quiet: bool) -> ExitC
         raise os_error(exc, out, "write the definitions") from None
     if as_json:
         click.echo(json.dumps({"ok": not refused, "inquiries": [
-            {"name": i.name, "table": i.table or None, "refused": i.refused, "notes": i.notes,
+            {"name": i.name, "table": i.table or None, "refused": i.refused, "dropped": i.dropped, "notes": i.notes,
              "file": str(p) if (p := next((w for w, _ in writes if w.stem == i.table), None)) else None,
              "definition": i.definition} for i in found]}, indent=2))
     else:
@@ -231,8 +236,14 @@ def import_gi(file: Path, out: Path | None, as_json: bool, quiet: bool) -> ExitC
             for path, _ in writes:
                 echo_err(f"wrote {path}")
             for i in done:
+                for part in i.dropped:
+                    echo_err(f"{i.name}: dropped: {part}")
                 for note in i.notes:
                     echo_err(f"{i.name}: note: {note}")
     for i in refused:
         echo_err(f"{i.name}: refused: {i.refused}")
+    droppable = ("has parameters", "groups rows", "aggregates")
+    if refused and not drop_unsupported and any(d in (i.refused or "") for i in refused for d in droppable):
+        echo_err("  fix: add --drop-unsupported to import it without its parameters, grouping and aggregates "
+                 "(each dropped part is listed)")
     return ExitCode.CHANGES if refused else ExitCode.OK
