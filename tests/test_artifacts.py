@@ -166,7 +166,7 @@ def test_jigx_yaml(solution):
     d = load_definition(SAMPLE_FILES[1])
     query = yaml_load(solution / f"datasources/{d.table}.jigx")["options"]["query"]
     for c in d.columns:
-        assert f"json_extract(data, '$.{c.name}') AS {c.name}" in query
+        assert f"json_extract(data, '$.{c.name}') AS \"{c.name}\"" in query
 
 
 def test_datasource_query_runs_in_sqlite(solution):

@@ -59,6 +59,7 @@ CASES = [
     ("column-starts-with-digit", GOOD + "  1stName: Customer.AcctName\n", "starting with a letter", ":9:3"),
     ("column-reserved", GOOD + "  _del: Customer.DeletedDatabaseRecord\n", "reserved", ":9:3"),
     ("column-reserved-case", GOOD + "  _MOD: Customer.LastModifiedDateTime\n", "reserved", ":9:3"),
+    ("column-row-id", GOOD + "  id: Customer.BAccountID\n", "Jigx's own row id", ":9:3"),
     # Acumatica's own notes fields (issue 17.3), in any case
     ("column-note-field", GOOD + "  NoteText: Customer.AcctName\n", "rename it, e.g. to 'CustomerNoteText'", ":9:3"),
     ("column-note-field-case", GOOD + "  notefilescount: Customer.AcctName\n", "notes field Acumatica's", ":9:3"),

@@ -30,6 +30,20 @@ def xml_attr(value: object) -> str:
     return s
 
 
+_PLAIN_YAML_START = tuple("-?:,[]{}#&*!|>'\"%@`")
+
+
+def yaml_scalar(value: object) -> str:
+    """A one-line YAML scalar: plain where YAML reads it back unchanged, else double-quoted (a
+    JSON string is a valid YAML double-quoted scalar). Expressions with `a ? b : c` need quotes."""
+    import json
+
+    s = str(value)
+    plain = (s and s == s.strip() and not s.startswith(_PLAIN_YAML_START) and ": " not in s and " #" not in s
+             and not s.endswith(":") and "\n" not in s and s.lower() not in ("true", "false", "null", "yes", "no", "~"))
+    return s if plain else json.dumps(s, ensure_ascii=False)
+
+
 def md_cell(value: object) -> str:
     """Text safe inside a Markdown table cell or inline code."""
     return str(value).replace("|", "\\|").replace("\n", " ")
@@ -49,6 +63,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["xa"] = xml_attr
     env.filters["md"] = md_cell
+    env.filters["ys"] = yaml_scalar
     return env
 
 

@@ -7,6 +7,7 @@ import re
 
 from ..definition import Column, TableDef
 from ..templates import render
+from .expressions import field_ref, joined, shown
 
 TEMPLATE = "list-jig.jigx.j2"
 
@@ -30,14 +31,25 @@ def details(defn: TableDef) -> list[Column]:
     return ranked[:MAX_DETAILS]
 
 
-def _item(name: str) -> str:
-    return f"@ctx.current.item.{name}"
+ITEM = "@ctx.current.item"
+TITLE_HINT = re.compile(r"name|descr|description|title|subject", re.I)
+LABEL_HINT = re.compile(r"status", re.I)
+
+
+def _value(defn: TableDef, col: Column) -> str:
+    return shown(field_ref(ITEM, col.name), col)
 
 
 def render_list_jig(defn: TableDef) -> str:
-    key = " & ' / ' & ".join(_item(k) for k in defn.key)
-    shown = details(defn)
+    """Title: a name or description (never a status, which every open order shares); subtitle:
+    the key; description: the other readable columns. Null and empty parts are skipped."""
+    by_name = {c.name: c for c in defn.columns}
+    key = joined([_value(defn, by_name[k]) for k in defn.key], " / ")
+    shown_cols = details(defn)
+    title_col = next((c for c in shown_cols if TITLE_HINT.search(c.name)), None) or \
+        next((c for c in shown_cols if not LABEL_HINT.search(c.name)), None)
+    rest = [c for c in shown_cols if c is not title_col]
     return render(TEMPLATE, table=defn.table, title=title_of(defn),
-                  item_title=f"={_item(shown[0].name) if shown else key}",
-                  subtitle=f"={key}" if shown else "=''",
-                  description="=" + " & ' · ' & ".join(_item(c.name) for c in shown[1:]) if len(shown) > 1 else "")
+                  item_title=f"={_value(defn, title_col) if title_col else key}",
+                  subtitle=f"={key}" if title_col else "=''",
+                  description="=" + joined([_value(defn, c) for c in rest], " · ") if rest else "")

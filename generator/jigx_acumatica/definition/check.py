@@ -190,6 +190,10 @@ def _check_columns(c: Checker, doc: dict[str, Any], aliases: dict[str, str], ent
             c.fail(cols, name, f"column name '{name}' is reserved: the tool adds _tab, _del and _mod itself",
                    "remove it or rename it", at_value=False)
             continue
+        if name == "id":  # a datasource row would have two 'id' keys: the row's own and this one
+            c.fail(cols, name, f"column name '{name}' is Jigx's own row id (every datasource selects it)",
+                   f"rename it, e.g. to '{entity}ID'", at_value=False)
+            continue
         note = next((f for f in naming.NOTE_FIELDS if f.lower() == lname), None)
         if note:
             c.fail(cols, name, f"column name '{name}' is the name of a notes field Acumatica's inquiry adds by itself "
