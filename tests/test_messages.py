@@ -266,7 +266,7 @@ def test_camel_case_table_is_an_error_only_when_the_tool_made_it(tmp_path):
     app = tmp_path / "app"
     shutil.copytree(HANDWRITTEN / "elderi", app)
     r = cli("doctor", "--solution", app, "--json")
-    camel = [f for f in json.loads(r.stdout)["findings"] if "matchPlayerRespone" in f["message"]]
+    camel = [f for f in json.loads(r.stdout)["findings"] if "table name 'matchPlayerRespone'" in f["message"]]
     assert camel and {f["severity"] for f in camel} == {"warning"}
     assert any("Dynamic Data table names" in f["message"] for f in camel)
 

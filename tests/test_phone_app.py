@@ -65,9 +65,15 @@ def expressions(node: Any) -> list[str]:
 
 
 def evaluate(expression: str, item: dict[str, Any]) -> Any:
-    """A Jigx expression as JSONata sees it: @ctx.current.item is the row."""
-    text = expression[1:].replace("@ctx.current.item", "$item")
+    """A Jigx expression as JSONata sees it: @ctx.current.item (a list's row) and a detail jig's
+    one-document datasource (@ctx.datasources.<table>-row) are the row."""
+    text = re.sub(r"@ctx\.datasources\.[a-z0-9_-]+-row", "$item", expression[1:]).replace("@ctx.current.item", "$item")
     return jsonata.Jsonata(text).evaluate({}, {"item": item})
+
+
+def row_expressions(jig: Any) -> list[str]:
+    """The expressions that show a row's values (not its id, which goes to the detail jig)."""
+    return [e for e in expressions(jig) if re.search(r"@ctx\.current\.item\.|-row\.", e) and not e.endswith(".id")]
 
 
 @pytest.mark.parametrize("word", SQL_WORDS)
@@ -120,14 +126,14 @@ def test_no_expression_shows_null_for_a_row_with_nulls(samples_app, sample):
     types = {c.name: c.type for c in defn.columns}
     names = [c.name for c in defn.columns] + ["_tab", "_mod"]
     jigs = [YAML(typ="safe").load(p.read_text()) for p in sorted(samples_app.glob(f"jigs/{defn.table}*.jigx"))]
-    found = [e for jig in jigs for e in expressions(jig) if "@ctx.current.item" in e]
-    assert found
+    found = [e for jig in jigs for e in row_expressions(jig)]
+    assert len(jigs) == 2 and found
     for row in rows_for(names, types):
         for e in found:
             value = evaluate(e, row)
             assert value is None or "null" not in str(value), (e, row, value)
     full = rows_for(names, types)[0]
-    shown = [str(evaluate(e, full)) for e in found]
+    shown = [str(evaluate(e, full)) for e in found if "_mod" not in e]  # _mod of the full row: not a date
     assert all(s and s != "None" for s in shown), shown  # a full row shows every part
 
 
@@ -149,3 +155,127 @@ def test_a_status_is_never_the_title(samples_app):
     jig = YAML(typ="safe").load((samples_app / "jigs/sales-order.jigx").read_text())
     assert "Status" not in jig["item"]["options"]["title"] and "CustomerName" in jig["item"]["options"]["title"]
     assert re.search(r"Status", jig["item"]["options"]["description"])
+
+
+def test_the_list_searches_key_and_text_columns_and_the_detail_reads_one_row(samples_app):
+    """The list's own query, with @search bound as Jigx binds the jig's search text, and the
+    detail jig's query by @id: both run in SQLite."""
+    jig = YAML(typ="safe").load((samples_app / "jigs/customers.jigx").read_text())
+    (source,) = jig["datasources"].values()
+    assert source["options"]["queryParameters"] == {"search": "=@ctx.jig.state.searchText"} and jig["isSearchable"]
+    rows = [{"CustomerID": "C1", "CustomerName": "Acme Tools", "Email": None},
+            {"CustomerID": "C2", "CustomerName": "Bolt & Nut", "Email": "sales@bolt.example"}, {}]
+    query = source["options"]["query"]
+    for search, want in ((None, 3), ("", 3), ("bolt", 1), ("C1", 1), ("zzz", 0)):
+        db = sqlite3.connect(":memory:")
+        db.execute('CREATE TABLE "default/customers" (id TEXT PRIMARY KEY, data TEXT)')
+        db.executemany('INSERT INTO "default/customers" VALUES (?, ?)', [(f"r{n}", json.dumps(r)) for n, r in
+                                                                         enumerate(rows)])
+        got = db.execute(query.replace("[default/customers]", '"default/customers"'), {"search": search}).fetchall()
+        assert len(got) == want, (search, got)
+    detail = YAML(typ="safe").load((samples_app / "jigs/customers-detail.jigx").read_text())
+    (row_source,) = detail["datasources"].values()
+    assert row_source["options"]["isDocument"] is True
+    assert row_source["options"]["queryParameters"] == {"id": "=@ctx.jig.inputs.id"}
+    got = db.execute(row_source["options"]["query"].replace("[default/customers]", '"default/customers"'),
+                     {"id": "r1"}).fetchall()
+    assert len(got) == 1 and got[0][1] == "C2"
+    fields = {f["options"]["label"]: f["options"] for f in detail["children"][0]["options"]["children"]}
+    assert fields["Email"]["contentType"] == "email" and fields["Phone"]["contentType"] == "phone"
+    assert fields["Credit Limit"]["value"]["format"] == {"numberStyle": "decimal"}
+    assert "Last changed" in fields and "Customer ID" in fields
+
+
+def doctor_findings(app: Path) -> list[dict[str, Any]]:
+    r = cli("doctor", "--solution", app, "--json")
+    return json.loads(r.stdout)["findings"]
+
+
+def test_doctor_knows_tabs_ids_sql_and_state_keys(tmp_path):
+    """Issue 18.8: more than four tabs, one id in two subfolders, a query SQLite refuses and a
+    reset of an undeclared state key are each found (on any solution, not only generated ones)."""
+    app = tmp_path / "app"
+    assert cli("init", app).exit_code == 0
+    index = app / "index.jigx"
+    tabs = "".join(f"  t{n}:\n    jigId: home\n    icon: home-apps-logo\n" for n in range(4))
+    index.write_text(index.read_text() + tabs + "onTableChanged:\n  - table: orders\n    action:\n"
+                     "      type: action.reset-solution-state\n      options: {changes: [dataStatus]}\n")
+    (app / "databases/default.jigx").write_text("tables:\n  orders:\n")
+    (app / "jigs/a").mkdir(parents=True)
+    (app / "jigs/a/home.jigx").write_text("title: Other\ntype: jig.default\n")
+    (app / "datasources").mkdir()
+    (app / "datasources/orders.jigx").write_text(
+        "type: datasource.sqlite\noptions:\n  provider: DATA_PROVIDER_DYNAMIC\n  entities: [default/orders]\n"
+        "  query: SELECT id, json_extract(data, '$.Order') AS Order FROM [default/orders] WHERE id = @id\n")
+    found = {f["message"].split(":")[0]: f for f in doctor_findings(app)}
+    assert any(m.startswith("5 tabs") for m in found)
+    assert any("the id 'home' is used by 2 files under jigs/" in f["message"] for f in found.values())
+    sql = next(f for f in found.values() if "SQLite refuses" in f["message"])
+    assert 'near "Order": syntax error' in sql["message"] and sql["path"] == "datasources/orders.jigx"
+    state = next(f for f in found.values() if "dataStatus" in f["message"])
+    assert state["severity"] == "info"
+    (app / "datasources/orders.jigx").write_text((app / "datasources/orders.jigx").read_text().replace(
+        "AS Order", 'AS "Order"'))
+    assert not any("SQLite refuses" in f["message"] for f in doctor_findings(app))
+
+
+@pytest.mark.parametrize("word", ["index", "home", "jigs", "actions", "components", "databases", "datasources",
+                                  "functions"])
+def test_a_table_named_like_the_scaffold_is_refused(tmp_path, word):
+    d = tmp_path / "d.yaml"
+    d.write_text(definition({"Code": "Item.InventoryCD"}, ["Code"]).replace("table: widgets", f"table: {word}"))
+    r = cli("generate", d, "--out", tmp_path / "app")
+    assert r.exit_code == 2 and "a word of Jigx's solution layout" in r.stderr and "fix: use e.g." in r.stderr
+
+
+def test_ids_never_collide(tmp_path):
+    """A file of the user's with a generated jig's id, in any subfolder, is a conflict; two tables
+    whose ids would meet (x and x-detail) are refused."""
+    app = tmp_path / "app"
+    assert cli("init", app, "--table", SAMPLE_FILES[1]).exit_code == 0
+    (app / "jigs/mine").mkdir()
+    (app / "jigs/mine/vendors-detail.jigx").write_text("title: Mine\ntype: jig.default\n")
+    r = cli("add", SAMPLE_FILES[-1], "--solution", app)
+    assert r.exit_code == 1 and "jigs/mine/vendors-detail.jigx has the same id ('vendors-detail')" in r.output
+    assert "files of yours have the ids of generated files" in r.stderr and not (app / "jigs/vendors.jigx").exists()
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    a.write_text(definition({"Code": "Item.InventoryCD"}, ["Code"]).replace("table: widgets", "table: parts"))
+    b.write_text(definition({"Code": "Item.InventoryCD"}, ["Code"]).replace("table: widgets", "table: parts-detail")
+                 .replace("entity: Widget", "entity: PartDetail"))
+    r = cli("generate", a, b, "--out", tmp_path / "two")
+    assert r.exit_code == 2 and "has the id of the detail jig of table 'parts'" in r.stderr
+
+
+def test_the_home_is_a_grid_kept_up_to_date_until_you_edit_it(tmp_path):
+    app = tmp_path / "app"
+    assert cli("init", app, "--table", SAMPLE_FILES[1]).exit_code == 0
+    home = app / "jigs/home.jigx"
+    assert "jigId: customers" in home.read_text()
+    assert cli("add", SAMPLE_FILES[-1], "--solution", app).exit_code == 0
+    assert "jigId: vendors" in home.read_text()
+    home.write_text(home.read_text().replace("title: Home", "title: My home"))
+    r = cli("add", SAMPLE_FILES[0], "--solution", app)
+    assert r.exit_code == 1 and "jigs/home.jigx" in r.output  # edited by hand, and the tables changed: a conflict
+    assert "title: My home" in home.read_text()
+    r = cli("add", SAMPLE_FILES[0], "--solution", app, "--force")
+    assert r.exit_code == 0 and "jigId: contacts" in home.read_text()
+
+
+def test_the_home_an_earlier_version_wrote_is_adopted_and_one_you_made_is_yours(tmp_path):
+    from jigx_acumatica.artifacts.jigx import home_jig_text
+
+    app = tmp_path / "app"
+    assert cli("init", app, "--table", SAMPLE_FILES[1]).exit_code == 0
+    state_file = app / ".jigx-acumatica/state.json"
+    state = json.loads(state_file.read_text())
+    del state["home"]  # as a solution made before the home was a grid
+    state_file.write_text(json.dumps(state))
+    (app / "jigs/home.jigx").write_text(home_jig_text("Home"))
+    assert cli("generate", "--solution", app).exit_code == 0
+    assert "component.grid" in (app / "jigs/home.jigx").read_text()
+    state = json.loads(state_file.read_text())
+    del state["home"]
+    state_file.write_text(json.dumps(state))
+    (app / "jigs/home.jigx").write_text("title: Mine\ntype: jig.default\n")
+    r = cli("generate", "--solution", app)
+    assert r.exit_code == 0 and (app / "jigs/home.jigx").read_text() == "title: Mine\ntype: jig.default\n"

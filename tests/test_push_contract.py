@@ -194,16 +194,24 @@ def test_init_gives_every_sample_a_list_jig_that_reads_its_datasource(tmp_path):
     index = YAML(typ="safe").load((app / "index.jigx").read_text())
     assert schema.problems("index", index) == []
     tables = [e["table"] for e in index["onTableChanged"]]
+    home = YAML(typ="safe").load((app / "jigs/home.jigx").read_text())
+    (grid,) = home["children"]
+    widgets = [item["options"]["children"]["options"]["jigId"] for item in grid["options"]["children"]]
+    assert grid["type"] == "component.grid" and widgets == sorted(tables)  # the home reaches every table
     for table in tables:
         jig = YAML(typ="safe").load((app / f"jigs/{table}.jigx").read_text())
         assert schema.problems("jig", jig) == [] and jig["type"] == "jig.list"
-        assert jig["data"] == f"=@ctx.datasources.{table}"
+        assert jig["data"] == f"=@ctx.datasources.{table}-list" and jig["badge"] == f"=$count(@ctx.datasources.{table})"
         assert (app / f"datasources/{table}.jigx").is_file()
-        assert index["tabs"][table]["jigId"] == table
+        assert jig["item"]["options"]["onPress"]["options"]["linkTo"] == f"{table}-detail"
+        assert (app / f"jigs/{table}-detail.jigx").is_file()
+    # four tabs at most (home and the first three tables), as Jigx's bar shows them
+    assert list(index["tabs"]) == ["home", *tables[:3]]
     r = cli("doctor", "--solution", app)  # clean, but for the rights no role is granted yet
     assert r.exit_code == 4 and "0 errors, 1 warning" in r.stdout and "no odataRole" in r.stdout, r.output
     r = cli("remove", tables[0], "--solution", app)
     assert r.exit_code == 0 and tables[0] not in YAML(typ="safe").load((app / "index.jigx").read_text())["tabs"]
+    assert f"jigId: {tables[0]}\n" not in (app / "jigs/home.jigx").read_text()
 
 
 def test_datasource_skips_soft_deleted_rows_and_puts_keys_first(app):

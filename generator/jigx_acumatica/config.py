@@ -195,6 +195,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("odataRole", "odata_role", None, "The role of the user backfill signs in as: the package grants it View "
             "Only on every inquiry exposed over OData (never more, never the universal role '*').", "JigxReader",
             _role),
+    Setting("tableTabs", "table_tabs", None, "A tab per table in index.jigx: auto (only while the solution has four "
+            "tabs or fewer, which Jigx shows in its bar; the home grid reaches every table), always, or never.",
+            "auto", _one_of({"auto": "", "always": "", "never": ""})),
     Setting("acumaticaUrl", "acumatica_url", "--acumatica-url", "The Acumatica instance publish and backfill talk to.",
             "https://mycompany.acumatica.com", _pattern(BASE_URL_RE, "is not a plain http(s) URL",
                                                         "https://mycompany.acumatica.com")),
@@ -278,6 +281,7 @@ class Settings:
     tenants: tuple[str, ...] = ()  # publish (and read) in each, in turn
     product_version: str = DEFAULT_PRODUCT_VERSION
     odata_role: str | None = None  # granted View Only on each OData inquiry's screen
+    table_tabs: str = "auto"  # auto, always or never
 
 
 def load_settings(solution: Path) -> Settings:
@@ -287,7 +291,7 @@ def load_settings(solution: Path) -> Settings:
     return Settings(package=values.get("package") or DEFAULT_PACKAGE, project_name=values.get("projectName") or
                     DEFAULT_PROJECT, acumatica_url=url.rstrip("/") if url else None, tenants=tenants,
                     product_version=values.get("productVersion") or DEFAULT_PRODUCT_VERSION,
-                    odata_role=values.get("odataRole"))
+                    odata_role=values.get("odataRole"), table_tabs=values.get("tableTabs") or "auto")
 
 
 def config_text(target: Target) -> str:

@@ -39,6 +39,17 @@ def propose_table_name(name: str) -> str:
     return s
 
 
+# Words of Jigx's solution scaffold: a table (and so its jigs and datasource) of such a name would
+# read as the solution's own folders or files.
+SCAFFOLD_WORDS = ("index", "home", "jigs", "actions", "components", "databases", "datasources", "functions")
+DETAIL_SUFFIX = "-detail"  # jigs/<table>-detail.jigx: one row of the table
+
+
+def generated_ids(table: str) -> list[str]:
+    """The jig ids the tool gives a table: its list and its detail."""
+    return [table, table + DETAIL_SUFFIX]
+
+
 def table_name_problem(name: str) -> str | None:
     """Why name breaks Jigx's table rule, or None."""
     if not isinstance(name, str) or not name:

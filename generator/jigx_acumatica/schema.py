@@ -77,7 +77,15 @@ DATASOURCE = {
 JIG = {
     "type": "object",
     "required": ["title", "type"],
-    "properties": {"title": {"type": "string"}, "type": {"type": "string", "pattern": r"^jig\."}},
+    "properties": {
+        "title": {"type": "string"},
+        "type": {"type": "string", "pattern": r"^jig\."},
+        "badge": {"type": ["string", "number"]},
+        "isSearchable": {"type": "boolean"},
+        "placeholders": {"type": "array", "items": {"type": "object", "required": ["title"]}},
+        "onRefresh": ACTION,
+        "datasources": {"type": "object", "additionalProperties": DATASOURCE},
+    },
 }
 
 SCHEMAS = {"index": INDEX, "database": DATABASE, "datasource": DATASOURCE, "jig": JIG}

@@ -4,7 +4,7 @@
 - push_checklist.py: acumatica/<table>/push-notification.md
 - sample_push.py: acumatica/<table>/sample-push.json
 - datasource.py: datasources/<table>.jigx
-- list_jig.py: jigs/<table>.jigx, a list of the table's rows
+- list_jig.py: jigs/<table>.jigx, a searchable list of the table's rows, and jigs/<table>-detail.jigx
 - jigx.py: the onTableChanged entry, the table declaration and the solution skeleton
 """
 
@@ -16,7 +16,7 @@ from ..layout import artifact_dir, datasource_file
 from ..templates import render
 from . import inquiry
 from .datasource import render_datasource
-from .list_jig import jig_id, render_list_jig
+from .list_jig import detail_jig_id, jig_id, render_detail_jig, render_list_jig
 from .provenance import with_header
 from .push_checklist import render_checklist
 from .sample_push import render_sample
@@ -36,6 +36,7 @@ def render_all(defn: TableDef, target: Target, source: str, *, odata_role: str |
         f"{folder}/sample-push.json": render_sample(defn, target),
         datasource_file(defn.table): render_datasource(defn),
         f"jigs/{jig_id(defn.table)}.jigx": render_list_jig(defn),
+        f"jigs/{detail_jig_id(defn.table)}.jigx": render_detail_jig(defn),
     }
     return {path: with_header(path, body, source) for path, body in bodies.items()}
 

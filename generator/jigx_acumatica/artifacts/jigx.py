@@ -57,6 +57,28 @@ def home_jig_text(title: str) -> str:
     return dump(doc)
 
 
+GRID_WIDGET_SIZE = "2x2"  # a list jig's widget shows its first rows; its badge the count
+
+
+def home_grid_text(title: str, tables: list[str]) -> str:
+    """The home jig: one widget per managed table (its list jig), or the plain skeleton when there
+    is no table yet. Jigx shows four tabs at most, so the home is what reaches every table."""
+    from .list_jig import jig_id
+
+    if not tables:
+        return home_jig_text(title)
+    items = CommentedSeq()
+    for table in tables:
+        widget = CommentedMap([("type", "component.jig-widget"), ("options", CommentedMap([("jigId", jig_id(table))]))])
+        items.append(CommentedMap([("type", "component.grid-item"),
+                                   ("options", CommentedMap([("size", GRID_WIDGET_SIZE), ("children", widget)]))]))
+    grid = CommentedMap([("type", "component.grid"), ("options", CommentedMap([("children", items)]))])
+    doc = CommentedMap([("title", title), ("type", "jig.default"), ("children", CommentedSeq([grid]))])
+    doc.yaml_set_start_comment("The home: one widget per table kept in sync from Acumatica. jigx-acumatica keeps it "
+                               "up to date;\nedit it and it becomes yours (generate then leaves it as it is).")
+    return dump(doc)
+
+
 def tab_entry(defn: TableDef) -> dict[str, Any]:
     """The tab the tool adds to index.jigx for a table's list jig."""
     from .list_jig import jig_id, title_of

@@ -1,22 +1,36 @@
-"""jigs/<table>.jigx: a list of the table's rows (its key and a few readable columns), reading
-datasources/<table>.jigx, so the app shows Acumatica data with no hand-written YAML."""
+"""jigs/<table>.jigx and jigs/<table>-detail.jigx: a searchable list of the table's rows (its
+key and a few readable columns, a count, pull to refresh, an empty state) and the detail of one
+row, so the app shows Acumatica data with no hand-written YAML."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from ..definition import Column, TableDef
+from ..naming import DETAIL_SUFFIX
 from ..templates import render
+from .datasource import row_query, search_query
 from .expressions import field_ref, joined, shown
 
 TEMPLATE = "list-jig.jigx.j2"
+DETAIL_TEMPLATE = "detail-jig.jigx.j2"
 
 READABLE = re.compile(r"name|descr|description|status|city|email|phone|date|total|qty", re.I)
+TITLE_HINT = re.compile(r"name|descr|description|title|subject", re.I)
+LABEL_HINT = re.compile(r"status", re.I)
+EMAIL_HINT = re.compile(r"e-?mail", re.I)
+PHONE_HINT = re.compile(r"phone|mobile|fax", re.I)
 MAX_DETAILS = 3
+ITEM = "@ctx.current.item"
 
 
 def jig_id(table: str) -> str:
     return table
+
+
+def detail_jig_id(table: str) -> str:
+    return table + DETAIL_SUFFIX
 
 
 def title_of(defn: TableDef) -> str:
@@ -31,25 +45,65 @@ def details(defn: TableDef) -> list[Column]:
     return ranked[:MAX_DETAILS]
 
 
-ITEM = "@ctx.current.item"
-TITLE_HINT = re.compile(r"name|descr|description|title|subject", re.I)
-LABEL_HINT = re.compile(r"status", re.I)
-
-
-def _value(defn: TableDef, col: Column) -> str:
-    return shown(field_ref(ITEM, col.name), col)
+def _value(base: str, col: Column | None, name: str) -> str:
+    return shown(field_ref(base, name), col)
 
 
 def render_list_jig(defn: TableDef) -> str:
     """Title: a name or description (never a status, which every open order shares); subtitle:
     the key; description: the other readable columns. Null and empty parts are skipped."""
     by_name = {c.name: c for c in defn.columns}
-    key = joined([_value(defn, by_name[k]) for k in defn.key], " / ")
+    key = joined([_value(ITEM, by_name[k], k) for k in defn.key], " / ")
     shown_cols = details(defn)
     title_col = next((c for c in shown_cols if TITLE_HINT.search(c.name)), None) or \
         next((c for c in shown_cols if not LABEL_HINT.search(c.name)), None)
     rest = [c for c in shown_cols if c is not title_col]
-    return render(TEMPLATE, table=defn.table, title=title_of(defn),
-                  item_title=f"={_value(defn, title_col) if title_col else key}",
+    return render(TEMPLATE, table=defn.table, title=title_of(defn), list_source=f"{defn.table}-list",
+                  query=search_query(defn), detail_jig=detail_jig_id(defn.table),
+                  empty=f"No {title_of(defn).lower()} yet: rows arrive when Acumatica pushes a change, or after "
+                        "jigx-acumatica backfill",
+                  item_title=f"={_value(ITEM, title_col, title_col.name) if title_col else key}",
                   subtitle=f"={key}" if title_col else "=''",
-                  description="=" + joined([_value(defn, c) for c in rest], " · ") if rest else "")
+                  description="=" + joined([_value(ITEM, c, c.name) for c in rest], " · ") if rest else "")
+
+
+@dataclass(frozen=True)
+class Field:
+    label: str
+    value: str
+    content_type: str = ""
+    format: str = ""  # numberStyle
+
+
+def words(name: str) -> str:
+    """A column name as a label: CustomerID -> Customer ID, OrderNbr -> Order Nbr, e_mail -> e mail."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", name)
+    return re.sub(r"[_\s]+", " ", spaced).strip() or name
+
+
+def _field(source: str, col: Column) -> Field:
+    ref = field_ref(source, col.name)
+    label = words(col.name)
+    if col.type == "bool":
+        return Field(label, f"={ref}", "checkbox")
+    if col.type in ("int", "decimal"):
+        return Field(label, f"={ref}", format="decimal")
+    if col.type in ("date", "datetime"):
+        return Field(label, f"={shown(ref, col)}")
+    if EMAIL_HINT.search(col.name):
+        return Field(label, f"={ref}", "email")
+    if PHONE_HINT.search(col.name):
+        return Field(label, f"={ref}", "phone")
+    return Field(label, f"={ref}")
+
+
+def render_detail_jig(defn: TableDef) -> str:
+    """Every column as an entity field (e-mail and phone with their content types, numbers with
+    Jigx's number format), and _mod as "Last changed"."""
+    source = f"{defn.table}-row"
+    base = f"@ctx.datasources.{source}"
+    modified = Column(name="_mod", alias=defn.alias, field=defn.modified, type="datetime")
+    fields = [_field(base, c) for c in defn.columns]
+    fields.append(Field("Last changed", f"={shown(field_ref(base, '_mod'), modified)}"))
+    return render(DETAIL_TEMPLATE, table=defn.table, title=defn.entity, row_source=source, query=row_query(defn),
+                  fields=fields)

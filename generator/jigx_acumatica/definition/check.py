@@ -69,11 +69,15 @@ def _check_table(c: Checker, doc: dict[str, Any], entity: str | None) -> str:
         problem = naming.table_name_problem(table)
         if problem:
             c.fail(doc, "table", f"table name '{table}' {problem}", f"use '{naming.propose_table_name(table)}'")
+        elif table in naming.SCAFFOLD_WORDS:
+            c.fail(doc, "table", f"table name '{table}' is a word of Jigx's solution layout (its jigs and datasource "
+                   f"would be jigs/{table}.jigx, datasources/{table}.jigx)", f"use e.g. '{table}-rows'")
         return table
     if entity is None:
         return ""
     table = naming.kebab(entity)
-    problem = naming.table_name_problem(table)
+    problem = naming.table_name_problem(table) or (
+        "is a word of Jigx's solution layout" if table in naming.SCAFFOLD_WORDS else None)
     if problem:
         c.fail(doc, "entity", f"the table name derived from entity, '{table}', {problem}",
                f"add 'table: {naming.propose_table_name(entity)}'")

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 
+from .. import naming
 from ..errors import ErrorList, InputError, ToolError
 from ..yamlio import load_positions, load_screened, node_position, read_text
 from .check import check_definition
@@ -56,6 +57,16 @@ def check_unique(defs: list[TableDef]) -> None:
             errors.append(InputError(f"inquiry title '{d.inquiry}' is also used by {inquiries[d.inquiry.lower()].path}",
                                      path=d.path, hint="set a distinct 'inquiry:' title"))
         inquiries.setdefault(d.inquiry.lower(), d)
+    ids: dict[str, TableDef] = {}
+    for d in defs:
+        for jig in naming.generated_ids(d.table)[1:]:
+            ids[jig] = d
+    for d in defs:
+        other = ids.get(d.table)
+        if other is not None and other.path != d.path:
+            errors.append(InputError(f"table '{d.table}' has the id of the detail jig of table '{other.table}' "
+                                     f"(jigs/{d.table}.jigx)", path=d.path,
+                                     hint="give this table another 'table:' name"))
     if errors:
         raise ErrorList(errors)
 

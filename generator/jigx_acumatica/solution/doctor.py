@@ -129,6 +129,7 @@ class Doctor:
         if isinstance(index, dict):
             self.check_index(index, declared)
         self.check_datasources()
+        self.check_ids()
         self.check_state()
         self.check_generated()
         self.check_odata_rights()
@@ -178,6 +179,25 @@ class Doctor:
                          f"rename it to '{EVENT_KEY}'")
         if EVENT_KEY in index:
             self.check_entries(index, declared)
+        tabs = data.get("tabs")
+        if isinstance(tabs, dict) and len(tabs) > MAX_TABS:
+            self.add(WARNING, INDEX, key_position(index, "tabs")[0],
+                     f"{len(tabs)} tabs: Jigx shows {MAX_TABS} in its bottom bar (the rest behind More, or not at all, "
+                     "depending on the version)", "keep four tabs and reach the other jigs from the home "
+                     "(jigx-acumatica's home grid has a widget per table)")
+        self.check_state_keys(index, data)
+
+    def check_state_keys(self, index: Any, data: dict[str, Any]) -> None:
+        """A reset-solution-state action changes only state keys index.jigx declares under 'state'."""
+        declared = set(data["state"]) if isinstance(data.get("state"), dict) else set()
+        for i, entry in enumerate(data.get(EVENT_KEY) or []):
+            if not isinstance(entry, dict):
+                continue
+            for key in sorted(_reset_keys(entry.get("action")) - declared):
+                # a note, not a warning: Jigx's own examples reset dataStatus without declaring it
+                self.add(INFO, INDEX, key_position(index[EVENT_KEY], i)[0],
+                         f"the action for '{entry.get('table')}' resets the solution state key '{key}', which no "
+                         "'state:' in index.jigx declares", f"declare it (state: {{{key}: ...}}) or drop the reset")
 
     def check_entries(self, index: dict[str, Any], declared: set[str] | None) -> None:
         items = index[EVENT_KEY]
@@ -214,6 +234,28 @@ class Doctor:
                 self.add(ERROR, INDEX, at, f"'{table}' is watched but not declared in {DATABASE}",
                          f"add '  {table}:' under 'tables:' in {DATABASE}")
 
+    def check_ids(self) -> None:
+        """Jigx finds jigs and datasources by file name in every subfolder: two files of one name
+        in one folder type are one id."""
+        for folder in ("jigs", "datasources"):
+            seen: dict[str, list[str]] = {}
+            for path in sorted((self.root / folder).rglob("*.jigx")) if (self.root / folder).is_dir() else []:
+                seen.setdefault(path.stem, []).append(path.relative_to(self.root).as_posix())
+            for stem, paths in seen.items():
+                if len(paths) > 1:
+                    self.add(WARNING, paths[1], None, f"the id '{stem}' is used by {len(paths)} files under {folder}/: "
+                             f"{', '.join(paths)}", "rename all but one (a file's id is its name, in any subfolder)")
+
+    def check_sql(self, rel: str, query: Any, entities: Any) -> None:
+        """The query as SQLite reads it, over tables shaped like Jigx's (id, data): a syntax error
+        (a bare alias named Order, Group, Values, ...) is what the device would meet."""
+        if not isinstance(query, str):
+            return
+        problem = sql_problem(query)
+        if problem:
+            self.add(WARNING, rel, None, f"SQLite refuses this datasource's query ({problem}); the list stays empty",
+                     'quote the identifier: AS "Order", not AS Order')
+
     def check_datasources(self) -> None:
         for path in sorted((self.root / "datasources").glob("*.jigx")):
             rel = path.relative_to(self.root).as_posix()
@@ -227,6 +269,7 @@ class Doctor:
                                dict) and data["options"].get("provider") == "DATA_PROVIDER_DYNAMIC":
                 for where, message in schema.problems("datasource", data):
                     self.add(WARNING, rel, None, f"{where}: {message}")
+                self.check_sql(rel, data["options"].get("query"), data["options"].get("entities"))
 
     def jig_ids(self) -> set[str]:
         """A jig's id is its file name, wherever it sits under jigs/ (subfolders group jigs)."""
@@ -297,6 +340,40 @@ class Doctor:
                      "and a screen with no rights is open to no one, so backfill would get 403",
                      "set 'odataRole: <the backfill user's role>', run generate and publish again, or grant that "
                      "role View Only on each inquiry's screen on Access Rights by Screen (SM201020)")
+
+
+MAX_TABS = 4
+
+
+def _reset_keys(action: Any) -> set[str]:
+    """The state keys a (possibly nested) action resets with action.reset-solution-state."""
+    if not isinstance(action, dict):
+        return set()
+    options: dict[str, Any] = action["options"] if isinstance(action.get("options"), dict) else {}
+    if action.get("type") == "action.action-list":
+        return {k for a in options.get("actions") or [] for k in _reset_keys(a)}
+    if action.get("type") == "action.reset-solution-state":
+        return {str(k) for k in options.get("changes") or [] if isinstance(k, str)}
+    return set()
+
+
+def sql_problem(query: str) -> str | None:
+    """SQLite's syntax error for the query, or None: prepared against empty tables of Jigx's shape
+    for every [bracketed] table it names, its @parameters bound to NULL."""
+    import re
+    import sqlite3
+
+    db = sqlite3.connect(":memory:")
+    try:
+        for name in sorted(set(re.findall(r"\[([^\]]+)\]", query))):
+            db.execute(f'CREATE TABLE "{name.replace(chr(34), chr(34) * 2)}" (id TEXT, data TEXT)')
+        params = {p: None for p in re.findall(r"@([A-Za-z_][A-Za-z0-9_]*)", query)}
+        db.execute("EXPLAIN " + query, params)
+    except sqlite3.Error as exc:
+        return str(exc) if "syntax error" in str(exc) or "unrecognized token" in str(exc) else None
+    finally:
+        db.close()
+    return None
 
 
 def diagnose(root: Path) -> list[Finding]:

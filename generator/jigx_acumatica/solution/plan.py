@@ -83,6 +83,9 @@ class Plan:
         if not self.conflicts:
             return None
         names = ", ".join(c.path if c.what == "file" else f"{c.path} [{c.what} {c.table}]" for c in self.conflicts)
+        if all("has the same id" in c.detail for c in self.conflicts):
+            return ConflictError(f"files of yours have the ids of generated files: {names}; nothing was written",
+                                 hint="rename or move your files (see each conflict above), or rename the table")
         return ConflictError(f"hand edits would be overwritten: {names}; nothing was written",
                              hint="merge your edits into the table definition, or rerun with --force")
 

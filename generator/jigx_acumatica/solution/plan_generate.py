@@ -18,7 +18,8 @@ from ..artifacts.provenance import content_digest
 from ..config import Target, load_settings
 from ..definition import TableDef
 from ..fsutil import digest, read_if_exists
-from ..layout import ARTIFACTS, DATABASE, DEFINITION_NAME, HOME_JIG, INDEX, definition_file
+from ..layout import ARTIFACTS, DATABASE, DEFINITION_NAME, INDEX, definition_file
+from .home_plan import plan_home
 from .jigx_files import (
     add_to_mapping,
     commented_entries,
@@ -50,6 +51,8 @@ from .plan_remove import DYNAMIC_DATA_CAVEAT, plan_table_removal, tab_may_go
 from .queries import default_solution_name
 from .state import State, TableRecord, load_interrupted, load_state
 
+MAX_TABS = 4  # Jigx's bottom bar shows four; the rest go behind More or nowhere
+
 
 @dataclass
 class Skeleton:
@@ -80,7 +83,6 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
     if index_raw is None:  # not a solution yet: start one
         skeleton = skeleton or Skeleton(name=default_solution_name(root), title=root.resolve().name or "Acumatica")
         index_text = jigx.index_text(skeleton.name, skeleton.title, skeleton.category)
-        plan.create_if_missing(HOME_JIG, jigx.home_jig_text("Home"))
         plan.create_if_missing(f"{ARTIFACTS}/README.md", readme_text())
     entries, tabs = read_index(index_text, str(root / INDEX))
     commented = commented_entries(index_text, str(root / INDEX)) if "#" in index_text else set()
@@ -102,6 +104,7 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
         source, recorded = _definition_home(plan, defn, shown, rel, copy=copy_definitions, force=force)
         fingerprint = _fingerprint(defn, target, source, settings.odata_role)
         hashes = _plan_artifacts(plan, defn, target, source, base, killed, fingerprint, force, settings.odata_role)
+        _id_collisions(plan, defn.table, hashes, state)
         entry = jigx.table_changed_entry(defn)
         current = entries.get(defn.table)
         if defn.table in commented and current != entry:
@@ -113,7 +116,9 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
             replace[defn.table] = entry
         if _plan_declaration(plan, defn.table, defn.table in declared, base, force) == CREATE:
             declare.append(defn.table)
-        tab = _plan_tab(plan, defn, tabs, base, force)
+        room = settings.table_tabs == "always" or (
+            settings.table_tabs == "auto" and len(tabs or {}) + len(add_tabs) < MAX_TABS)
+        tab = _plan_tab(plan, defn, tabs, base, force, room=room)
         if tab is not None and (tabs is None or defn.table not in tabs):
             add_tabs[defn.table] = tab
         new_tables[defn.table] = TableRecord(definition=recorded, entry=entry, declared=True, files=hashes,
@@ -143,7 +148,8 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
     if declare or db_raw is not None or index_raw is None:
         plan_file(plan, DATABASE, db_raw, new_db, silent=True)
     package = plan_package(plan, new_tables, state, settings, force=force)
-    plan.state = state.with_tables(new_tables, package)
+    home = plan_home(plan, list(new_tables), state, force=force)
+    plan.state = state.with_tables(new_tables, package, home)
     return plan
 
 
@@ -253,6 +259,27 @@ def _plan_artifacts(plan: Plan, defn: TableDef, target: Target, source: str, bas
     return hashes
 
 
+ID_FOLDERS = ("jigs", "datasources")  # Jigx resolves these by file name, across subfolders
+
+
+def _id_collisions(plan: Plan, table: str, files: dict[str, str], state: State) -> None:
+    """A generated jig or datasource whose id another file under the same folder already has (in
+    any subfolder) and that this tool does not manage: a conflict, --force or not (both would
+    keep the one id)."""
+    managed = {rel for rec in state.tables.values() for rel in rec.files}
+    for rel in files:
+        folder, _, name = rel.partition("/")
+        if folder not in ID_FOLDERS or "/" in name:
+            continue
+        for other in sorted((plan.root / folder).rglob(name)) if (plan.root / folder).is_dir() else []:
+            other_rel = other.relative_to(plan.root).as_posix()
+            if other_rel != rel and other_rel not in managed and other.is_file():
+                plan.add(Change(CONFLICT, rel, "file", table,
+                                f"{other_rel} has the same id ('{Path(name).stem}'): Jigx finds {folder} by file name "
+                                "in every subfolder. Rename or move that file, or give the table another 'table:' "
+                                "name"))
+
+
 def _plan_entry(plan: Plan, table: str, current: Any, base: TableRecord, killed: TableRecord,
                 entry: dict[str, Any], force: bool) -> Action:
     action = decide(current, base.entry, entry, force=force, interrupted=killed.entry)
@@ -269,14 +296,20 @@ def _plan_declaration(plan: Plan, table: str, is_declared: bool, base: TableReco
     return action
 
 
-def _plan_tab(plan: Plan, defn: TableDef, tabs: dict[str, Any] | None, base: TableRecord, force: bool
-              ) -> dict[str, Any] | None:
+def _plan_tab(plan: Plan, defn: TableDef, tabs: dict[str, Any] | None, base: TableRecord, force: bool, *,
+              room: bool) -> dict[str, Any] | None:
     """The table's tab in index.jigx (the tab the state records it wrote), or None: added once,
-    like a declaration; a tab you removed is not brought back unless --force; one you edited is
-    yours. A solution without 'tabs' gets none."""
+    like a declaration, and only while there is room (Jigx shows four tabs; the home grid reaches
+    every table); a tab you removed is not brought back unless --force; one you edited is yours.
+    A solution without 'tabs' gets none."""
     if tabs is None:
         return None
     present = defn.table in tabs
+    if not present and not base.tab and not room:
+        if not base.files:  # said once, when the table is onboarded
+            plan.notes.append(f"'{defn.table}' gets no tab: index.jigx has {MAX_TABS} (Jigx shows four in its bar); "
+                              "its list is on the home grid ('tableTabs: always' in jigx-acumatica.yaml adds one)")
+        return None
     action = decide(True if present else None, True if base.tab else None, True, force=force)
     if action == SKIP:
         plan.add(Change(SKIP, INDEX, "tab", defn.table, "tab removed by hand: not restored (--force restores it)"))

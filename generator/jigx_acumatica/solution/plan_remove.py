@@ -114,6 +114,8 @@ def plan_remove(root: Path, table: str, *, force: bool = False) -> Plan:
     tables = dict(state.tables)
     tables.pop(table, None)
     package = plan_package(plan, tables, state, load_settings(root), force=force)
-    plan.state = state.with_tables(tables, package)
+    from .home_plan import plan_home
+
+    plan.state = state.with_tables(tables, package, plan_home(plan, list(tables), state, force=force))
     plan.notes.append(f"'{table}' " + DYNAMIC_DATA_CAVEAT.format(db=DATABASE))
     return plan

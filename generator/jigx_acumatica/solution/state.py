@@ -70,13 +70,15 @@ class PackageRecord:
 class State:
     tables: dict[str, TableRecord] = field(default_factory=dict)
     package: PackageRecord | None = None
+    home: str | None = None  # hash of jigs/home.jigx as the tool last wrote it (None: not the tool's)
 
     def table(self, name: str) -> TableRecord:
         """The table's record; an empty one for a table never generated."""
         return self.tables.get(name) or TableRecord()
 
-    def with_tables(self, tables: dict[str, TableRecord], package: PackageRecord | None) -> State:
-        return replace(self, tables=dict(sorted(tables.items())), package=package)
+    def with_tables(self, tables: dict[str, TableRecord], package: PackageRecord | None,
+                    home: str | None = None) -> State:
+        return replace(self, tables=dict(sorted(tables.items())), package=package, home=home or self.home)
 
     def owned_by_others(self, table: str) -> set[str]:
         """Every path another table's record names: its definition and generated files."""
@@ -91,6 +93,8 @@ class State:
         data: dict[str, Any] = {"version": VERSION, "tables": {t: r.as_json() for t, r in self.tables.items()}}
         if self.package is not None:
             data["package"] = {"path": self.package.path, "hash": self.package.hash, "inputs": self.package.inputs}
+        if self.home is not None:
+            data["home"] = self.home
         return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
 
@@ -108,7 +112,8 @@ def parse_state(text: str, path: Path) -> State:
         raise InputError(f"the state file has version {version}, newer than this jigx-acumatica reads ({VERSION})",
                          path=path, hint="upgrade jigx-acumatica (pip install -U jigx-acumatica)")
     tables = {t: TableRecord.from_json(r) for t, r in data["tables"].items() if isinstance(t, str)}
-    return State(tables=tables, package=PackageRecord.from_json(data.get("package")))
+    home = data.get("home") if isinstance(data.get("home"), str) else None
+    return State(tables=tables, package=PackageRecord.from_json(data.get("package")), home=home)
 
 
 def load_state(root: Path, name: str = STATE_FILE) -> tuple[State, str | None]:

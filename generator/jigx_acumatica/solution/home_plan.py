@@ -1,0 +1,48 @@
+"""jigs/home.jigx as a generated file: the grid of every managed table, kept up to date by the
+three-way rule like any generated file. A home the tool wrote in earlier versions (the plain
+skeleton) is adopted; one the user wrote or edited stays theirs."""
+
+from __future__ import annotations
+
+from ..artifacts import jigx
+from ..fsutil import digest, read_if_exists
+from ..layout import HOME_JIG
+from ..yamlio import load_positions
+from .plan import CONFLICT, CREATE, IDENTICAL, SKIP, UPDATE, Change, Plan, decide
+from .state import State
+
+HOME_TITLE = "Home"
+
+
+def _title(text: str) -> str:
+    try:
+        doc = load_positions(text, HOME_JIG)
+    except Exception:  # a home that does not parse is the user's; it keeps its own problems
+        return HOME_TITLE
+    title = doc.get("title") if isinstance(doc, dict) else None
+    return title if isinstance(title, str) and title else HOME_TITLE
+
+
+def plan_home(plan: Plan, tables: list[str], old: State, *, force: bool) -> str | None:
+    """Plan the home jig for these managed tables; returns the hash to record (None: not ours)."""
+    current = read_if_exists(plan.root / HOME_JIG)
+    title = _title(current) if current is not None else HOME_TITLE
+    new = jigx.home_grid_text(title, sorted(tables))
+    base = old.home
+    if base is None and current is not None and current == jigx.home_jig_text(title):
+        base = digest(current)  # the skeleton an earlier version wrote: the tool's own
+    if base is None and current is not None:
+        return None  # a home the user made: theirs
+    now = None if current is None else digest(current)
+    action = decide(now, base, digest(new), force=force)
+    if action == SKIP and current is None:
+        action = CREATE if base is None else SKIP  # deleted by hand: stays deleted
+    if action == IDENTICAL:
+        return digest(new)
+    detail = {SKIP: "edited or removed by hand; kept (--force overwrites)",
+              CONFLICT: "edited by hand and the tables changed too (--force overwrites)"}.get(action, "")
+    plan.add(Change(action, HOME_JIG, "file", None, detail or "the grid of the tables' lists"))
+    if action in (CREATE, UPDATE):
+        plan.writes[HOME_JIG] = (current, new)
+        return digest(new)
+    return base
