@@ -132,6 +132,7 @@ def test_no_expression_shows_null_for_a_row_with_nulls(samples_app, sample):
         for e in found:
             value = evaluate(e, row)
             assert value is None or "null" not in str(value), (e, row, value)
+            assert not re.search(r"^ ?[·/] | [·/] ?$| [·/]  [·/] ", str(value or "")), (e, row, value)
     full = rows_for(names, types)[0]
     shown = [str(evaluate(e, full)) for e in found if "_mod" not in e]  # _mod of the full row: not a date
     assert all(s and s != "None" for s in shown), shown  # a full row shows every part
@@ -147,14 +148,14 @@ def test_dates_read_as_dates_and_amounts_are_grouped(tmp_path):
     description = jig["item"]["options"]["description"]
     row = {"Code": "A1", "Descr": "Bolt", "Price": 1234.5, "Changed": "2026-11-20T09:15:02.1"}
     assert evaluate(description, row) == "1,234.50 · 20 Nov 2026 09:15"
-    assert evaluate(description, {**row, "Price": None, "Changed": "garbage"}) is None
+    assert evaluate(description, {**row, "Price": None, "Changed": "garbage"}) in ("", None)  # nothing shown
     assert evaluate(jig["item"]["options"]["title"], row) == "Bolt"
 
 
 def test_a_status_is_never_the_title(samples_app):
     jig = YAML(typ="safe").load((samples_app / "jigs/sales-order.jigx").read_text())
     assert "Status" not in jig["item"]["options"]["title"] and "CustomerName" in jig["item"]["options"]["title"]
-    assert re.search(r"Status", jig["item"]["options"]["description"])
+    assert jig["item"]["options"]["label"] == {"title": "=@ctx.current.item.Status"}  # the status is a label
 
 
 def test_the_list_searches_key_and_text_columns_and_the_detail_reads_one_row(samples_app):
@@ -279,3 +280,41 @@ def test_the_home_an_earlier_version_wrote_is_adopted_and_one_you_made_is_yours(
     (app / "jigs/home.jigx").write_text("title: Mine\ntype: jig.default\n")
     r = cli("generate", "--solution", app)
     assert r.exit_code == 0 and (app / "jigs/home.jigx").read_text() == "title: Mine\ntype: jig.default\n"
+
+
+def test_the_definition_chooses_what_the_list_shows_its_tab_and_icon(tmp_path):
+    """Issue 18.5: an app: block, so these are not hand edits that later conflict."""
+    d = tmp_path / "d.yaml"
+    d.write_text(definition({"Code": "Item.InventoryCD", "Descr": "Item.Descr", "Status": "Item.ItemStatus",
+                             "Klass": "Item.ItemClassID"}, ["Code"]) +
+                 "app:\n  title: Code\n  subtitle: [Descr, Klass]\n  description: Status\n  label: Klass\n"
+                 "  tab_label: Parts\n  icon: delivery-truck-2\n")
+    app = tmp_path / "app"
+    assert cli("init", app, "--table", d).exit_code == 0
+    jig = YAML(typ="safe").load((app / "jigs/widgets.jigx").read_text())
+    options = jig["item"]["options"]
+    row = {"Code": "A1", "Descr": "Bolt", "Status": "Active", "Klass": None}
+    assert (evaluate(options["title"], row), evaluate(options["subtitle"], row)) == ("A1", "Bolt")
+    assert evaluate(options["description"], row) == "Active" and evaluate(options["label"]["title"], row) is None
+    assert jig["icon"] == "delivery-truck-2"
+    tab = YAML(typ="safe").load((app / "index.jigx").read_text())["tabs"]["widgets"]
+    assert tab == {"jigId": "widgets", "icon": "delivery-truck-2", "label": "Parts"}
+
+
+@pytest.mark.parametrize("block,said,at", [
+    ("app:\n  title: Nope\n", "app.title: Nope is not a column", ":9:10"),
+    ("app:\n  icon: Big Truck\n", "not a Jigx icon name", ":9:9"),
+    ("app:\n  colour: red\n", "unknown key 'colour' in app", ":9:3"),
+])
+def test_a_wrong_app_block_is_reported_where_it_is(tmp_path, block, said, at):
+    d = tmp_path / "d.yaml"
+    d.write_text(definition({"Code": "Item.InventoryCD", "Descr": "Item.Descr"}, ["Code"]) + block)
+    r = cli("generate", d, "--out", tmp_path / "app")
+    assert r.exit_code == 2 and said in r.stderr and f"d.yaml{at}" in r.stderr, r.stderr
+
+
+def test_icons_follow_the_kind_of_entity(samples_app):
+    icons = {t: YAML(typ="safe").load((samples_app / f"jigs/{t}.jigx").read_text())["icon"]
+             for t in ("sales-order", "open-invoices", "vendors", "contacts")}
+    assert icons == {"sales-order": "delivery-truck-2", "open-invoices": "notes-paper-approve", "vendors": "person",
+                     "contacts": "person"}

@@ -38,18 +38,25 @@ def shown(ref: str, column: Column | None) -> str:
     """One value as a person reads it: a date in words, an amount grouped; anything else as is.
     A null, an empty or a malformed value gives nothing (JSONata's undefined)."""
     kind = column.type if column is not None else "string"
-    if kind in ("date", "datetime"):
+    if kind in ("date", "datetime"):  # a conditional without an else: undefined when false
         picture = DATE_PICTURE if kind == "date" else DATE_TIME_PICTURE
         return (f"($type({ref}) = 'string' and $contains({ref}, /^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}/) ? "
-                f"$fromMillis($toMillis({ref}), '{picture}') : undefined)")
+                f"$fromMillis($toMillis({ref}), '{picture}'))")
     if kind == "decimal":
-        return f"($type({ref}) = 'number' ? $formatNumber({ref}, '{AMOUNT_PICTURE}') : {ref})"
+        return f"($type({ref}) = 'number' ? $formatNumber({ref}, '{AMOUNT_PICTURE}') : {_text(ref)})"
     return ref
+
+
+def _text(ref: str) -> str:
+    """The value as text, or undefined when it is null, empty or missing."""
+    return f"($type({ref}) != 'null' and $string({ref}) != '' ? $string({ref}))"
 
 
 def joined(parts: list[str], separator: str) -> str:
     """The parts joined by separator, skipping null and empty ones (never the text "null")."""
     if len(parts) == 1:
         return parts[0]  # alone, a null shows as nothing
-    listed = ", ".join(parts)
-    return f"$join([{listed}][$type($) != 'null' and $string($) != ''].$string($), '{separator}')"
+    # Each part is text or undefined (which an array constructor leaves out), so the array holds
+    # only what is there; a guarded part (a date, an amount) is already one or the other.
+    listed = ", ".join(p if p.startswith("(") else _text(p) for p in parts)
+    return f"$join([{listed}], '{separator}')"

@@ -81,6 +81,6 @@ def home_grid_text(title: str, tables: list[str]) -> str:
 
 def tab_entry(defn: TableDef) -> dict[str, Any]:
     """The tab the tool adds to index.jigx for a table's list jig."""
-    from .list_jig import jig_id, title_of
+    from .list_jig import icon_for, jig_id, tab_label
 
-    return {"jigId": jig_id(defn.table), "icon": "contact", "label": title_of(defn)}
+    return {"jigId": jig_id(defn.table), "icon": icon_for(defn), "label": tab_label(defn)}

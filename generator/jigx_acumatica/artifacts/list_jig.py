@@ -46,25 +46,69 @@ def details(defn: TableDef) -> list[Column]:
 
 
 def _value(base: str, col: Column | None, name: str) -> str:
+    if col is None and name == "_mod":
+        col = Column(name="_mod", alias="", field="", type="datetime")
     return shown(field_ref(base, name), col)
 
 
+# Icons by kind of entity, from the icon names Jigx's own documentation uses; the first whose
+# pattern matches the entity or table name wins, else DEFAULT_ICON. app.icon overrides.
+ICONS = (
+    (re.compile(r"invoice|payment|bill|document|adjust|memo|register", re.I), "notes-paper-approve"),
+    (re.compile(r"order|shipment|delivery|receipt|transfer", re.I), "delivery-truck-2"),
+    (re.compile(r"activity|event|appointment|schedule|visit|task", re.I), "calendar"),
+    (re.compile(r"case|issue|inspection|check", re.I), "checklist-alternate"),
+    (re.compile(r"contact|customer|vendor|employee|lead|account|person|user", re.I), "person"),
+)
+DEFAULT_ICON = "contact"
+
+
+def icon_for(defn: TableDef) -> str:
+    if defn.app.icon:
+        return defn.app.icon
+    name = f"{defn.entity} {defn.table}"
+    return next((icon for pattern, icon in ICONS if pattern.search(name)), DEFAULT_ICON)
+
+
+def tab_label(defn: TableDef) -> str:
+    return defn.app.tab_label or title_of(defn)
+
+
+def _places(defn: TableDef) -> dict[str, list[str]]:
+    """Which columns go to the title, subtitle, description and label: the definition's app:
+    block where it says, else a name or description as the title (never a status, which every
+    open order shares), the key as the subtitle, a status as the label, and the other readable
+    columns as the description."""
+    app = defn.app
+    shown_cols = [c.name for c in details(defn)]
+    label = list(app.label) or [next((c.name for c in defn.columns if c.name not in defn.key and
+                                      LABEL_HINT.search(c.name)), "")][:1]
+    label = [n for n in label if n]
+    title = list(app.title) or [next((n for n in shown_cols if TITLE_HINT.search(n)), None) or
+                                next((n for n in shown_cols if n not in label), "")]
+    title = [n for n in title if n]
+    subtitle = list(app.subtitle) or list(defn.key)
+    description = list(app.description) or [n for n in shown_cols if n not in title + label + subtitle]
+    if not title:
+        title, subtitle = subtitle, []
+    return {"title": title, "subtitle": subtitle, "description": description, "label": label}
+
+
 def render_list_jig(defn: TableDef) -> str:
-    """Title: a name or description (never a status, which every open order shares); subtitle:
-    the key; description: the other readable columns. Null and empty parts are skipped."""
     by_name = {c.name: c for c in defn.columns}
-    key = joined([_value(ITEM, by_name[k], k) for k in defn.key], " / ")
-    shown_cols = details(defn)
-    title_col = next((c for c in shown_cols if TITLE_HINT.search(c.name)), None) or \
-        next((c for c in shown_cols if not LABEL_HINT.search(c.name)), None)
-    rest = [c for c in shown_cols if c is not title_col]
-    return render(TEMPLATE, table=defn.table, title=title_of(defn), list_source=f"{defn.table}-list",
-                  query=search_query(defn), detail_jig=detail_jig_id(defn.table),
+
+    def expression(names: list[str], separator: str) -> str:
+        if not names:
+            return ""
+        return "=" + joined([_value(ITEM, by_name.get(n), n) for n in names], separator)
+
+    places = _places(defn)
+    return render(TEMPLATE, table=defn.table, title=title_of(defn), icon=icon_for(defn),
+                  list_source=f"{defn.table}-list", query=search_query(defn), detail_jig=detail_jig_id(defn.table),
                   empty=f"No {title_of(defn).lower()} yet: rows arrive when Acumatica pushes a change, or after "
                         "jigx-acumatica backfill",
-                  item_title=f"={_value(ITEM, title_col, title_col.name) if title_col else key}",
-                  subtitle=f"={key}" if title_col else "=''",
-                  description="=" + joined([_value(ITEM, c, c.name) for c in rest], " · ") if rest else "")
+                  item_title=expression(places["title"], " / "), subtitle=expression(places["subtitle"], " / "),
+                  description=expression(places["description"], " · "), label=expression(places["label"], " · "))
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from typing import Any
 from .. import naming
 from ..errors import ErrorList
 from ..yamlio import plain
+from .app_view import check_app
 from .checker import Checker, did_you_mean
 from .conditions import check_where
 from .dacs import deleted_field
@@ -49,6 +50,7 @@ def check_definition(doc: dict[str, Any], path: str, text: str = "") -> TableDef
     where = check_where(c, doc, aliases)
     odata, screen_id = check_odata(c, doc)
     on_change = _check_on_change(c, doc, table)
+    app = check_app(c, doc, columns)
 
     if c.errors:
         raise ErrorList(c.errors)
@@ -57,7 +59,7 @@ def check_definition(doc: dict[str, Any], path: str, text: str = "") -> TableDef
         entity=entity, table=table, inquiry=inquiry, dac=dac, alias=alias, modified=modified,
         deleted_flag=deleted_flag, joins=tuple(joins), key=tuple(key), columns=tuple(columns),
         on_change=on_change, path=path, text=text, deleted_field=deleted_field(dac), where=where,
-        odata=odata, screen_id=screen_id, warnings=tuple(c.warnings),
+        odata=odata, screen_id=screen_id, warnings=tuple(c.warnings), app=app,
     )
 
 

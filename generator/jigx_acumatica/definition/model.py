@@ -13,7 +13,8 @@ JOIN_TYPES = {"inner": "I", "left": "L", "right": "R", "full": "F"}
 INQUIRY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.:()/-]{0,99}$")
 
 TOP_KEYS = ("entity", "table", "inquiry", "source", "joins", "key", "columns", "where", "odata", "screen_id",
-            "on_change")
+            "on_change", "app")
+APP_KEYS = ("title", "subtitle", "description", "label", "tab_label", "icon")
 SOURCE_KEYS = ("dac", "alias", "modified", "deleted_flag")
 JOIN_KEYS = ("dac", "alias", "type", "on")
 COLUMN_KEYS = ("field", "type")
@@ -82,6 +83,19 @@ class Warning:
 
 
 @dataclass(frozen=True)
+class AppView:
+    """What the table's list shows (column names; empty: the tool's choice), its tab's label and
+    its icon (app: in the definition), so these are never hand edits that later conflict."""
+
+    title: tuple[str, ...] = ()
+    subtitle: tuple[str, ...] = ()
+    description: tuple[str, ...] = ()
+    label: tuple[str, ...] = ()
+    tab_label: str | None = None
+    icon: str | None = None
+
+
+@dataclass(frozen=True)
 class TableDef:
     entity: str
     table: str
@@ -101,6 +115,7 @@ class TableDef:
     odata: bool = False  # publish with a screen ID and expose over OData (for backfill)
     screen_id: str | None = None
     warnings: tuple[Warning, ...] = field(default=(), compare=False)
+    app: AppView = field(default_factory=AppView, compare=False)
 
     def aliases(self) -> dict[str, str]:
         """alias -> DAC, main table first."""
