@@ -318,3 +318,20 @@ def test_icons_follow_the_kind_of_entity(samples_app):
              for t in ("sales-order", "open-invoices", "vendors", "contacts")}
     assert icons == {"sales-order": "delivery-truck-2", "open-invoices": "notes-paper-approve", "vendors": "person",
                      "contacts": "person"}
+
+
+@pytest.mark.parametrize("folder,tables,title", [("app", [1], "Acumatica Customers"), ("demo", [], "Acumatica Data"),
+                                                  ("field-app", [1], "Field App")])
+def test_init_gives_a_generic_folder_a_readable_title_and_says_titles_are_unique(tmp_path, folder, tables, title):
+    r = cli("init", tmp_path / folder, *[a for n in tables for a in ("--table", SAMPLE_FILES[n])])
+    assert r.exit_code == 0, r.output
+    assert YAML(typ="safe").load((tmp_path / folder / "index.jigx").read_text())["title"] == title
+    assert f"title is '{title}': Jigx needs titles unique in your organisation" in r.stdout
+
+
+def test_the_checklist_says_why_there_is_no_del_and_what_the_default_action_does(samples_app):
+    text = (samples_app / "acumatica/vendors/push-notification.md").read_text()
+    assert "Jigx's page on Acumatica lists `_del`" in text and "jigx-acumatica verify vendors" in text
+    assert "re-pulls the table it watches" in text
+    stock = load_definition(SAMPLE_FILES[4])
+    assert stock.table == "stock-items" and "reset-solution-state" not in json.dumps(stock.on_change)

@@ -62,7 +62,8 @@ def generate(definitions: tuple[Path, ...], solution: Path, target: TargetOption
 @command
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("--name", default=None, help="Solution name (lowercase, digits, '-'; default: from FOLDER).")
-@click.option("--title", default=None, help="Solution title shown in the app (default: from FOLDER).")
+@click.option("--title", default=None, help="Solution title shown in the app, unique in your Jigx organisation "
+              "(default: FOLDER in words; for a generic folder such as app or demo, from the first table).")
 @click.option("--category", default="business", show_default=True, help="Solution category.")
 @click.option("--table", "tables", multiple=True, type=click.Path(path_type=Path),
               help="A table definition to onboard at once (repeatable).")
@@ -86,7 +87,7 @@ def init(folder: Path, name: str | None, title: str | None, category: str, table
     from ..solution.queries import default_solution_name
 
     plan = operations.init(folder, name=name or default_solution_name(folder),
-                           title=title or folder.resolve().name[:50], category=category, target=target.alone(),
+                           title=title, category=category, target=target.alone(),
                            definitions=list(tables), allow_non_empty=force, lock_timeout=lock_timeout)
     print_plan(plan, wrote=True, quiet=quiet, as_json=as_json, mode="write")
     return ExitCode.OK

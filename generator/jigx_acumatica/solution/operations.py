@@ -90,17 +90,20 @@ def remove(root: Path, table: str, *, force: bool = False, write: bool = True, l
     return _planned(root, lambda: plan_remove(root, table, force=force), write, lock_timeout)
 
 
-def init(root: Path, *, name: str, title: str, category: str = "business", target: Target | None = None,
+def init(root: Path, *, name: str, title: str | None = None, category: str = "business", target: Target | None = None,
          definitions: Sequence[PathLike] = (), allow_non_empty: bool = False, lock_timeout: float = 10.0) -> Plan:
     """A new solution: index.jigx, jigs/home.jigx, databases/default.jigx, config, and any tables."""
+    from .queries import default_title
+
     target = (target or Target()).validate()
-    _check_solution_meta(name, title, category)
     if root.exists() and not root.is_dir():
         raise InputError("exists and is not a folder", path=root, hint="pick a new folder name")
     if root.exists() and any(root.iterdir()) and not allow_non_empty:
         raise InputError("folder is not empty", path=root, hint="pick an empty folder, or pass --force to init into it")
-    skeleton = Skeleton(name=name, title=title, category=category)
     defs = load_definitions(definitions) if definitions else []
+    title = title or default_title(root, [d.table for d in defs])
+    _check_solution_meta(name, title, category)
+    skeleton = Skeleton(name=name, title=title, category=category)
     for d in defs:
         target.check_address(d.table)
 

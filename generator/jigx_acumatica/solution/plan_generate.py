@@ -48,7 +48,7 @@ from .plan import (
     record,
 )
 from .plan_remove import DYNAMIC_DATA_CAVEAT, plan_table_removal, tab_may_go
-from .queries import default_solution_name
+from .queries import default_solution_name, default_title
 from .state import State, TableRecord, load_interrupted, load_state
 
 MAX_TABS = 4  # Jigx's bottom bar shows four; the rest go behind More or nowhere
@@ -81,8 +81,11 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
     index_raw = read_if_exists(root / INDEX)
     index_text = index_raw or ""
     if index_raw is None:  # not a solution yet: start one
-        skeleton = skeleton or Skeleton(name=default_solution_name(root), title=root.resolve().name or "Acumatica")
+        skeleton = skeleton or Skeleton(name=default_solution_name(root),
+                                        title=default_title(root, [d.table for d in defs]))
         index_text = jigx.index_text(skeleton.name, skeleton.title, skeleton.category)
+        plan.notes.append(f"the solution's title is '{skeleton.title}': Jigx needs titles unique in your organisation, "
+                          f"so change 'title' in {INDEX} if another solution has it")
         plan.create_if_missing(f"{ARTIFACTS}/README.md", readme_text())
     entries, tabs = read_index(index_text, str(root / INDEX))
     commented = commented_entries(index_text, str(root / INDEX)) if "#" in index_text else set()

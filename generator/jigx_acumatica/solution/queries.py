@@ -49,6 +49,22 @@ def declared_tables_in(root: Path) -> set[str]:
     return set() if raw is None else set(read_declared(raw, str(root / DATABASE)) or [])
 
 
+# Folder names that say nothing about the solution: its title then comes from its tables.
+GENERIC_FOLDERS = frozenset({"app", "apps", "demo", "test", "tests", "tmp", "temp", "build", "out", "output",
+                             "solution", "new", "src", "jigx", "my-app", "sample", "example"})
+
+
+def default_title(root: Path, tables: Sequence[str] = ()) -> str:
+    """A readable solution title: the folder's name in words, unless it is a generic one (app,
+    demo, test, ...), then 'Acumatica' and the first table's name in words."""
+    folder = root.resolve().name
+    if folder and folder.lower() not in GENERIC_FOLDERS:
+        words = " ".join(w.capitalize() for w in kebab(folder).split("-") if w)
+        return (words or folder)[:50]
+    first = " ".join(w.capitalize() for w in tables[0].replace("_", "-").split("-") if w) if tables else ""
+    return f"Acumatica {first}".strip()[:50] if first else "Acumatica Data"
+
+
 def default_solution_name(root: Path) -> str:
     name = kebab(root.resolve().name)[:50].strip("-")
     return name if SOLUTION_NAME_RE.match(name) else "acumatica-cdc"
