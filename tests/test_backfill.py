@@ -195,6 +195,34 @@ def test_from_csv_and_json(app, jigx, tmp_path):
     assert r.exit_code == 0 and "sent 25" in r.stdout
 
 
+def test_a_position_belongs_to_one_input(app, jigx, tmp_path):
+    """Issue 19.1: an interrupted run from one file continues only from that file, unchanged;
+    another folder's rows.json, or the same file exported again, is refused until --restart,
+    never continued at the old offset."""
+    from jigx_acumatica.backfill.run import Position, position_file, save_position
+    from jigx_acumatica.backfill.sources import FileSource
+
+    first, other = tmp_path / "a" / "rows.json", tmp_path / "b" / "rows.json"
+    for f, n in ((first, 60), (other, 90)):
+        f.parent.mkdir()
+        f.write_text(json.dumps({"value": make_rows(n)}))
+    # a run from the first file, killed after 20 rows
+    save_position(app, Position("customers", FileSource(first).name, offset=20, read=20, sent=20))
+    base = ["backfill", "customers", "--solution", app, "--base-url", jigx.base_url]
+    r = cli(*base, "--from", other, env=ENV)
+    assert r.exit_code == 2 and "another input" in r.stderr and "--restart" in r.stderr, r.output
+    assert str(first.parent) in r.stderr and stored(jigx) == []
+    first.write_text(json.dumps({"value": make_rows(61)}))  # the same path, exported again
+    r = cli(*base, "--from", first, env=ENV)
+    assert r.exit_code == 2 and "or the file changed" in r.stderr and stored(jigx) == []
+    first.write_text(json.dumps({"value": make_rows(60)}))  # as it was: the run continues at row 21
+    r = cli(*base, "--from", first, env=ENV)
+    assert r.exit_code == 0 and len(stored(jigx)) == 40, r.output
+    assert json.loads(position_file(app, "customers").read_text())["done"] is True
+    r = cli(*base, "--from", other, env=ENV)  # the last run finished: another input simply starts
+    assert r.exit_code == 0 and len(stored(jigx)) == 90
+
+
 def test_a_source_without_the_key_or_mod_is_refused_with_the_right_fix(app, jigx, tmp_path):
     f = tmp_path / "vendors.csv"
     f.write_text("VendorID,VendorName,_mod\nV1,One,2026-01-01T00:00:00\n")

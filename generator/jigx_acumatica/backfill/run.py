@@ -31,7 +31,8 @@ SINCE_OVERLAP = timedelta(days=1)  # --since last: covers the server's time zone
 class Source(Protocol):
     """Where rows come from: pages in a stable order, each resumable after its last row."""
 
-    name: str
+    name: str  # identifies the input: a position continues only from the same one
+    shown: str  # the input, for messages
 
     def check(self, defn: TableDef) -> None: ...
 
@@ -132,10 +133,21 @@ def resolve_since(since: str | None, previous: Position | None) -> str | None:
     return moment.replace(tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def starting_position(root: Path, defn: TableDef, source: str, opts: Options) -> tuple[Position, bool]:
-    """(where to start, whether it resumes an interrupted run)."""
+def starting_position(root: Path, defn: TableDef, source: str, opts: Options, shown: str = ""
+                      ) -> tuple[Position, bool]:
+    """(where to start, whether it resumes an interrupted run). An interrupted run continues only
+    from the same input (the same instance and tenant, or the same file with the same content);
+    another input is refused until --restart, never continued at the old position."""
     previous = load_position(root, defn.table)
     since = resolve_since(opts.since, previous)
+    if previous and not previous.done and not opts.restart and previous.source != source:
+        was = previous.source.split("#", 1)[0].removeprefix("file:").removeprefix("odata:")
+        raise InputError(f"an interrupted backfill of '{defn.table}' from {was} stopped after {previous.sent} rows "
+                         f"sent; this run reads {shown or 'another input'}, which is another input (or the file "
+                         "changed since), so it cannot continue where that one stopped",
+                         path=position_file(root, defn.table),
+                         hint="give the same input to continue, or pass --restart to start over from this one's "
+                              "first row (rows sent before are sent again: the endpoint replaces them by key)")
     if (previous and not previous.done and not opts.restart and previous.source == source
             and previous.since == since):
         return previous, True
@@ -146,7 +158,7 @@ def starting_position(root: Path, defn: TableDef, source: str, opts: Options) ->
 def backfill_table(root: Path, defn: TableDef, source: Source, send: Send, opts: Options, company: str,
                    report: Report) -> TableResult:
     source.check(defn)
-    pos, resumed = starting_position(root, defn, source.name, opts)
+    pos, resumed = starting_position(root, defn, source.name, opts, source.shown)
     started = time.monotonic()
     result = TableResult(defn.table, 0, 0, 0, 0, 0.0, resumed, pos.since)
     for raw_rows, advance in source.pages(defn, pos, pos.since, opts.batch_size):

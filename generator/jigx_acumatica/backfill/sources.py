@@ -16,11 +16,12 @@ if TYPE_CHECKING:
 
 
 class ODataSource:
-    name = "odata"
-
     def __init__(self, reader: Reader) -> None:
         self.reader = reader
         self.types: dict[str, str] = {}
+        # a position belongs to one instance and tenant (the inquiry is the table's)
+        self.name = f"odata:{reader.conn.url}/t/{reader.conn.tenant}"
+        self.shown = f"the inquiry on {reader.conn.url}, tenant {reader.conn.tenant}"
 
     def check(self, defn: TableDef) -> None:
         """The key can be paged on, and the inquiry is exposed with the key and _mod among its
@@ -46,7 +47,10 @@ class ODataSource:
 class FileSource:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.name = f"file:{path.name}"
+        # a position belongs to one input: its full path and its content (a file exported again,
+        # or another folder's rows.json, starts over instead of continuing at the old offset)
+        self.name = f"file:{path.resolve()}#{file_fingerprint(path)}"
+        self.shown = str(path)
 
     def check(self, defn: TableDef) -> None:
         first = next(read_rows(self.path), None)
@@ -80,6 +84,21 @@ class FileSource:
                 pos.offset = where[n - 1] + 1
                 del page[:n], where[:n]
         return advance
+
+
+def file_fingerprint(path: Path) -> str:
+    """sha256 of the file's bytes, read as a stream; '' when it cannot be read (reading it then
+    says why, with the file's name)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return ""
+    return digest.hexdigest()[:32]
 
 
 def choose_source(root: Path, defs: list[TableDef], *, from_file: Path | None, acumatica_url: str | None,
