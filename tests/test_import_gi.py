@@ -289,3 +289,24 @@ def test_a_parameter_condition_ored_with_a_kept_one_is_refused_even_when_droppin
     f.write_text(graft(generated, "<GIDesign>\n      <row ", rows))
     r = cli("import-gi", f, "--drop-unsupported", "--out", tmp_path / "d.yaml")
     assert r.exit_code == 1 and "OR'ed with one without" in r.stderr and not (tmp_path / "d.yaml").exists()
+
+
+
+def test_an_existing_definition_that_differs_is_a_conflict(tmp_path, generated):
+    """Issue 19.2: import-gi --out treats a definition there as the user's, as every other command
+    treats user files: the same text is no change, another text is a conflict unless --force."""
+    f = tmp_path / "gi.xml"
+    f.write_text(generated)
+    out = tmp_path / "customers.yaml"
+    assert cli("import-gi", f, "--out", out).exit_code == 0
+    assert cli("import-gi", f, "--out", out).exit_code == 0  # the same text again: nothing to lose
+    out.write_text(out.read_text() + "# my note\n")
+    r = cli("import-gi", f, "--out", out)
+    assert r.exit_code == 1 and "your edits would be lost" in r.stderr and "--force" in r.stderr
+    assert out.read_text().endswith("# my note\n")
+    folder = tmp_path / "defs"
+    folder.mkdir()
+    (folder / "customers.yaml").write_text("mine\n")
+    assert cli("import-gi", f, "--out", folder).exit_code == 1 and (folder / "customers.yaml").read_text() == "mine\n"
+    r = cli("import-gi", f, "--out", out, "--force")
+    assert r.exit_code == 0 and "# my note" not in out.read_text()

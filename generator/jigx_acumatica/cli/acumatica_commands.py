@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ..errors import ExitCode, InputError
+from ..errors import ConflictError, ExitCode, InputError
 from .app import command, echo_err
 from .options import (
     acumatica_url_option,
@@ -174,6 +174,19 @@ def publish(solution: Path, acumatica_url: str | None, tenants: tuple[str, ...],
     return ExitCode.OK
 
 
+def _differs(path: Path, text: str) -> bool:
+    """A file there that is not this text (a user's definition, hand edits included)."""
+    from ..fsutil import read_if_exists
+
+    from ..errors import ToolError
+
+    try:
+        current = read_if_exists(path)
+    except (OSError, ToolError):  # unreadable or not text: certainly not ours to replace
+        return True
+    return current is not None and current != text
+
+
 @command
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--out", "out", type=click.Path(path_type=Path), default=None,
@@ -181,9 +194,11 @@ def publish(solution: Path, acumatica_url: str | None, tenants: tuple[str, ...],
                    "Default: print a single definition.")
 @click.option("--drop-unsupported", is_flag=True, help="Import what a push can carry and drop the rest (parameters "
               "and the conditions that use them, grouping, aggregates), listing every dropped part.")
+@click.option("--force", is_flag=True, help="Overwrite a definition file that exists and differs.")
 @json_option
 @quiet_option
-def import_gi(file: Path, out: Path | None, drop_unsupported: bool, as_json: bool, quiet: bool) -> ExitCode:
+def import_gi(file: Path, out: Path | None, drop_unsupported: bool, force: bool, as_json: bool, quiet: bool
+              ) -> ExitCode:
     """Read existing Generic Inquiries back into table definitions.
 
     FILE is an SM208000 export, a GenericInquiryScreen item, a project.xml or a customization
@@ -220,6 +235,11 @@ def import_gi(file: Path, out: Path | None, drop_unsupported: bool, as_json: boo
         writes = [(out, definition_text(i)) for i in done]
     else:
         writes = [(out / f"{i.table}.yaml", definition_text(i)) for i in done]
+    conflicts = [path for path, text in writes if not force and _differs(path, text)]
+    if conflicts:
+        raise ConflictError(f"{', '.join(map(str, conflicts))} exist{'s' if len(conflicts) == 1 else ''} and "
+                            "differ from what this inquiry gives: your edits would be lost; nothing was written",
+                            hint="pass another --out, or --force to overwrite")
     try:
         write_all([(path, text) for path, text in writes])
     except OSError as exc:
