@@ -251,3 +251,30 @@ def test_pat_never_written_or_printed_by_any_command(tmp_path, httpserver):
     index_mode = (app / "index.jigx").stat().st_mode & 0o777
     assert (app / "jigx-acumatica.yaml").stat().st_mode & 0o777 == index_mode
     assert (app / ".jigx-acumatica/state.json").stat().st_mode & 0o777 == index_mode
+
+
+@pytest.mark.parametrize("name", ["index.jigx", "databases/default.jigx", "jigx-acumatica.yaml"])
+def test_a_symlinked_user_file_is_written_through_its_link(tmp_path, name):
+    """Issue 19.3: the link stays a link and its target is the file that changes."""
+    app = tmp_path / "app"
+    assert cli("init", app, "--table", SAMPLES / "customers.yaml").exit_code == 0
+    shared = tmp_path / "shared" / Path(name).name
+    shared.parent.mkdir()
+    (app / name).rename(shared)
+    (app / name).symlink_to(shared)
+    r = cli("add", SAMPLES / "vendors.yaml", "--solution", app, "--region", "eu")
+    assert r.exit_code == 0, r.output
+    assert (app / name).is_symlink() and Path(os.readlink(app / name)) == shared
+    text = shared.read_text()
+    assert ("vendors" in text) if name != "jigx-acumatica.yaml" else ("region: eu" in text)
+
+
+def test_a_dangling_symlink_is_refused_and_nothing_is_written(tmp_path):
+    app = tmp_path / "app"
+    assert cli("init", app, "--table", SAMPLES / "customers.yaml").exit_code == 0
+    (app / "index.jigx").unlink()
+    (app / "index.jigx").symlink_to(tmp_path / "gone.jigx")
+    before = sorted(p.name for p in app.rglob("*"))
+    r = cli("generate", "--solution", app)
+    assert r.exit_code == 2 and "symbolic link" in r.stderr and "does not exist" in r.stderr, r.output
+    assert sorted(p.name for p in app.rglob("*")) == before and not (tmp_path / "gone.jigx").exists()

@@ -145,12 +145,29 @@ def clear_stale_temps(paths: list[Path]) -> None:
                             os.unlink(entry.path)
 
 
+def through_links(path: Path) -> Path:
+    """Where a write to path lands: a symlinked file (an index.jigx shared between solutions, a
+    definition kept elsewhere) is written at its target, atomically there, so the link stays a
+    link and its target is the file that changes. A link whose target is missing is refused."""
+    if not path.is_symlink():
+        return path
+    target = Path(os.path.realpath(path))
+    if not target.exists():
+        raise InputError(f"is a symbolic link to {target}, which does not exist", path=path,
+                         hint="restore the link's target, or replace the link with the file itself")
+    if not target.is_file():
+        raise InputError(f"is a symbolic link to {target}, which is not a regular file", path=path,
+                         hint="point the link at a file, or replace it with the file itself")
+    return target
+
+
 def stage_all(files: list[tuple[Path, Content]]) -> list[tuple[Path, Path]]:
     """Stage every file, all on disk before any is renamed into place (one sync for many files:
     one fsync each would cost seconds for hundreds of tables); on any error remove what was
     staged, so nothing changed."""
     staged: list[tuple[Path, Path]] = []
     many = len(files) > 8 and hasattr(os, "sync")
+    files = [(through_links(path), text) for path, text in files]
     try:
         for path, text in files:
             staged.append((stage(path, text, durable=not many), path))
@@ -178,6 +195,7 @@ def write_all(files: list[tuple[Path, Content]], *, durable: bool = True) -> Non
         commit_all(stage_all(files))
         return
     for path, text in files:  # atomic (a killed run leaves old or new), but not flushed to disk
+        path = through_links(path)
         os.replace(stage(path, text, durable=False), path)
 
 
