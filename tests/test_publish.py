@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from ruamel.yaml import YAML
 
 from tests.fakes.acumatica import FakeAcumatica
 from tests.helpers import SAMPLE_FILES, TARGET_ARGS, cli, tree
@@ -269,3 +270,32 @@ def test_no_password_anywhere(small, acumatica, tmp_path):
 def test_wrong_tenant_is_a_sign_in_problem(small, acumatica):
     r = publish(small, acumatica, "--tenant", "NoSuchTenant")
     assert r.exit_code == 20 and "--tenant" in r.stderr and "Unknown company" in r.stderr
+
+
+def test_settings_are_saved_only_once_a_sign_in_proved_them(small, acumatica):
+    """Issue 19.4: a failed sign-in saves nothing (a mistyped tenant or URL); several tenants are
+    saved as 'tenants: [A, B]' once the last signed in; the run says what it saved; one tenant
+    given later replaces the list."""
+    config = small / "jigx-acumatica.yaml"
+    before = config.read_text()
+    r = publish(small, acumatica, "--tenant", "NoSuchTenant")
+    assert r.exit_code != 0 and config.read_text() == before and "saved in" not in r.stderr
+    r = cli("publish", "--solution", small, "--acumatica-url", "http://127.0.0.1:9", "--tenant", "MyTenant",
+            "--poll-interval", "0", "--retries", "0",
+            env={"ACUMATICA_USERNAME": "admin", "ACUMATICA_PASSWORD": PASSWORD})
+    assert r.exit_code != 0 and config.read_text() == before  # an instance that never answered proves nothing
+    r = publish(small, acumatica, "--tenant", "MyTenant", "--tenant", "Other")
+    assert r.exit_code == 0, r.output
+    data = YAML(typ="safe").load(config.read_text())
+    assert data["tenants"] == ["MyTenant", "Other"] and "tenant" not in data
+    assert "tenants: [MyTenant, Other]" in config.read_text()
+    assert "saved in jigx-acumatica.yaml (the sign-in proved them)" in r.stderr
+    assert "tenants: MyTenant, Other" in r.stderr
+    acumatica.seen.clear()
+    r = cli("publish", "--solution", small, "--poll-interval", "0",
+            env={"ACUMATICA_USERNAME": "admin", "ACUMATICA_PASSWORD": PASSWORD})
+    assert r.exit_code == 0 and [s.body.get("tenant") for s in acumatica.seen if s.path.endswith("login")] == \
+        ["MyTenant", "Other"]  # the next bare publish goes to both
+    assert publish(small, acumatica, "--tenant", "Other").exit_code == 0
+    data = YAML(typ="safe").load(config.read_text())
+    assert data["tenant"] == "Other" and "tenants" not in data

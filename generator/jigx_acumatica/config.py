@@ -208,6 +208,7 @@ SETTINGS: tuple[Setting, ...] = (
 BY_KEY = {s.key: s for s in SETTINGS}
 CONFIG_KEYS = tuple(BY_KEY)
 CONFIG_NAMES = {s.field: s.key for s in SETTINGS if not s.many}  # option field -> config key
+FIELD_KEYS = {s.field: s.key for s in SETTINGS}  # every field, lists too
 
 
 def _read_config(solution: Path) -> tuple[dict[str, Any], Any]:
@@ -312,14 +313,28 @@ def config_text(target: Target) -> str:
     return dump(doc)
 
 
-def config_with(current: str | None, target: Target, given: dict[str, str]) -> str:
+# One tenant or several: saving one form drops the other, which would otherwise win or linger.
+_EXCLUSIVE = {"tenant": "tenants", "tenants": "tenant"}
+
+
+def config_with(current: str | None, target: Target, given: Mapping[str, str | list[str]]) -> str:
     """The project config with the given options recorded (comments and other keys kept); a new
-    config when there is none."""
+    config when there is none. A list (several tenants) is written in flow style."""
+    from ruamel.yaml.comments import CommentedSeq
+
     if current is None:
-        return config_text(target)
+        current = config_text(target)
     doc = load_positions(current, CONFIG_FILE)
     if not isinstance(doc, CommentedMap):
         doc = CommentedMap()
     for field_name, value in given.items():
-        doc[CONFIG_NAMES[field_name]] = value
+        key = FIELD_KEYS[field_name]
+        if key in _EXCLUSIVE and _EXCLUSIVE[key] in doc:
+            del doc[_EXCLUSIVE[key]]
+        if isinstance(value, list):
+            seq = CommentedSeq(value)
+            seq.fa.set_flow_style()
+            doc[key] = seq
+        else:
+            doc[key] = value
     return dump(doc)

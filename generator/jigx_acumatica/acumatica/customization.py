@@ -206,9 +206,12 @@ class Client:
             self.job.sleep(self.job.poll_interval)
 
 
-def run(job: PublishJob, creds: Credentials, report: Report) -> list[str]:
-    """Sign in, import, publish (or validate), sign out; the publish log's warnings."""
+def run(job: PublishJob, creds: Credentials, report: Report,
+        signed_in: Callable[[], None] = lambda: None) -> list[str]:
+    """Sign in, import, publish (or validate), sign out; the publish log's warnings. signed_in
+    is called once the instance accepted the user: the URL and tenant are then proved."""
     with Client(job, creds, report) as client:
+        signed_in()
         client.import_package()
         return client.publish()
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..config import CONFIG_FILE, Settings, config_with, load_config, load_settings
+from ..config import CONFIG_FILE, FIELD_KEYS, Settings, config_with, load_config, load_settings
 from ..errors import InputError
 from ..fsutil import locked, os_error, read_bytes_if_exists, read_if_exists, write_all
 from ..solution.queries import require_solution
@@ -55,9 +55,11 @@ class TenantResult:
 def publish_all(plan: PublishPlan, creds: Credentials, *, validate_only: bool, policy: Policy | None = None,
                 max_wait: float = 900.0, poll_interval: float = 5.0,
                 report: Callable[[str | None, str], None] = lambda tenant, line: None,
-                done: Callable[[TenantResult], None] = lambda result: None) -> list[TenantResult]:
+                done: Callable[[TenantResult], None] = lambda result: None,
+                signed_in: Callable[[str | None], None] = lambda tenant: None) -> list[TenantResult]:
     """Publish (or validate) to each tenant in turn; stops at the first tenant that fails, whose
-    PublishError is raised after `done` was told about it."""
+    PublishError is raised after `done` was told about it. signed_in(tenant) follows each
+    successful sign-in."""
     from .customization import PublishError, run
 
     results: list[TenantResult] = []
@@ -66,7 +68,7 @@ def publish_all(plan: PublishPlan, creds: Credentials, *, validate_only: bool, p
             report(tenant, line)
 
         try:
-            warnings = run(job, creds, say)
+            warnings = run(job, creds, say, _bound(signed_in, job.tenant))
         except PublishError as exc:
             results.append(TenantResult(job.tenant, False, [], exc.message, int(exc.exit_code)))
             done(results[-1])
@@ -76,7 +78,11 @@ def publish_all(plan: PublishPlan, creds: Credentials, *, validate_only: bool, p
     return results
 
 
-def prepare(root: Path, *, acumatica_url: str | None, tenants: list[str], record: bool) -> PublishPlan:
+def _bound(call: Callable[[str | None], None], tenant: str | None) -> Callable[[], None]:
+    return lambda: call(tenant)
+
+
+def prepare(root: Path, *, acumatica_url: str | None, tenants: list[str]) -> PublishPlan:
     from ..config import BASE_URL_RE
     from ..solution import operations
 
@@ -98,23 +104,29 @@ def prepare(root: Path, *, acumatica_url: str | None, tenants: list[str], record
     if package is None:
         raise InputError("no customization package", path=root / settings.package,
                          hint=f"run 'jigx-acumatica generate --solution {root}' to write it")
-    if record and (acumatica_url or tenants):
-        _record(root, acumatica_url=url if acumatica_url else None, tenants=tenants)
     chosen: list[str | None] = list(tenants or settings.tenants) or [None]
     return PublishPlan(url=url, tenants=chosen, settings=settings, package=package)
 
 
-def _record(root: Path, *, acumatica_url: str | None, tenants: list[str]) -> None:
-    """Save the instance URL and tenant given as options, as generate saves its options."""
-    given = {k: v for k, v in (("acumatica_url", acumatica_url), ("tenant", tenants[0] if len(tenants) == 1 else None))
-             if v}
+def record_proved(root: Path, *, acumatica_url: str | None, tenants: list[str]) -> list[str]:
+    """Save the instance URL and tenants given as options, once a sign-in proved them (one tenant
+    as 'tenant', several as 'tenants: [A, B]'); returns what was saved, as 'key: value' lines."""
+    given: dict[str, str | list[str]] = {}
+    if acumatica_url:
+        given["acumatica_url"] = acumatica_url
+    if len(tenants) == 1:
+        given["tenant"] = tenants[0]
+    elif tenants:
+        given["tenants"] = list(tenants)
     if not given:
-        return
+        return []
     with locked(root):
         current = read_if_exists(root / CONFIG_FILE)
         new = config_with(current, load_config(root), given)
-        if new != current:
-            try:
-                write_all([(root / CONFIG_FILE, new)])
-            except OSError as exc:
-                raise os_error(exc, root / CONFIG_FILE, "save the Acumatica URL and tenant") from None
+        if new == current:
+            return []
+        try:
+            write_all([(root / CONFIG_FILE, new)])
+        except OSError as exc:
+            raise os_error(exc, root / CONFIG_FILE, "save the Acumatica URL and tenant") from None
+    return [f"{FIELD_KEYS[k]}: {', '.join(v) if isinstance(v, list) else v}" for k, v in given.items()]

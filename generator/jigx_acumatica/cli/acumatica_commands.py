@@ -130,10 +130,10 @@ def publish(solution: Path, acumatica_url: str | None, tenants: tuple[str, ...],
     import json
 
     from ..acumatica import customization
-    from ..acumatica.publish import TenantResult, prepare, publish_all
+    from ..acumatica.publish import TenantResult, prepare, publish_all, record_proved
     from .credentials import acumatica_username, read_acumatica_password
 
-    plan = prepare(solution, acumatica_url=acumatica_url, tenants=list(tenants), record=not dry_run)
+    plan = prepare(solution, acumatica_url=acumatica_url, tenants=list(tenants))
     user = acumatica_username(username, required=not dry_run)
     if dry_run:  # sends nothing: shows where the name will go
         creds = customization.Credentials(user or "<ACUMATICA_USERNAME>", "")
@@ -159,9 +159,20 @@ def publish(solution: Path, acumatica_url: str | None, tenants: tuple[str, ...],
             for line in result.warnings:
                 click.echo(f"  acumatica warning: {line}")
 
+    saved: list[str] = []
+
+    def signed_in(tenant: str | None) -> None:
+        # the first sign-in proves the URL; the options are saved once the last tenant given has
+        # signed in too (a mistyped one never gets saved)
+        if not saved and tenant == plan.tenants[-1] and (acumatica_url or tenants):
+            saved.extend(record_proved(solution, acumatica_url=plan.url if acumatica_url else None,
+                                       tenants=list(tenants)) or ["-"])
+            if saved != ["-"] and not quiet and not as_json:
+                echo_err(f"saved in jigx-acumatica.yaml (the sign-in proved them): {'; '.join(saved)}")
+
     try:
         publish_all(plan, creds, validate_only=validate_only, policy=policy, max_wait=max_wait,
-                    poll_interval=poll_interval, report=report, done=done)
+                    poll_interval=poll_interval, report=report, done=done, signed_in=signed_in)
     except customization.PublishError as exc:
         for line in exc.log:
             echo_err(f"  acumatica: {line}")
@@ -176,9 +187,8 @@ def publish(solution: Path, acumatica_url: str | None, tenants: tuple[str, ...],
 
 def _differs(path: Path, text: str) -> bool:
     """A file there that is not this text (a user's definition, hand edits included)."""
-    from ..fsutil import read_if_exists
-
     from ..errors import ToolError
+    from ..fsutil import read_if_exists
 
     try:
         current = read_if_exists(path)
@@ -235,7 +245,7 @@ def import_gi(file: Path, out: Path | None, drop_unsupported: bool, force: bool,
         writes = [(out, definition_text(i)) for i in done]
     else:
         writes = [(out / f"{i.table}.yaml", definition_text(i)) for i in done]
-    conflicts = [path for path, text in writes if not force and _differs(path, text)]
+    conflicts = [path for path, text in writes if not force and _differs(path, str(text))]
     if conflicts:
         raise ConflictError(f"{', '.join(map(str, conflicts))} exist{'s' if len(conflicts) == 1 else ''} and "
                             "differ from what this inquiry gives: your edits would be lost; nothing was written",
