@@ -357,3 +357,84 @@ def test_composite_keys_deleted_rows_and_the_byte_bound(tmp_path):
     db = sqlite3.connect(tmp_path / "jigx.sqlite")
     pages = db.execute("SELECT count(*) FROM _notifications").fetchone()[0]
     assert pages > len(live) // 25 + 1, "10 KB holds fewer than 25 rows of 900 characters: more, smaller pages"
+
+
+BAD_ROWS = ("CustomerID,CustomerName,CreditLimit,_mod\n"
+            "C1,Acme,100.5,2026-01-01T10:00:00\n"
+            "C2,Bolt,abc,2026-01-02T10:00:00\n"       # not a number
+            ",Nobody,1,2026-01-03T10:00:00\n"         # empty key
+            "C1,Acme again,1,2026-01-04T10:00:00\n"   # a key the file repeats
+            "C5,Cog,2,someday\n"                      # a date the tool cannot read
+            "C6,Dent,3,10/3/2026 2:15 PM\n")          # a grid-export date: fine
+
+
+def test_rows_that_cannot_be_sent_are_named_and_nothing_is_sent(app, jigx, tmp_path):
+    """Issue 19.5: each bad row is reported with the file and row, and the run refuses before
+    sending anything; --skip-bad-rows sends the others and counts the skipped."""
+    f = tmp_path / "rows.csv"
+    f.write_text(BAD_ROWS)
+    base = ["backfill", "customers", "--solution", app, "--base-url", jigx.base_url, "--from", f]
+    r = cli(*base, env=ENV)
+    assert r.exit_code == 2 and stored(jigx) == [], r.output
+    for said in ("row 3: CreditLimit is 'abc', not a number", "row 4: the key column CustomerID is empty",
+                 "row 5: the key (CustomerID='C1') repeats row 2", "row 6: _mod is 'someday'", "nothing was sent",
+                 "--skip-bad-rows"):
+        assert said in r.stderr, said
+    assert "row 7" not in r.stderr and "rows.csv" in r.stderr
+    r = cli(*base, "--skip-bad-rows", env=ENV)
+    assert r.exit_code == 0, r.output
+    assert sorted(row["CustomerID"] for row in stored(jigx)) == ["C1", "C6"]
+    assert "skipped 4 rows that cannot be sent as they are" in r.stdout
+    assert next(row for row in stored(jigx) if row["CustomerID"] == "C6")["_mod"] == "2026-10-03T14:15:00"
+    assert next(row for row in stored(jigx) if row["CustomerID"] == "C1")["CustomerName"] == "Acme"
+
+
+def test_grid_dates_normalise_and_since_last_never_crashes(app, jigx, tmp_path):
+    f = tmp_path / "rows.csv"
+    f.write_text("CustomerID,_mod\nC1,10/3/2026 2:15 PM\nC2,3/10/2026 9:00 AM\n")
+    base = ["backfill", "customers", "--solution", app, "--base-url", jigx.base_url, "--from", f]
+    assert cli(*base, env=ENV).exit_code == 0
+    r = cli(*base, "--since", "last", env=ENV)
+    assert r.exit_code == 0 and "modified since 2026-10-02T14:15:00Z" in r.stdout, r.output  # a day of overlap
+    r = cli(*base, "--restart", "--date-order", "dmy", "--dry-run", "--json", env=ENV)
+    assert r.exit_code == 0 and json.loads(r.stdout)["tables"][0]["first_row"]["_mod"] == "2026-03-10T14:15:00"
+
+
+@pytest.mark.parametrize("kind", ["semicolon", "utf8-bom", "utf16", "tab", "json-odata", "xlsx"])
+def test_files_as_consultants_have_them(app, jigx, tmp_path, kind):
+    """Issue 19.7: ';' and tab separated CSV, UTF-8 with a BOM, UTF-16 with its mark, an OData
+    answer saved as it came, and an Excel workbook all read as the same rows."""
+    rows = [("C1", "Acme; Inc", "2026-01-01T10:00:00"), ("C2", "Bolt", "2026-01-02T10:00:00")]
+    f = tmp_path / ("rows.xlsx" if kind == "xlsx" else "rows.json" if kind.startswith("json") else "rows.csv")
+    if kind == "xlsx":
+        import openpyxl
+
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.append(["CustomerID", "CustomerName", "_mod"])
+        for key, name, mod in rows:
+            sheet.append([key, name, __import__("datetime").datetime.fromisoformat(mod)])
+        book.save(f)
+    elif kind == "json-odata":
+        f.write_text(json.dumps({"@odata.context": "x", "value": [
+            {"CustomerID": k, "CustomerName": n, "_mod": m} for k, n, m in rows]}))
+    else:
+        sep = "\t" if kind == "tab" else ";" if kind == "semicolon" else ","
+        text = f"CustomerID{sep}CustomerName{sep}_mod\n" + "".join(
+            f'{k}{sep}"{n}"{sep}{m}\n' for k, n, m in rows)
+        f.write_bytes(text.encode("utf-16") if kind == "utf16" else
+                      ("\ufeff" + text).encode("utf-8") if kind == "utf8-bom" else text.encode())
+    r = cli("backfill", "customers", "--solution", app, "--base-url", jigx.base_url, "--from", f, env=ENV)
+    assert r.exit_code == 0, r.output
+    got = sorted((row["CustomerID"], row["CustomerName"], row["_mod"]) for row in stored(jigx))
+    assert got == rows
+
+
+def test_a_file_that_cannot_be_read_is_named_for_what_it_is(app, tmp_path):
+    f = tmp_path / "rows.csv"
+    f.write_bytes("CustomerID,_mod\nC1,2026\n".encode("utf-16-le"))  # UTF-16 without its mark
+    r = cli("backfill", "customers", "--solution", app, "--local", "--from", f)
+    assert r.exit_code == 2 and "UTF-16 without a byte-order mark" in r.stderr
+    f.write_bytes(b"CustomerID,_mod\nC1,\xff\xfe2026\n")
+    r = cli("backfill", "customers", "--solution", app, "--local", "--from", f)
+    assert r.exit_code == 2 and "not UTF-8 text" in r.stderr and "Traceback" not in r.output

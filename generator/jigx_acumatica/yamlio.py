@@ -59,6 +59,20 @@ def read_text(path: str | Path, *, what: str = "file", kind: str = "YAML", max_b
 
 
 def read_bytes_limited(p: Path, *, what: str, kind: str, max_bytes: int) -> bytes:
+    check_readable(p, what=what, kind=kind, max_bytes=max_bytes)
+    try:
+        with open(p, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise InputError(f"cannot read {what}: {printable(exc.strerror or type(exc).__name__)}", path=p,
+                         hint="check the file's permissions") from None
+    if len(data) > max_bytes:  # it grew since stat()
+        raise InputError(f"{what} is larger than {max_bytes // 1024} KiB", path=p, hint="is this the right file?")
+    return data
+
+
+def check_readable(p: Path, *, what: str, kind: str, max_bytes: int) -> None:
+    """A regular file no larger than max_bytes, or an InputError saying what it is instead."""
     try:
         info = p.stat()
     except FileNotFoundError:
@@ -74,15 +88,6 @@ def read_bytes_limited(p: Path, *, what: str, kind: str, max_bytes: int) -> byte
                          hint=f"save the {kind} to a file and name that file")
     if info.st_size > max_bytes:
         raise InputError(f"{what} is larger than {max_bytes // 1024} KiB", path=p, hint="is this the right file?")
-    try:
-        with open(p, "rb") as fh:
-            data = fh.read(max_bytes + 1)
-    except OSError as exc:
-        raise InputError(f"cannot read {what}: {printable(exc.strerror or type(exc).__name__)}", path=p,
-                         hint="check the file's permissions") from None
-    if len(data) > max_bytes:  # it grew since stat()
-        raise InputError(f"{what} is larger than {max_bytes // 1024} KiB", path=p, hint="is this the right file?")
-    return data
 
 
 def _mark_error(exc: Exception, path: str | Path) -> InputError:

@@ -1,80 +1,267 @@
-"""backfill --from: the rows from a file instead of OData (a JSON array of row objects, or a CSV
-as saved from the inquiry's grid: a header row of captions), for an instance that cannot expose
-OData and for trying it offline. Read as a stream, page by page."""
+"""backfill --from: the rows from a file instead of OData, for an instance that cannot expose
+OData and for trying it offline. Files as consultants have them: a CSV as saved from the
+inquiry's grid (a header row of captions; `,`, `;` or tab separated; UTF-8 with or without a
+BOM, or UTF-16 as Windows saves "Unicode text"), a JSON array of row objects (or an OData answer
+saved as it came), or an Excel workbook (.xlsx, Acumatica's grid export; the `xlsx` extra).
+Every format is read as a stream, one row at a time: memory stays flat however large the file."""
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from ..errors import InputError
-from ..yamlio import read_bytes_limited
+from ..yamlio import check_readable
 
 MAX_BYTES = 2 * 1024 * 1024 * 1024
+KINDS = "CSV, JSON or .xlsx"
+DELIMITERS = (",", ";", "\t")
+_CHUNK = 1 << 16
 
 
-def read_rows(path: Path) -> Iterator[dict[str, Any]]:
-    data = read_bytes_limited(path, what="rows file", kind="JSON or CSV", max_bytes=MAX_BYTES)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError("the rows file is not UTF-8 text", path=path, hint="save it as UTF-8 (CSV or JSON)") from None
-    if path.suffix.lower() == ".json" or text.lstrip().startswith("["):
-        yield from _json_rows(text, path)
-    else:
-        yield from _csv_rows(text, path)
-
-
-def _json_rows(text: str, path: Path) -> Iterator[dict[str, Any]]:
-    try:
-        rows = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON: {exc.msg}", path=path, line=exc.lineno, column=exc.colno,
-                         hint="a JSON array of row objects keyed by the column captions") from None
-    except RecursionError:
-        raise InputError("the JSON is nested too deeply", path=path, hint="a JSON array of row objects") from None
-    if isinstance(rows, dict) and isinstance(rows.get("value"), list):
-        rows = rows["value"]  # an OData answer saved as it came
-    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-        raise InputError("the rows file must be a JSON array of objects", path=path,
-                         hint='e.g. [{"CustomerID": "C001", "_mod": "2026-01-01T10:00:00"}]')
-    yield from rows
-
-
-def _csv_rows(text: str, path: Path) -> Iterator[dict[str, Any]]:
-    reader = csv.DictReader(io.StringIO(text))
-    with _csv_errors(reader, path):
-        fieldnames = reader.fieldnames
-    if not fieldnames:
-        raise InputError("the CSV has no header row", path=path, hint="the first row names the columns (captions)")
-    names = [n.strip() for n in fieldnames]
-    while True:
-        with _csv_errors(reader, path):
-            row = next(reader, None)
-        if row is None:
-            return
-        if None in row:
-            raise InputError(f"row {reader.line_num} has more fields than the header", path=path,
-                             line=reader.line_num, hint="check the CSV's quoting")
-        yield {name: value for name, value in zip(names, row.values(), strict=False)}
+def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(row number as a person counts it in the file, the row), one at a time."""
+    check_readable(path, what="rows file", kind=KINDS, max_bytes=MAX_BYTES)
+    if path.suffix.lower() == ".xlsx":
+        yield from _xlsx_rows(path)
+        return
+    with _open_text(path) as text:
+        first = _peek(text)
+        if path.suffix.lower() == ".json" or first in "[{":
+            yield from _json_rows(text, path)
+        else:
+            yield from _csv_rows(text, path)
 
 
 @contextlib.contextmanager
-def _csv_errors(reader: csv.DictReader[str], path: Path) -> Iterator[None]:
+def _open_text(path: Path) -> Iterator[IO[str]]:
+    """The file as text: UTF-16 by its byte-order mark, else UTF-8 (a BOM dropped); a byte that
+    is neither is reported with the file, not as a traceback."""
+    try:
+        raw = path.open("rb")
+    except OSError as exc:
+        raise InputError(f"cannot read the rows file: {exc.strerror}", path=path,
+                         hint="check the file's permissions") from None
+    with raw:
+        head = raw.read(4)
+        raw.seek(0)
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            encoding = "utf-16"
+        elif b"\x00" in head:
+            raise InputError("the rows file looks like UTF-16 without a byte-order mark", path=path,
+                             hint="save it as UTF-8 (or as Unicode text, which adds the mark)")
+        else:
+            encoding = "utf-8-sig"
+        text = io.TextIOWrapper(raw, encoding=encoding, newline="")
+        try:
+            yield text
+        except UnicodeDecodeError:
+            raise InputError(f"the rows file is not {'UTF-16' if encoding == 'utf-16' else 'UTF-8'} text",
+                             path=path, hint="save it as UTF-8 (CSV or JSON), or as an Excel workbook") from None
+
+
+def _peek(text: IO[str]) -> str:
+    """The first character that is not white space, read without losing it."""
+    start = text.tell()
+    chunk = text.read(4096)
+    text.seek(start)
+    return chunk.lstrip()[:1]
+
+
+# --- CSV ----------------------------------------------------------------------------------------
+
+def _csv_rows(text: IO[str], path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    start = text.tell()
+    header_line = text.readline()
+    text.seek(start)
+    delimiter = _delimiter(header_line)
+    reader = csv.reader(text, delimiter=delimiter)
+    with _csv_errors(reader, path):
+        header = next(reader, None)
+    if not header or not any(h.strip() for h in header):
+        raise InputError("the CSV has no header row", path=path, hint="the first row names the columns (captions)")
+    names = [n.strip() for n in header]
+    row_number = 1
+    while True:
+        with _csv_errors(reader, path):
+            values = next(reader, None)
+        if values is None:
+            return
+        row_number += 1
+        if not any(v.strip() for v in values):
+            continue  # a blank line
+        if len(values) > len(names):
+            raise InputError(f"row {row_number} has more fields than the header ({len(values)}, the header "
+                             f"{len(names)})", path=path,
+                             line=reader.line_num, hint=f"check the quoting on that line (fields are separated by "
+                             f"{_named(delimiter)})")
+        yield row_number, dict(zip(names, values, strict=False))
+
+
+def _delimiter(header: str) -> str:
+    """The separator of a grid export: the one the header line holds most (outside quotes)."""
+    outside = "".join(part for n, part in enumerate(header.split('"')) if n % 2 == 0)
+    counts = {d: outside.count(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _named(delimiter: str) -> str:
+    return {",": "commas", ";": "semicolons", "\t": "tabs"}[delimiter]
+
+
+@contextlib.contextmanager
+def _csv_errors(reader: Any, path: Path) -> Iterator[None]:
     """The csv module's refusals (a field over its size limit, a broken quote) as input errors."""
     try:
         yield
     except csv.Error as exc:
-        raise InputError(f"the CSV cannot be read: {exc}", path=path, line=reader.line_num + 1,
+        raise InputError(f"the CSV cannot be read: {exc}", path=path, line=reader.line_num,
                          hint="check the quoting around that line; a field may hold at most "
                               f"{csv.field_size_limit()} characters") from None
 
 
+# --- JSON ---------------------------------------------------------------------------------------
+
+class _Stream:
+    """A text stream read in chunks, for json.JSONDecoder.raw_decode one value at a time."""
+
+    def __init__(self, text: IO[str], path: Path) -> None:
+        self.text, self.path, self.buf, self.pos, self.eof = text, path, "", 0, False
+        self.decoder = json.JSONDecoder()
+
+    def _fill(self) -> bool:
+        chunk = self.text.read(_CHUNK)
+        if not chunk:
+            self.eof = True
+            return False
+        self.buf = self.buf[self.pos:] + chunk
+        self.pos = 0
+        return True
+
+    def char(self) -> str:
+        """The next character that is not white space (not consumed); '' at the end."""
+        while True:
+            while self.pos < len(self.buf) and self.buf[self.pos] in " \t\r\n":
+                self.pos += 1
+            if self.pos < len(self.buf):
+                return self.buf[self.pos]
+            if not self._fill():
+                return ""
+
+    def take(self, expected: str) -> None:
+        if self.char() != expected:
+            raise self.error(f"expected '{expected}'")
+        self.pos += 1
+
+    def value(self) -> Any:
+        """The next JSON value, reading more of the file until it is whole."""
+        self.char()
+        while True:
+            try:
+                value, end = self.decoder.raw_decode(self.buf, self.pos)
+            except json.JSONDecodeError as exc:
+                if not self.eof and self._fill():
+                    continue
+                raise self.error(exc.msg) from None
+            except RecursionError:
+                raise InputError("the JSON is nested too deeply", path=self.path,
+                                 hint="a JSON array of row objects") from None
+            if end == len(self.buf) and not self.eof and isinstance(value, (int, float)):
+                if self._fill():  # a number may go on in the next chunk
+                    continue
+            self.pos = end
+            return value
+
+    def error(self, what: str) -> InputError:
+        return InputError(f"not valid JSON: {what}", path=self.path,
+                          hint='a JSON array of row objects keyed by the column captions, e.g. '
+                               '[{"CustomerID": "C001", "_mod": "2026-01-01T10:00:00"}]')
+
+
+def _json_rows(text: IO[str], path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    stream = _Stream(text, path)
+    if stream.char() == "{":  # an OData answer saved as it came: its "value" array
+        stream.take("{")
+        while True:
+            key = stream.value()
+            stream.take(":")
+            if key == "value" and stream.char() == "[":
+                yield from _array(stream, path)
+                return
+            stream.value()  # another member (@odata.context, ...): read and dropped
+            if stream.char() != ",":
+                raise InputError("the JSON object has no \"value\" array of rows", path=path,
+                                 hint="save the rows as a JSON array, or the whole OData answer")
+            stream.take(",")
+    yield from _array(stream, path)
+
+
+def _array(stream: _Stream, path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    stream.take("[")
+    if stream.char() == "]":
+        return
+    n = 0
+    while True:
+        row = stream.value()
+        n += 1
+        if not isinstance(row, dict):
+            raise InputError(f"row {n} of the JSON array is not an object", path=path,
+                             hint='each row is an object keyed by the captions, e.g. {"CustomerID": "C001"}')
+        yield n, row
+        if stream.char() == ",":
+            stream.take(",")
+            continue
+        stream.take("]")
+        return
+
+
+# --- Excel --------------------------------------------------------------------------------------
+
+def _xlsx_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The first sheet of a workbook, read-only (row by row): a header row of captions, then rows."""
+    try:
+        import openpyxl  # an optional extra: pip install 'jigx-acumatica[xlsx]'
+    except ImportError:
+        raise InputError("reading .xlsx needs the xlsx extra", path=path,
+                         hint="pip install 'jigx-acumatica[xlsx]', or save the sheet as CSV") from None
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        raise InputError(f"not a readable Excel workbook ({type(exc).__name__})", path=path,
+                         hint="open it in Excel and save it again as .xlsx, or as CSV") from None
+    try:
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        header = next(rows, None)
+        if not header or not any(h is not None for h in header):
+            raise InputError("the sheet has no header row", path=path,
+                             hint="the first row names the columns (captions)")
+        names = ["" if h is None else str(h).strip() for h in header]
+        for n, values in enumerate(rows, start=2):
+            if not any(v is not None and str(v).strip() for v in values):
+                continue
+            yield n, {name: _cell(v) for name, v in zip(names, values, strict=False) if name}
+    finally:
+        book.close()
+
+
+def _cell(value: Any) -> Any:
+    """A cell as the other formats give it: dates in ISO, everything else as it is."""
+    import datetime as dt
+
+    if isinstance(value, dt.datetime):
+        return value.isoformat(timespec="milliseconds").removesuffix(".000")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
 def count_rows(path: Path) -> int:
-    """How many rows the file holds (for a progress bar)."""
+    """How many rows the file holds (for a progress bar), read as a stream."""
     return sum(1 for _ in read_rows(path))

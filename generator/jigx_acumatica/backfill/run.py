@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -76,12 +76,9 @@ class TableResult:
     resumed: bool
     since: str | None
     first_row: dict[str, Any] | None = None
-    bodies: list[dict[str, Any]] = field(default_factory=list, repr=False)  # dry run only
 
     def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.pop("bodies")
-        return data
+        return asdict(self)
 
 
 Send = Callable[[TableDef, dict[str, Any]], None]  # raises ToolError when the endpoint refuses
@@ -165,9 +162,7 @@ def backfill_table(root: Path, defn: TableDef, source: Source, send: Send, opts:
         for chunk, consumed in _chunks(defn, list(raw_rows), opts.max_bytes):
             rows = [r for r in (push_row(defn, raw) for raw in chunk) if r is not None]
             body = _body(defn, rows, chunk, company, pos)
-            if rows and opts.dry_run:
-                result.bodies.append(body)
-            elif rows:
+            if rows and not opts.dry_run:  # a dry run keeps no page: memory stays flat
                 send(defn, body)
             result.first_row = result.first_row or (rows[0] if rows else None)
             pos.read += len(chunk)

@@ -45,30 +45,47 @@ class ODataSource:
 
 
 class FileSource:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, skip_bad_rows: bool = False, date_order: str = "mdy") -> None:
         self.path = path
         # a position belongs to one input: its full path and its content (a file exported again,
         # or another folder's rows.json, starts over instead of continuing at the old offset)
         self.name = f"file:{path.resolve()}#{file_fingerprint(path)}"
         self.shown = str(path)
+        self.skip_bad_rows, self.date_order = skip_bad_rows, date_order
+        self.bad: set[int] = set()
+        self.problems: list[str] = []
 
     def check(self, defn: TableDef) -> None:
+        """The file has the table's columns, and every row can be sent as it is (or, with
+        --skip-bad-rows, the rows that cannot are known and named): checked before any is sent."""
+        from .row_checks import check_rows, refuse
+
         first = next(read_rows(self.path), None)
-        missing = missing_columns(defn, list(first or {}))
+        missing = missing_columns(defn, list(first[1] if first else {}))
         if first is not None and missing:
             raise missing_error(defn, missing, f"the rows file {self.path}",
                                     "is it the file of another table? Name its columns as the result columns of "
                                     f"'{defn.table}': {_names(defn)}")
+        checked = check_rows(defn, lambda: read_rows(self.path), self.date_order)
+        if checked.bad and not self.skip_bad_rows:
+            raise refuse(checked, self.path)
+        self.bad, self.problems = checked.bad, checked.problems
 
     def pages(self, defn: TableDef, pos: Position, since: str | None, top: int
               ) -> Iterator[tuple[list[dict[str, Any]], Callable[[int], None]]]:
+        from .rows import readable_time
+
         page: list[dict[str, Any]] = []
         where: list[int] = []  # each page row's index in the file
-        for n, row in enumerate(read_rows(self.path)):
+        for n, (number, row) in enumerate(read_rows(self.path)):
             if n < pos.offset:
                 continue  # sent by an earlier, interrupted run
-            if since and str(row.get("_mod") or "") <= since[:19]:  # the file's times carry no offset
+            if number in self.bad:
+                continue  # named and counted by check()
+            mod = readable_time(row.get("_mod"), self.date_order) or ""
+            if since and mod <= since[:19]:  # the file's times carry no offset
                 continue  # not modified since
+            row = dict(row, _mod=mod) if mod else row
             page.append(row)
             where.append(n)
             if len(page) == top:
@@ -102,8 +119,8 @@ def file_fingerprint(path: Path) -> str:
 
 
 def choose_source(root: Path, defs: list[TableDef], *, from_file: Path | None, acumatica_url: str | None,
-                  tenant: str | None, username: str, password: Callable[[], str], policy: Policy
-                  ) -> ODataSource | FileSource:
+                  tenant: str | None, username: str, password: Callable[[], str], policy: Policy,
+                  skip_bad_rows: bool = False, date_order: str = "mdy") -> ODataSource | FileSource:
     """A file (--from) for one table, or the inquiry over OData with the URL and tenant from the
     options or the project config."""
     from ..acumatica.odata import Connection
@@ -114,7 +131,7 @@ def choose_source(root: Path, defs: list[TableDef], *, from_file: Path | None, a
         if len(defs) != 1:
             raise InputError("--from reads one table's rows: name that table",
                              hint="e.g. backfill customers --from customers.csv")
-        return FileSource(from_file)
+        return FileSource(from_file, skip_bad_rows=skip_bad_rows, date_order=date_order)
     settings = load_settings(root)
     url = (acumatica_url or settings.acumatica_url or "").rstrip("/")
     tenant = tenant or (settings.tenants[0] if settings.tenants else None)

@@ -49,6 +49,11 @@ if TYPE_CHECKING:
 @click.option("--max-bytes", type=click.IntRange(10_000, 50_000_000), default=1_000_000, show_default=True,
               help="Largest page sent, in bytes.")
 @click.option("--dry-run", is_flag=True, help="Read, but send nothing; print what would be sent.")
+@click.option("--skip-bad-rows", is_flag=True, help="With --from: send the rows that can be sent, skip and count the "
+              "others (a value that does not fit its type, an empty or repeated key, an unreadable date).")
+@click.option("--date-order", type=click.Choice(["mdy", "dmy"]), default="mdy", show_default=True,
+              help="With --from: how a grid-exported date such as 10/3/2026 reads (month first, as en-US exports, "
+                   "or day first).")
 @network_options(timeout=30.0)
 @lock_option
 @json_option
@@ -56,7 +61,8 @@ if TYPE_CHECKING:
 def backfill(tables: tuple[str, ...], solution: Path, target: TargetOptions, acumatica_url: str | None,
              tenant: str | None, username: str | None, password_file: Path | None, pat_file: Path | None, local: bool,
              from_file: Path | None, since: str | None, restart: bool, batch_size: int, max_bytes: int, dry_run: bool,
-             policy: Policy, lock_timeout: float, as_json: bool, quiet: bool) -> ExitCode:
+             skip_bad_rows: bool, date_order: str, policy: Policy, lock_timeout: float, as_json: bool, quiet: bool
+             ) -> ExitCode:
     """Load the rows that already exist in Acumatica into Jigx, page by page.
 
     Reads each table's inquiry over OData (it must be exposed: odata: true in the definition)
@@ -89,7 +95,8 @@ def backfill(tables: tuple[str, ...], solution: Path, target: TargetOptions, acu
 
     user = acumatica_username(username, required=False) if from_file is None else ""
     source = choose_source(solution, defs, from_file=from_file, acumatica_url=acumatica_url, tenant=tenant,
-                           username=user, password=password, policy=policy)
+                           username=user, password=password, policy=policy, skip_bad_rows=skip_bad_rows,
+                           date_order=date_order)
     pat = None
     if not local and not dry_run:
         verifying.check_target(resolved)
@@ -116,7 +123,9 @@ def backfill(tables: tuple[str, ...], solution: Path, target: TargetOptions, acu
                                lock_timeout=lock_timeout, report=report, policy=policy)
     if as_json:
         click.echo(json.dumps({"ok": True, "dry_run": dry_run, "local": local,
-                               "tables": [r.as_dict() for r in results]}, indent=2, default=str))
+                               "tables": [r.as_dict() for r in results],
+                               "bad_rows_skipped": sorted(getattr(source, "bad", set())),
+                               "bad_row_problems": getattr(source, "problems", [])}, indent=2, default=str))
     elif not quiet:
         for r in results:
             verb = "would send" if dry_run else "sent"
@@ -124,6 +133,13 @@ def backfill(tables: tuple[str, ...], solution: Path, target: TargetOptions, acu
                        + (f", {r.skipped} deleted in Acumatica skipped" if r.skipped else "")
                        + (" (continued an interrupted run)" if r.resumed else "")
                        + (f", modified since {r.since}" if r.since else ""))
+            bad: set[int] = getattr(source, "bad", set())
+            if bad:
+                click.echo(f"  skipped {plural(len(bad), 'row')} that cannot be sent as they are (--skip-bad-rows):")
+                for problem in getattr(source, "problems", []):
+                    click.echo(f"    {from_file}: {problem}")
+                if len(bad) > len(getattr(source, "problems", [])):
+                    click.echo("    ... (the first ones are shown)")
             if dry_run and r.first_row is not None:
                 click.echo(f"  first row: {json.dumps(r.first_row, ensure_ascii=False)}")
     return ExitCode.OK
