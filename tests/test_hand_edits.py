@@ -4,6 +4,7 @@ belongs to one table; remove follows the three-way rule."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -272,3 +273,41 @@ def test_remove_reports_an_edited_entry(app):
     index.write_text(index.read_text().replace("default/customers", "default/customers\n          - default/extra", 1))
     r = cli("remove", "customers", "--solution", app)
     assert r.exit_code == 1 and "edited by hand" in r.output
+
+
+def test_a_quick_start_solution_is_self_contained(tmp_path):
+    """Issue 19.6: generate DEF... --out DIR copies the definitions into the solution, so a moved
+    or cloned solution regenerates and passes doctor; the copies follow the files given while
+    nobody edits them in the solution."""
+    defs = tmp_path / "defs"
+    defs.mkdir()
+    for p in sorted(SAMPLES.glob("*.yaml")):
+        shutil.copy(p, defs / p.name)
+    out = tmp_path / "demo"
+    assert cli("generate", *sorted(defs.glob("*.yaml")), "--out", out, "--region", "us").exit_code == 0
+    assert (out / "acumatica/customers/table.yaml").read_text() == (defs / "customers.yaml").read_text()
+    moved = tmp_path / "elsewhere" / "demo"
+    moved.parent.mkdir()
+    shutil.move(str(out), moved)
+    shutil.rmtree(defs)  # the definitions given are gone: the solution holds its own copies
+    assert cli("generate", "--solution", moved, "--check").exit_code == 0
+    r = cli("doctor", "--solution", moved, "--json")
+    assert [f for f in json.loads(r.stdout)["findings"] if f["severity"] == "error"] == []
+    # the copy follows its file while untouched; an edit in the solution is then the user's
+    defs.mkdir()
+    (defs / "vendors.yaml").write_text((SAMPLES / "vendors.yaml").read_text() + "inquiry: Vendors for Jigx\n")
+    assert cli("generate", defs / "vendors.yaml", "--solution", moved).exit_code == 0
+    stored = moved / "acumatica/vendors/table.yaml"
+    assert stored.read_text().endswith("inquiry: Vendors for Jigx\n")
+    stored.write_text(stored.read_text() + "# mine\n")
+    r = cli("generate", defs / "vendors.yaml", "--solution", moved)
+    assert r.exit_code == 1 and "different definition" in r.output and stored.read_text().endswith("# mine\n")
+
+
+def test_generate_refuses_a_folder_that_is_neither_a_solution_nor_empty(tmp_path):
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine\n")
+    r = cli("generate", SAMPLES / "customers.yaml", "--out", folder)
+    assert r.exit_code == 2 and "is not a Jigx solution" in r.stderr and "--out NEW-FOLDER" in r.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]

@@ -15,6 +15,7 @@ from ..definition import load_definitions
 from ..definition.load import Progress
 from ..errors import InputError
 from ..fsutil import locked, os_error, read_if_exists, write_all
+from ..layout import INDEX
 from .apply import apply
 from .plan import Plan, plan_file
 from .plan_generate import Skeleton, plan_generate
@@ -42,12 +43,22 @@ def generate(root: Path, definitions: Sequence[PathLike] = (), target: Target | 
     """Generate the given tables into the solution (every stored one when none are given).
 
     record: options given for this run (Target field -> value) that shape the output; they are
-    saved in the project config, so the next bare run reproduces the same files."""
+    saved in the project config, so the next bare run reproduces the same files. Definitions
+    given are copied into the solution (acumatica/<table>/table.yaml), as add copies them, so
+    the solution stays whole when it is moved or cloned. A folder that is neither a solution
+    nor empty is refused (start one with init, or name a new folder)."""
+    if definitions and not (root / INDEX).exists() and root.is_dir() and any(root.iterdir()):
+        raise InputError("is not a Jigx solution (no index.jigx) and not empty: generate starts a solution only in an "
+                         "empty or new folder", path=root,
+                         hint="pass --out NEW-FOLDER, run 'jigx-acumatica init' there first, or point --solution at "
+                              "the solution")
     target = target or target_for(root)
     defs = definitions_for(root, definitions, target, progress)
 
     def make_plan() -> Plan:
-        return _recording(plan_generate(root, defs, target, force=force), target, record)
+        return _recording(plan_generate(root, defs, target, force=force,
+                                        copy_definitions="mirror" if definitions else None),
+                          target, record)
 
     return _planned(root, make_plan, write, lock_timeout)
 
@@ -62,7 +73,8 @@ def add(root: Path, definitions: Sequence[PathLike], target: Target | None = Non
     defs = definitions_for(root, definitions, target, progress)
 
     def make_plan() -> Plan:
-        return _recording(plan_generate(root, defs, target, force=force, copy_definitions=True), target, record)
+        return _recording(plan_generate(root, defs, target, force=force, copy_definitions="own"), target,
+                          record)
 
     return _planned(root, make_plan, write, lock_timeout)
 
@@ -108,7 +120,7 @@ def init(root: Path, *, name: str, title: str | None = None, category: str = "bu
         target.check_address(d.table)
 
     def make_plan() -> Plan:
-        plan = plan_generate(root, defs, target, skeleton=skeleton, copy_definitions=True)
+        plan = plan_generate(root, defs, target, skeleton=skeleton, copy_definitions="own")
         plan.create_if_missing(CONFIG_FILE, config_text(target))
         return plan
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ..artifacts import jigx, readme_text, render_all
 from ..artifacts.provenance import content_digest
@@ -52,6 +52,7 @@ from .queries import default_solution_name, default_title
 from .state import State, TableRecord, load_interrupted, load_state
 
 MAX_TABS = 4  # Jigx's bottom bar shows four; the rest go behind More or nowhere
+CopyMode = Literal["own", "mirror"] | None
 
 
 @dataclass
@@ -72,8 +73,13 @@ class _Commented:
 
 
 def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bool = False,
-                  skeleton: Skeleton | None = None, copy_definitions: bool = False) -> Plan:
-    """Every change generating these tables would make, decided and classified; nothing written."""
+                  skeleton: Skeleton | None = None, copy_definitions: CopyMode = None) -> Plan:
+    """Every change generating these tables would make, decided and classified; nothing written.
+
+    copy_definitions: "own" (add, init) stores each definition in the solution, which then owns
+    it: another definition of the table is a conflict; "mirror" (generate DEF...) stores a copy
+    that follows the definitions given while nobody edits it in the solution; None keeps them
+    where they are (a bare regeneration)."""
     state, old_text = load_state(root)
     interrupted = load_interrupted(root)
     settings = load_settings(root)
@@ -104,7 +110,7 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
         killed = interrupted.table(defn.table)
         shown, rel = _rel_source(root, defn)
         origins[rel] = defn.table
-        source, recorded = _definition_home(plan, defn, shown, rel, copy=copy_definitions, force=force)
+        source, recorded = _definition_home(plan, defn, shown, rel, base, copy=copy_definitions, force=force)
         fingerprint = _fingerprint(defn, target, source, settings.odata_role)
         hashes = _plan_artifacts(plan, defn, target, source, base, killed, fingerprint, force, settings.odata_role)
         _id_collisions(plan, defn.table, hashes, state)
@@ -124,8 +130,10 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
         tab = _plan_tab(plan, defn, tabs, base, force, room=room)
         if tab is not None and (tabs is None or defn.table not in tabs):
             add_tabs[defn.table] = tab
+        copied = _copy_mark(defn.text) if copy_definitions == "mirror" and rel != recorded else \
+            None if copy_definitions == "own" else base.copied
         new_tables[defn.table] = TableRecord(definition=recorded, entry=entry, declared=True, files=hashes,
-                                             inquiry=defn.inquiry, fingerprint=fingerprint, tab=tab)
+                                             inquiry=defn.inquiry, fingerprint=fingerprint, tab=tab, copied=copied)
         plan.tables.append(TableSummary(defn.table, defn.entity, defn.inquiry, target.url(defn.table),
                                         target.placeholders()))
     remove = _plan_renames(plan, state, origins, new_tables, force)
@@ -172,16 +180,21 @@ def _is_stored(rel: str) -> bool:
     return len(parts) == 3 and parts[0] == ARTIFACTS and parts[2] == DEFINITION_NAME
 
 
-def _definition_home(plan: Plan, defn: TableDef, shown: str, rel: str, *, copy: bool, force: bool) -> tuple[str, str]:
+def _definition_home(plan: Plan, defn: TableDef, shown: str, rel: str, base: TableRecord, *, copy: CopyMode,
+                     force: bool) -> tuple[str, str]:
     """(the definition's name in generated docs, the path the state records), planning the
-    stored copy at acumatica/<table>/table.yaml when the definition is to live there."""
+    stored copy at acumatica/<table>/table.yaml when the definition is to live there. A stored
+    copy the tool wrote and nobody edited since follows its source; one edited there is a
+    conflict (the three-way rule, as for every generated file)."""
     stored = definition_file(defn.table)
     if rel == stored:
         return stored, stored
     current = read_if_exists(plan.root / stored)
     if not copy and not _is_stored(rel) and current is None:
-        return shown, rel  # kept outside the solution (generate DEF --out DIR)
-    if current is None or current == defn.text or force:
+        return shown, rel  # kept outside the solution (an old solution's record)
+    # a mirrored copy follows the definitions given, while nobody edited it in the solution
+    untouched = copy == "mirror" and current is not None and base.copied == _copy_mark(current)
+    if current is None or current == defn.text or force or untouched:
         plan_file(plan, stored, current, defn.text, table=defn.table, what="definition")
     else:
         plan.add(Change(CONFLICT, stored, "definition", defn.table,
@@ -193,6 +206,11 @@ def _definition_home(plan: Plan, defn: TableDef, shown: str, rel: str, *, copy: 
             plan.add(Change(DELETE, rel, "definition", defn.table, f"moved to {stored}"))
             plan.deletes[rel] = old
     return stored, stored
+
+
+def _copy_mark(text: str) -> str:
+    """What the state keeps of a mirrored definition: what the tool wrote there."""
+    return f"mirror#{digest(text)}"
 
 
 def _plan_renames(plan: Plan, state: State, origins: dict[str, str], new_tables: dict[str, TableRecord],

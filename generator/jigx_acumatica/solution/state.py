@@ -17,7 +17,7 @@ from ..fsutil import read_if_exists
 from ..layout import INTERRUPTED_FILE, STATE_FILE
 
 VERSION = 1
-_TABLE_KEYS = ("declared", "definition", "entry", "files", "fingerprint", "inquiry", "tab")
+_TABLE_KEYS = ("copied", "declared", "definition", "entry", "files", "fingerprint", "inquiry", "tab")
 
 
 @dataclass(frozen=True)
@@ -31,9 +31,10 @@ class TableRecord:
     inquiry: str | None = None
     fingerprint: str | None = None  # of every input of its files
     tab: dict[str, Any] | None = None  # its tab in index.jigx
+    copied: str | None = None  # digest of the definition text the tool last copied into the solution
 
     def as_json(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in _TABLE_KEYS}
+        return {k: getattr(self, k) for k in _TABLE_KEYS if k != "copied" or self.copied is not None}
 
     @classmethod
     def from_json(cls, data: Any) -> TableRecord:
@@ -48,7 +49,8 @@ class TableRecord:
         return cls(definition=typed("definition", str), entry=typed("entry", dict),
                    declared=data.get("declared") is True,
                    files={k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)},
-                   inquiry=typed("inquiry", str), fingerprint=typed("fingerprint", str), tab=typed("tab", dict))
+                   inquiry=typed("inquiry", str), fingerprint=typed("fingerprint", str), tab=typed("tab", dict),
+                   copied=typed("copied", str))
 
 
 @dataclass(frozen=True)
