@@ -89,3 +89,15 @@ def grant_odata_role(app: Path, role: str = "JigxReader") -> None:
     config.write_text((config.read_text() if config.exists() else "") + f"odataRole: {role}\n")
     r = cli("generate", "--solution", app)
     assert r.exit_code == 0, r.output
+
+
+UNSETTLED = "keeps deleted rows"  # the definition warning of a DAC no source settles (Customer, ...)
+
+
+def doctor_json(app: Path) -> tuple[int, list[dict]]:
+    """doctor's exit code and findings, without the warnings that ask to settle deleted_flag on
+    the instance (every sample on Customer, Vendor or SOOrder has one, deliberately)."""
+    import json
+
+    r = cli("doctor", "--solution", app, "--json")
+    return r.exit_code, [f for f in json.loads(r.stdout)["findings"] if UNSETTLED not in f["message"]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.helpers import SAMPLES, cli
+from tests.helpers import SAMPLES, cli, doctor_json
 
 BROKEN_INDEX = """name: Field App
 title: Field
@@ -111,17 +111,17 @@ def test_misspelled_event_and_undeclared_table(tmp_path):
 def test_generated_solution_is_clean_and_staleness_is_reported(tmp_path):
     app = tmp_path / "app"
     assert cli("init", app, "--table", SAMPLES / "customers.yaml", "--table", SAMPLES / "vendors.yaml").exit_code == 0
-    code, found = findings(app)
+    code, found = doctor_json(app)
     # customers is exposed over OData, and nothing grants its reader rights yet (issue 17.2)
     assert code == 4 and [(f["path"], f["severity"]) for f in found] == [("jigx-acumatica.yaml", "warning")]
     assert "no odataRole" in found[0]["message"] and "customers" in found[0]["message"]
     assert "SM201020" in found[0]["fix"]
     config = app / "jigx-acumatica.yaml"
     config.write_text(config.read_text() + "odataRole: JigxReader\n")
-    code, found = findings(app)  # the generated docs now say the package grants it: out of date
+    code, found = doctor_json(app)  # the generated docs now say the package grants it: out of date
     assert code == 4 and all("out of date" in f["message"] for f in found) and found
     assert cli("generate", "--solution", app).exit_code == 0
-    assert findings(app) == (0, [])
+    assert doctor_json(app) == (4, [])  # only the deleted_flag questions remain (Customer, Vendor)
     assert "grants the role\n`JigxReader`" in (app / "acumatica/customers/generic-inquiry.md").read_text()
     definition = app / "acumatica/vendors/table.yaml"
     definition.write_text(definition.read_text() + "inquiry: Jigx Vendors\n")
@@ -129,7 +129,10 @@ def test_generated_solution_is_clean_and_staleness_is_reported(tmp_path):
     assert code == 4
     assert any(f["path"] == "acumatica/vendors/generic-inquiry.xml" and "out of date" in f["message"] for f in found)
     assert cli("generate", "--solution", app).exit_code == 0
-    assert findings(app) == (0, [])
+    assert doctor_json(app) == (4, [])
+    code, found = findings(app)  # which are these, each at its definition's line:
+    assert {(f["path"], f["line"]) for f in found} == {("acumatica/customers/table.yaml", 6),
+                                                       ("acumatica/vendors/table.yaml", 5)}
     definition.write_text("entity: [\n")
     code, found = findings(app)
     assert code == 1 and any("invalid YAML" in f["message"] and f["line"]

@@ -288,3 +288,24 @@ def test_readme_and_help_name_the_same_options():
     assert sorted(o for o in shown if o not in readme) == []
     named = set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", readme))
     assert sorted(named - shown - {"--help", "--version", "--quick", "--backfill"}) == []
+
+
+def test_warnings_are_shown_when_a_definition_is_new_or_changed_and_in_json_like_findings(tmp_path):
+    """Issue 19.8: one warning is a line and its fix the next; --json gives {path, line, message,
+    fix}; a no-op run says nothing of them; doctor reports them."""
+    d = tmp_path / "d.yaml"
+    d.write_text("entity: Thing\nsource: {dac: Acme.Thing}\nkey: [ID]\ncolumns:\n  ID: Thing.Code\n")
+    app = tmp_path / "app"
+    r = cli("generate", d, "--out", app, "--json")
+    (warning,) = json.loads(r.stdout)["warnings"]
+    assert set(warning) == {"path", "line", "message", "fix"} and warning["line"] == 2
+    assert "keeps deleted rows" in warning["message"] and warning["fix"].startswith("settle it")
+    r = cli("generate", "--solution", app)
+    assert r.exit_code == 0 and "warning" not in r.stderr  # nothing changed: nothing repeated
+    stored = app / "acumatica/thing/table.yaml"
+    stored.write_text(stored.read_text() + "inquiry: Things\n")
+    r = cli("generate", "--solution", app)
+    assert "acumatica/thing/table.yaml:2: it is not known" in r.stderr and "\n  fix: settle it" in r.stderr
+    r = cli("doctor", "--solution", app, "--json")
+    assert any(f["path"] == "acumatica/thing/table.yaml" and f["line"] == 2 and "keeps deleted rows" in f["message"]
+               for f in json.loads(r.stdout)["findings"])

@@ -16,7 +16,7 @@ from jigx_acumatica import schema
 from jigx_acumatica.config import Target
 from jigx_acumatica.local.endpoint import Endpoint
 from jigx_acumatica.local.serve import endpoint_config
-from tests.helpers import ORG, SAMPLE_FILES, SOLUTION_ID, TARGET_ARGS, cli
+from tests.helpers import ORG, SAMPLE_FILES, SOLUTION_ID, TARGET_ARGS, cli, doctor_json
 
 # Definitions written for this test (not in the repository): one DAC of each deleted-flag kind.
 KEEPS = """entity: StockItem
@@ -207,8 +207,8 @@ def test_init_gives_every_sample_a_list_jig_that_reads_its_datasource(tmp_path):
         assert (app / f"jigs/{table}-detail.jigx").is_file()
     # four tabs at most (home and the first three tables), as Jigx's bar shows them
     assert list(index["tabs"]) == ["home", *tables[:3]]
-    r = cli("doctor", "--solution", app)  # clean, but for the rights no role is granted yet
-    assert r.exit_code == 4 and "0 errors, 1 warning" in r.stdout and "no odataRole" in r.stdout, r.output
+    code, found = doctor_json(app)  # clean, but for the rights no role is granted yet
+    assert code == 4 and [f["message"].split(":")[0] for f in found] == ["no odataRole"], found
     r = cli("remove", tables[0], "--solution", app)
     assert r.exit_code == 0 and tables[0] not in YAML(typ="safe").load((app / "index.jigx").read_text())["tabs"]
     assert f"jigId: {tables[0]}\n" not in (app / "jigs/home.jigx").read_text()

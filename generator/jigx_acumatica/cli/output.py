@@ -66,7 +66,7 @@ def print_plan(plan: Plan, *, wrote: bool, quiet: bool, as_json: bool, mode: Mod
     for note in plan.notes:
         click.echo(f"note: {note}")
     for warning in plan.warnings:
-        echo_warning(warning)
+        echo_warning(warning.render())
     files = len({c.path for c in plan.changes if c.action in ("create", "update", "delete")})
     total = len({c.path for c in plan.changes})
     if not shown or not plan.pending:

@@ -95,14 +95,18 @@ class Doctor:
                      "Dynamic Data table names (lowercase; letters, digits, '-', '_'; 2 to 30 characters), "
                      "though Jigx's own samples use such names", "rename it if Jigx refuses the table")
 
-    def add_error(self, rel: str, exc: ToolError) -> None:
+    def relative(self, rel: str) -> str:
+        """A path as the solution names it, when it is inside the solution."""
         path = Path(rel)
         if path.is_absolute():
             try:
-                rel = path.resolve().relative_to(self.root.resolve()).as_posix()
+                return path.resolve().relative_to(self.root.resolve()).as_posix()
             except ValueError:
                 pass
-        self.add(ERROR, rel, exc.line, exc.message, exc.hint or "")
+        return rel
+
+    def add_error(self, rel: str, exc: ToolError) -> None:
+        self.add(ERROR, self.relative(rel), exc.line, exc.message, exc.hint or "")
 
     def load(self, rel: str) -> Any:
         raw = read_if_exists(self.root / rel)
@@ -307,6 +311,9 @@ class Doctor:
             for e in exc.problems:
                 self.add_error(e.path or "", e)
             return
+        for defn in defs:
+            for w in defn.warnings:
+                self.add(WARNING, self.relative(w.path), w.line, w.message, w.hint)
         for change in plan.changes:
             if change.action == IDENTICAL or change.what == "declaration" and change.action == SKIP:
                 continue

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from ..definition.model import Warning
 from ..errors import ConflictError
 from ..fsutil import Content, read_if_exists
 from .state import State
@@ -62,7 +63,7 @@ class Plan:
     old_state_text: str | None = None
     tables: list[TableSummary] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)  # about the definitions: the run goes on
+    warnings: list[Warning] = field(default_factory=list)  # about the definitions: the run goes on
     _state_text: str | None = field(default=None, repr=False)
 
     def add(self, change: Change) -> None:
@@ -106,7 +107,7 @@ class Plan:
             "changes": [c.as_dict() for c in self.changes],
             "conflicts": len(self.conflicts),
             "notes": self.notes,
-            "warnings": self.warnings,
+            "warnings": [{"path": w.path, "line": w.line, "message": w.message, "fix": w.hint} for w in self.warnings],
         }
 
 

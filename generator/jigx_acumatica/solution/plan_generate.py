@@ -105,13 +105,14 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
     declare: list[str] = []
     origins: dict[str, str] = {}  # where each definition was read from, relative to the solution
     for defn in defs:
-        plan.warnings.extend(w.render() for w in defn.warnings)
         base = state.table(defn.table)
         killed = interrupted.table(defn.table)
         shown, rel = _rel_source(root, defn)
         origins[rel] = defn.table
         source, recorded = _definition_home(plan, defn, shown, rel, base, copy=copy_definitions, force=force)
         fingerprint = _fingerprint(defn, target, source, settings.odata_role)
+        if fingerprint != base.fingerprint:  # said when a definition is added or changed; doctor says it always
+            plan.warnings.extend(defn.warnings)
         hashes = _plan_artifacts(plan, defn, target, source, base, killed, fingerprint, force, settings.odata_role)
         _id_collisions(plan, defn.table, hashes, state)
         entry = jigx.table_changed_entry(defn)
