@@ -309,3 +309,20 @@ def test_warnings_are_shown_when_a_definition_is_new_or_changed_and_in_json_like
     r = cli("doctor", "--solution", app, "--json")
     assert any(f["path"] == "acumatica/thing/table.yaml" and f["line"] == 2 and "keeps deleted rows" in f["message"]
                for f in json.loads(r.stdout)["findings"])
+
+
+def test_fixes_that_can_be_done(tmp_path):
+    """Issue 19.9: remove of an unknown table lists the managed ones; publish of a solution with
+    no table says to onboard one; a dry run's progress says what it would do."""
+    app = tmp_path / "app"
+    assert cli("init", app, "--table", SAMPLES / "customers.yaml").exit_code == 0
+    r = cli("remove", "nosuch", "--solution", app)
+    assert r.exit_code == 2 and "the managed tables: customers" in r.stderr
+    empty = tmp_path / "empty"
+    assert cli("init", empty).exit_code == 0
+    r = cli("publish", "--solution", empty, "--acumatica-url", "http://127.0.0.1:9", "--tenant", "T",
+            env={"ACUMATICA_USERNAME": "a", "ACUMATICA_PASSWORD": "b"})
+    assert r.exit_code == 2 and "no table yet" in r.stderr and "jigx-acumatica add" in r.stderr
+    r = cli("backfill", "customers", "--solution", app, "--local", "--from", SAMPLES / "customers-rows.csv",
+            "--dry-run")
+    assert r.exit_code == 0 and "would be sent" in r.stderr and "would send 25" in r.stdout

@@ -90,7 +90,7 @@ def check_readable(p: Path, *, what: str, kind: str, max_bytes: int) -> None:
         raise InputError(f"{what} is larger than {max_bytes // 1024} KiB", path=p, hint="is this the right file?")
 
 
-def _mark_error(exc: Exception, path: str | Path) -> InputError:
+def _mark_error(exc: Exception, path: str | Path, text: str | None = None) -> InputError:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or str(exc).splitlines()[0]
     hint = "fix the YAML syntax at that position"
@@ -106,6 +106,13 @@ def _mark_error(exc: Exception, path: str | Path) -> InputError:
                           hint="remove control characters from the file")
     if mark is None:
         return InputError(f"invalid YAML: {problem}", path=path, hint=hint)
+    lines = text.splitlines() if text is not None else []
+    line_text = lines[mark.line] if 0 <= mark.line < len(lines) else ""
+    if line_text[mark.column:mark.column + 1] == "\t" or (line_text.startswith("\t") and "token" in str(problem)):
+        if not line_text[:mark.column].strip(" \t"):  # only white space before it: it indents the line
+            return InputError("a tab indents this line: YAML indents with spaces only", path=path,
+                              line=mark.line + 1, column=mark.column + 1,
+                              hint=f"replace the tab at the start of line {mark.line + 1} with spaces")
     return InputError(f"invalid YAML: {problem}", path=path, line=mark.line + 1, column=mark.column + 1, hint=hint)
 
 
@@ -148,7 +155,7 @@ def screen_events(text: str, path: str | Path, *, max_depth: int = MAX_DEPTH, al
     """Refuse what a table definition must never contain, before composing it."""
     depth = 0
     documents = 0
-    with _yaml_errors(path):
+    with _yaml_errors(path, text):
         for event in _fast().parse(io.StringIO(text)):
             mark = event.start_mark
             where = {"path": path, "line": mark.line + 1, "column": mark.column + 1} if mark else {"path": path}
@@ -178,12 +185,12 @@ def screen_events(text: str, path: str | Path, *, max_depth: int = MAX_DEPTH, al
 
 
 @contextlib.contextmanager
-def _yaml_errors(path: str | Path) -> Iterator[None]:
+def _yaml_errors(path: str | Path, text: str | None = None) -> Iterator[None]:
     """ruamel's exceptions (and the RecursionError of absurd nesting) as InputErrors."""
     try:
         yield
     except (MarkedYAMLError, ReaderError) as exc:
-        raise _mark_error(exc, path) from None
+        raise _mark_error(exc, path, text) from None
     except YAMLError as exc:
         raise InputError(f"invalid YAML: {exc}", path=path) from None
     except RecursionError:
@@ -192,7 +199,7 @@ def _yaml_errors(path: str | Path) -> Iterator[None]:
 
 def load_roundtrip(text: str, path: str | Path) -> Any:
     """Compose text in round-trip mode (keeps positions and comments)."""
-    with _yaml_errors(path):
+    with _yaml_errors(path, text):
         return _rt().load(text)
 
 
@@ -253,7 +260,7 @@ def _deeper_than(value: Any, limit: int) -> bool:
 
 def load_fast(text: str, path: str | Path) -> Any:
     """Plain dict/list/scalars, no positions: for reading, and for checks that usually pass."""
-    with _yaml_errors(path):
+    with _yaml_errors(path, text):
         return _fast().load(text)
 
 

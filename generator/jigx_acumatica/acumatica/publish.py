@@ -85,8 +85,12 @@ def _bound(call: Callable[[str | None], None], tenant: str | None) -> Callable[[
 def prepare(root: Path, *, acumatica_url: str | None, tenants: list[str]) -> PublishPlan:
     from ..config import BASE_URL_RE
     from ..solution import operations
+    from ..solution.queries import solution_definitions
 
     require_solution(root)
+    if not solution_definitions(root):
+        raise InputError("this solution has no table yet: there is no inquiry to publish", path=root,
+                         hint=f"onboard one first: jigx-acumatica add DEF.yaml --solution {root}")
     settings = load_settings(root)
     url = (acumatica_url or settings.acumatica_url or "").rstrip("/")
     if not url:

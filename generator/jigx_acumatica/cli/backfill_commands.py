@@ -115,8 +115,8 @@ def backfill(tables: tuple[str, ...], solution: Path, target: TargetOptions, acu
                 done[0] = read
             elif not quiet and not as_json:
                 rate = read / seconds if seconds else 0
-                echo_err(f"{table}: {plural(read, 'row')} read, {sent} sent, {rate:.0f} rows/s, "
-                         f"{seconds:.1f} s")
+                echo_err(f"{table}: {plural(read, 'row')} read, {sent} {'would be sent' if dry_run else 'sent'}, "
+                         f"{rate:.0f} rows/s, {seconds:.1f} s")
 
         options = Options(batch_size=batch_size, max_bytes=max_bytes, since=since, restart=restart, dry_run=dry_run)
         results = run_backfill(solution, defs, source, resolved, pat=pat, options=options, local=local,

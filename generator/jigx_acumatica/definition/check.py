@@ -258,7 +258,10 @@ def _column_spec(c: Checker, cols: dict[str, Any], name: str, spec: Any) -> tupl
 
 
 def _suggest_column(name: str) -> str:
-    s = re.sub(r"[^A-Za-z0-9_]", "", name)
+    import unicodedata
+
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()  # Zoë -> Zoe
+    s = re.sub(r"[^A-Za-z0-9_]", "", ascii_name)
     s = re.sub(r"^[^A-Za-z]+", "", s)
     return s or "Column1"
 

@@ -61,7 +61,8 @@ class Checker:
         if not isinstance(value, str) or isinstance(value, bool):
             shown = str(value).lower() if isinstance(value, bool) else str(value)
             self.fail(node, key, f"{what} must be text, not {kind_of(value)}",
-                      f"quote it to make it text: {key}: \"{shown}\"" if not isinstance(value, (dict, list))
+                      (f"names a Jigx action, e.g. {key}: action.sync-entities" if what == "on_change.type" else
+                       f"quote it to make it text: {key}: \"{shown}\"") if not isinstance(value, (dict, list))
                       else f"write one value: {key}: SomeText")
             return None
         if not value.strip():
@@ -78,9 +79,13 @@ class Checker:
 
 
 def kind_of(value: Any) -> str:
-    """How a YAML value reads to a person."""
-    return {bool: "a boolean", int: "a number", float: "a number", str: "text", dict: "a mapping",
-            list: "a list", type(None): "empty"}.get(type(value), type(value).__name__)
+    """How a YAML value reads to a person (never a Python class name: ruamel's quoted strings,
+    mappings and lists are subclasses of the plain ones)."""
+    for kind, said in ((bool, "a boolean"), (int, "a number"), (float, "a number"), (str, "text"),
+                       (dict, "a mapping"), (list, "a list"), (type(None), "empty")):
+        if isinstance(value, kind):
+            return said
+    return "a value of another kind"
 
 
 def boolean_fix(key: str, value: Any) -> str:

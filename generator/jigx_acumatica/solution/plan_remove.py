@@ -99,8 +99,9 @@ def plan_remove(root: Path, table: str, *, force: bool = False) -> Plan:
     state, old_text = load_state(root)
     plan = Plan(root=root, old_state_text=old_text)
     if table not in state.tables and not (root / artifact_dir(table)).exists():
+        managed = ", ".join(sorted(state.tables)) or "none yet"
         raise InputError(f"table '{table}' is not managed by jigx-acumatica in this solution", path=root / STATE_FILE,
-                         hint="run 'jigx-acumatica generate --check' to list the managed tables")
+                         hint=f"the managed tables: {managed}")
     raw = read_if_exists(root / INDEX) or ""
     text = raw
     if plan_table_removal(plan, state, table, force=force):
