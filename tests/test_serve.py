@@ -245,3 +245,20 @@ def test_serve_command_end_to_end(app, tmp_path):
         out, err = p.communicate(timeout=10)
     assert p.returncode == 0, err
     assert "table=customers inserted=1" in err and "Traceback" not in err
+
+
+def test_a_declared_table_without_a_definition_is_stored_by_content(app, tmp_path):
+    """Issue 19.12: serve stores rows for every table databases/default.jigx declares. With no
+    definition the key is unknown: each distinct row is kept, and a row in Deleted removes the
+    identical one, so an update (old half deleted, new half inserted) leaves the new row."""
+    db = app / "databases/default.jigx"
+    db.write_text(db.read_text() + "  notes:\n")
+    cfg = endpoint_config(app, TOKEN, Target(organization_id=ORG, solution_id=SOLUTION_ID), lambda _: None)
+    with Endpoint(cfg, tmp_path / "n.sqlite") as ep:
+        old, new = {"Text": "draft", "_mod": "2026-01-01T10:00:00"}, {"Text": "final", "_mod": "2026-01-02T10:00:00"}
+        assert post(ep, note([old, old, {"Text": "other"}]), table="notes").status_code == 200
+        assert sorted(r["Text"] for r in rows(ep, "notes")) == ["draft", "other"]
+        assert post(ep, note([new], [old]), table="notes").status_code == 200
+        assert sorted(r["Text"] for r in rows(ep, "notes")) == ["final", "other"]
+        assert post(ep, note([], [{"Text": "other"}]), table="notes").status_code == 200
+        assert rows(ep, "notes") == [new]

@@ -145,8 +145,6 @@ class Handler(BaseHTTPRequestHandler):
         table = tables[0]
         if table not in self.cfg.declared:
             return self._error(400, f"table '{table}' is not declared in databases/default.jigx", table)
-        if table not in self.cfg.tables:
-            return self._error(400, f"table '{table}' has no table definition, so its key is unknown", table)
         try:
             body = parse_body(raw.decode("utf-8"))
         except UnicodeDecodeError:
@@ -170,7 +168,7 @@ class Handler(BaseHTTPRequestHandler):
         org, solution, table = m.groups()
         if not self._ids_known(org, solution):
             return self._error(404, "unknown organization or solution")
-        if table not in self.cfg.tables:
+        if table not in self.cfg.tables and table not in self.cfg.declared:
             return self._error(404, f"no table '{table}'", table)
         self._send(200, self.server.store.rows(table))  # type: ignore[attr-defined]
 
@@ -204,7 +202,7 @@ class Endpoint:
     """The server and its store, startable in a background thread (verify --local, tests)."""
 
     def __init__(self, cfg: EndpointConfig, db: str | Path = ":memory:", host: str = "127.0.0.1", port: int = 0):
-        self.store = Store(db, cfg.tables)
+        self.store = Store(db, cfg.tables, declared=cfg.declared)
         try:
             self.httpd = _Server((host, port), cfg.max_threads)
         except BaseException:

@@ -52,9 +52,17 @@ def _mod_key(value: Any) -> str | None:
     return moment.replace(tzinfo=None).isoformat(timespec="microseconds")
 
 
+def content_key(row: dict[str, Any]) -> str:
+    """The key of a row in a table declared without a definition: its whole content. Each
+    distinct row is kept, and a row in Deleted removes the identical one (so an update, a
+    Deleted and an Inserted half, replaces the old row with the new)."""
+    return json.dumps(row, sort_keys=True, ensure_ascii=False)
+
+
 class Store:
-    def __init__(self, path: str | Path, tables: dict[str, TableDef]) -> None:
+    def __init__(self, path: str | Path, tables: dict[str, TableDef], declared: set[str] | None = None) -> None:
         self.tables = tables
+        self.names = sorted(set(tables) | set(declared or ()))
         self.lock = threading.Lock()  # one writer at a time; SQLite serialises too, this avoids busy errors
         try:
             self.db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
@@ -72,7 +80,7 @@ class Store:
         self.db.execute("PRAGMA journal_mode=MEMORY" if in_memory else "PRAGMA journal_mode=WAL")
         self.db.execute("CREATE TABLE IF NOT EXISTS _notifications (query TEXT, id TEXT, table_name TEXT, "
                         "received TEXT DEFAULT CURRENT_TIMESTAMP, PRIMARY KEY (query, id))")
-        for name in self.tables:
+        for name in self.names:
             self.db.execute(f'CREATE TABLE IF NOT EXISTS "{name}" (key TEXT PRIMARY KEY, data TEXT, ts INTEGER, '
                             "mod TEXT, deleted INTEGER NOT NULL DEFAULT 0)")
 
@@ -85,7 +93,7 @@ class Store:
             return [json.loads(r[0]) for r in cur.fetchall()]
 
     def apply(self, table: str, body: dict[str, Any]) -> Applied:
-        defn = self.tables[table]
+        defn = self.tables.get(table)
         result = Applied(table)
         ts: int = body["TimeStamp"] if isinstance(body.get("TimeStamp"), int) else 0
         with self.lock:
@@ -95,6 +103,8 @@ class Store:
                     result.duplicate = True
                     result.ignored = len(body["Inserted"]) + len(body["Deleted"])
                     result.reasons.append("duplicate notification (same Query and Id)")
+                elif defn is None:
+                    self._apply_by_content(table, body, ts, result)
                 else:
                     self._apply_rows(defn, body, ts, result)
                 self.db.execute("COMMIT")
@@ -122,6 +132,15 @@ class Store:
             key = self._key_or_ignore(defn, row, result)
             if key is not None:
                 self._write(defn.table, key, row, ts, result, delete=row.get("_del") is True)
+
+    def _apply_by_content(self, table: str, body: dict[str, Any], ts: int, result: Applied) -> None:
+        """A declared table with no definition: no key is known, so a row is its content."""
+        for half, delete in ((body["Deleted"], True), (body["Inserted"], False)):
+            for row in half:
+                if not isinstance(row, dict):
+                    result.ignore("row is not an object")
+                    continue
+                self._write(table, content_key(row), row, ts, result, delete=delete)
 
     @staticmethod
     def _key_or_ignore(defn: TableDef, row: Any, result: Applied) -> str | None:
