@@ -14,6 +14,7 @@ import pytest
 from tests.helpers import ROOT, SAMPLE_FILES, cli
 
 COMMANDS = ("add", "backfill", "doctor", "generate", "import-gi", "init", "inspect", "package", "publish", "remove",
+            "samples",
             "serve",
             "verify")
 
@@ -57,6 +58,8 @@ def test_the_distribution_installs_no_top_level_generator_package():
     assert "generator" not in tops
     if any(f.parts[0] == "jigx_acumatica" for f in files):  # a wheel install (CI); editable installs list a .pth
         assert any(f.parts[:2] == ("jigx_acumatica", "templates") for f in files), "templates missing from the wheel"
+        assert any(f.parts[:2] == ("jigx_acumatica", "samples") and f.name == "customers.yaml" for f in files), \
+            "samples missing from the wheel"
 
 
 def test_public_api_runs_without_click(tmp_path):
@@ -132,3 +135,20 @@ def test_every_exit_code_is_documented():
     for first, last in re.findall(r"^\| (\d+)(?:-(\d+))? \|", doc, flags=re.M):
         listed.update(range(int(first), int(last or first) + 1))
     assert sorted(int(c) for c in ExitCode if int(c) not in listed) == []
+
+
+def test_samples_are_copied_out_and_user_files_kept(tmp_path):
+    """Issue 19.13: the samples ship with the tool (in the wheel) and a command copies them out."""
+    from tests.helpers import SAMPLES
+
+    r = cli("samples", tmp_path / "s")
+    assert r.exit_code == 0 and "copied 7 sample files" in r.stdout
+    assert sorted(p.name for p in (tmp_path / "s").iterdir()) == sorted(p.name for p in SAMPLES.iterdir()
+                                                                        if p.suffix in (".yaml", ".csv"))
+    assert (tmp_path / "s/customers.yaml").read_bytes() == (SAMPLES / "customers.yaml").read_bytes()
+    (tmp_path / "s/vendors.yaml").write_text("mine\n")
+    r = cli("samples", tmp_path / "s")
+    assert r.exit_code == 1 and "vendors.yaml exists and differs" in r.stderr
+    assert (tmp_path / "s/vendors.yaml").read_text() == "mine\n"
+    assert cli("samples", tmp_path / "s", "--force").exit_code == 0
+    assert cli("generate", *sorted((tmp_path / "s").glob("*.yaml")), "--out", tmp_path / "app").exit_code == 0

@@ -21,6 +21,16 @@ def template_dir() -> Path:
     raise RuntimeError("templates folder not found next to the package; reinstall jigx-acumatica")
 
 
+@lru_cache(maxsize=1)
+def samples_dir() -> Path:
+    """The bundled sample definitions: inside the installed package (the wheel ships the
+    repository's samples/ there) or, in a source checkout, at the repository's top."""
+    for candidate in (_PACKAGE / "samples", _PACKAGE.parent.parent / "samples"):
+        if (candidate / "customers.yaml").is_file():
+            return candidate
+    raise RuntimeError("samples folder not found next to the package; reinstall jigx-acumatica")
+
+
 def xml_attr(value: object) -> str:
     """Escape for a double-quoted XML attribute; Acumatica keeps ' literal."""
     s = str(value)

@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                 "package."),
     "publish": ("acumatica_commands", "Import the customization package into Acumatica and publish it, in one step."),
     "remove": ("solution_commands", "Stop managing a table: the reverse of add."),
+    "samples": ("solution_commands", "Copy the bundled sample table definitions into a folder."),
     "serve": ("local_commands", "Run a local endpoint with the contract of Jigx's Acumatica CDC endpoint."),
     "verify": ("jigx_commands", "Prove the Jigx endpoint works: send test pushes shaped exactly like Acumatica's."),
 }

@@ -185,3 +185,40 @@ def doctor(solution: Path, as_json: bool, quiet: bool) -> ExitCode:
         click.echo(f"{plural(counts['error'], 'error')}, {plural(counts['warning'], 'warning')}, "
                    f"{plural(counts['info'], 'note')}")
     return code
+
+
+@command
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default=Path("samples"))
+@click.option("--force", is_flag=True, help="Overwrite a file there that differs from the sample.")
+@quiet_option
+def samples(folder: Path, force: bool, quiet: bool) -> ExitCode:
+    """Copy the bundled sample table definitions into a folder.
+
+    The samples (customers with their contact, vendors, stock items, sales orders, contacts,
+    open invoices, and customers-rows.csv for backfill --from) ship with the tool; this copies
+    them to FOLDER (default: ./samples) to start from. A file there that differs is kept unless
+    --force.
+
+    \b
+    Example:
+      jigx-acumatica samples && jigx-acumatica generate samples/*.yaml --out build/demo
+    """
+    from ..errors import ConflictError
+    from ..fsutil import os_error, read_bytes_if_exists, write_all
+    from ..templates import samples_dir
+
+    source = samples_dir()
+    files = sorted(p for p in source.iterdir() if p.is_file() and p.suffix in (".yaml", ".csv"))
+    writes = [(folder / p.name, p.read_bytes()) for p in files]
+    differ = [str(path) for path, data in writes if (old := read_bytes_if_exists(path)) is not None and old != data]
+    if differ and not force:
+        verb = "exists and differs" if len(differ) == 1 else "exist and differ"
+        raise ConflictError(f"{', '.join(differ)} {verb} from the samples; nothing was copied",
+                            hint="name another folder, or pass --force to overwrite")
+    try:
+        write_all([(path, data) for path, data in writes])
+    except OSError as exc:
+        raise os_error(exc, folder, "copy the samples") from None
+    if not quiet:
+        click.echo(f"copied {plural(len(writes), 'sample file')} to {folder}")
+    return ExitCode.OK

@@ -13,6 +13,7 @@ from .check import check_definition
 from .model import TableDef
 
 Progress = Callable[[int], None] | None
+SAMPLE_HINT = "start from a sample: 'jigx-acumatica samples' copies them to ./samples"
 
 
 def load_definition(path: str | Path) -> TableDef:
@@ -20,11 +21,11 @@ def load_definition(path: str | Path) -> TableDef:
     spath = str(path)
     text = read_text(path, what="table definition")
     if not text.strip():
-        raise InputError("table definition is empty", path=spath, hint="start from one of the files in samples/")
+        raise InputError("table definition is empty", path=spath, hint=SAMPLE_HINT)
     doc = load_screened(text, spath)
     if doc is None:
         raise InputError("table definition has no content (only comments?)", path=spath,
-                         hint="start from one of the files in samples/")
+                         hint=SAMPLE_HINT)
     if not isinstance(doc, dict):
         line, col = node_position(load_positions(text, spath))
         raise InputError(
