@@ -6,10 +6,12 @@ Standard library only (http.server, sqlite3): it runs anywhere the tool is insta
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import re
 import secrets
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,6 +60,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         self.request.settimeout(self.cfg.read_timeout)  # slow or silent clients cannot hold a thread forever
+        # the headers and the body go out as two writes: with Nagle's algorithm the body waits for
+        # the client's delayed ACK of the headers, about 40 ms a response
+        with contextlib.suppress(OSError):
+            self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         super().setup()
 
     @property
