@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.helpers import SAMPLES, cli, doctor_json
+from tests.helpers import SAMPLES, TARGET_ARGS, cli, doctor_json
 
 BROKEN_INDEX = """name: Field App
 title: Field
@@ -110,7 +110,8 @@ def test_misspelled_event_and_undeclared_table(tmp_path):
 
 def test_generated_solution_is_clean_and_staleness_is_reported(tmp_path):
     app = tmp_path / "app"
-    assert cli("init", app, "--table", SAMPLES / "customers.yaml", "--table", SAMPLES / "vendors.yaml").exit_code == 0
+    assert cli("init", app, *TARGET_ARGS, "--table", SAMPLES / "customers.yaml", "--table",
+               SAMPLES / "vendors.yaml").exit_code == 0
     code, found = doctor_json(app)
     # customers is exposed over OData, and nothing grants its reader rights yet (issue 17.2)
     assert code == 4 and [(f["path"], f["severity"]) for f in found] == [("jigx-acumatica.yaml", "warning")]
@@ -162,3 +163,29 @@ def test_hostile_jigx_files_are_findings_not_crashes(tmp_path):
     (app / "databases/default.jigx").write_text("tables: " + deep + "\n")
     code, found = findings(app)
     assert code == 1 and any(f["path"] == "databases/default.jigx" for f in found)
+
+
+def test_doctor_finds_what_acumatica_and_the_feed_would_suffer(tmp_path):
+    """Issue 19.14: placeholders left in checklists, a local base URL baked into them, a declared
+    table nothing watches, keys that all come from a left join, an inquiry of hundreds of columns."""
+    app = tmp_path / "app"
+    assert cli("init", app, "--base-url", "http://127.0.0.1:8787", "--table", SAMPLES / "vendors.yaml").exit_code == 0
+    found = doctor_json(app)[1]
+    messages = [f["message"] for f in found]
+    assert any("still holds <ORGANIZATION-ID>, <SOLUTION-ID>" in m for m in messages)
+    assert any("is a local address" in m for m in messages)
+    db = app / "databases/default.jigx"
+    db.write_text(db.read_text() + "  leftovers:\n")
+    wide = tmp_path / "wide.yaml"
+    wide.write_text("entity: Wide\ntable: wide\nsource: {dac: PX.Objects.AR.Customer, deleted_flag: false}\n"
+                    "joins:\n  - {dac: PX.Objects.CR.Contact, alias: Contact, on: [[Customer.DefContactID, "
+                    "Contact.ContactID]]}\nkey: [Mail]\ncolumns:\n  Mail: Contact.EMail\n" +
+                    "".join(f"  C{n}: Customer.F{n}\n" for n in range(301)))
+    assert cli("add", wide, "--solution", app).exit_code == 0
+    found = doctor_json(app)[1]
+    by = {f["message"]: f for f in found}
+    note = next(f for m, f in by.items() if "'leftovers' is declared but no onTableChanged" in m)
+    assert note["severity"] == "info"
+    left = next(f for m, f in by.items() if "every key column of 'wide' comes from the left join of Contact" in m)
+    assert left["path"] == "acumatica/wide/table.yaml" and left["severity"] == "warning"
+    assert any("'wide' has 302 columns" in m for m in by)

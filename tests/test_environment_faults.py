@@ -293,3 +293,23 @@ def test_doctor_on_a_fifo_datasource_does_not_hang(tmp_path):
     r = cli("doctor", "--solution", app)
     assert r.exit_code == 1 and "datasources/odd.jigx" in r.stdout and "not a regular" in r.stdout
     assert time.monotonic() - started < 5
+
+
+def test_a_full_disk_leaves_no_file_changed_and_no_empty_folder(tmp_path):
+    """Issue 19.14: a write that fails for lack of space (here the file-size limit a process can be
+    given, which fails a write as a full disk does: acumatica/README.md fits, the next file does
+    not) leaves no file and no folder it made."""
+    import subprocess
+    import sys
+
+    script = ("import resource, signal, sys\n"
+              "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+              "resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))\n"
+              "from jigx_acumatica.cli import main\n"
+              "sys.exit(main(sys.argv[1:]))\n")
+    out = tmp_path / "new"
+    p = subprocess.run([sys.executable, "-c", script, "generate", str(SAMPLES / "customers.yaml"), "--out", str(out)],
+                       capture_output=True, text=True)
+    assert p.returncode != 0 and "Traceback" not in p.stderr, p.stderr
+    assert "File too large" in p.stderr or "No space" in p.stderr, p.stderr
+    assert not out.exists()  # not even the empty acumatica/customers/ folders

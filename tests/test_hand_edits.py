@@ -72,7 +72,9 @@ def test_renaming_table_in_a_stored_definition_is_a_rename(app):
     assert not (app / "datasources/customers.jigx").exists()
     assert [e["table"] for e in load(app / "index.jigx")["onTableChanged"]] == ["clients"]
     assert cli("generate", "--solution", app, "--check").exit_code == 0
-    assert doctor_json(app)[1] == []
+    found = doctor_json(app)[1]
+    assert not [f for f in found if f["severity"] == "error" or "out of date" in f["message"]], found
+    assert any("'customers' is declared but no onTableChanged entry" in f["message"] for f in found)  # Jigx keeps it
     r = cli("remove", "customers", "--solution", app)
     assert r.exit_code == 2  # not managed any more
     assert (app / "acumatica/clients/table.yaml").is_file()
@@ -133,8 +135,10 @@ def test_quick_start_output_is_up_to_date_at_once(tmp_path):
     assert "jigx-acumatica.yaml" in r.stdout
     assert load(out / "jigx-acumatica.yaml")["region"] == "us"
     assert cli("generate", "--solution", out, "--check").exit_code == 0
-    code, found = doctor_json(out)  # up to date; only the OData reader's rights are not granted yet
-    assert code == 4 and [f["message"].split(":")[0] for f in found] == ["no odataRole"], found
+    code, found = doctor_json(out)  # up to date; the OData reader's rights and the Jigx ids are still to give
+    assert code == 4 and {f["message"].split(":")[0] for f in found} == {"no odataRole"} | {
+        "the push URL still holds <ORGANIZATION-ID>, <SOLUTION-ID>"}, found
+    assert sum("push URL still holds" in f["message"] for f in found) == 6  # one per checklist
     before = tree(out)
     assert cli("generate", "--solution", out).exit_code == 0
     assert tree(out) == before

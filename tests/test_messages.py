@@ -189,8 +189,8 @@ def test_counts_are_plural_right_and_match_the_listed_changes(tmp_path):
     listed = [ln for ln in r.stdout.splitlines() if ln.startswith("  ")]
     paths = {ln.split()[1] for ln in listed}
     assert f"{len(paths)} files changed" in r.stdout
-    r = cli("doctor", "--solution", app)
-    assert "0 errors, 0 warnings, 0 notes" in r.stdout
+    r = cli("doctor", "--solution", app)  # the removed table stays declared (Jigx keeps it): one note
+    assert "0 errors, 0 warnings, 1 note" in r.stdout and "1 notes" not in r.stdout
     (app / "index.jigx").write_text((app / "index.jigx").read_text() + "widgets: []\n")
     r = cli("doctor", "--solution", app)
     assert "1 warning," in r.stdout and "1 warnings" not in r.stdout

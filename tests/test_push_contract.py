@@ -189,7 +189,7 @@ def test_address_length_counts_real_ids_and_too_long_fails(tmp_path):
 
 def test_init_gives_every_sample_a_list_jig_that_reads_its_datasource(tmp_path):
     app = tmp_path / "app"
-    r = cli("init", app, *[a for p in SAMPLE_FILES for a in ("--table", p)])
+    r = cli("init", app, *TARGET_ARGS, *[a for p in SAMPLE_FILES for a in ("--table", p)])
     assert r.exit_code == 0, r.output
     index = YAML(typ="safe").load((app / "index.jigx").read_text())
     assert schema.problems("index", index) == []

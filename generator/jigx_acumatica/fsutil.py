@@ -168,6 +168,7 @@ def stage_all(files: list[tuple[Path, Content]]) -> list[tuple[Path, Path]]:
     staged: list[tuple[Path, Path]] = []
     many = len(files) > 8 and hasattr(os, "sync")
     files = [(through_links(path), text) for path, text in files]
+    created = missing_folders([path for path, _ in files])
     try:
         for path, text in files:
             staged.append((stage(path, text, durable=not many), path))
@@ -177,8 +178,27 @@ def stage_all(files: list[tuple[Path, Content]]) -> list[tuple[Path, Path]]:
         for tmp, _ in staged:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+        remove_empty_folders(created)  # a full disk leaves no empty folders behind
         raise
     return staged
+
+
+def missing_folders(paths: list[Path]) -> list[Path]:
+    """The folders writing these files would create, deepest first."""
+    missing: set[Path] = set()
+    for path in paths:
+        folder = path.parent
+        while not folder.exists() and folder != folder.parent:
+            missing.add(folder)
+            folder = folder.parent
+    return sorted(missing, key=lambda f: len(f.parts), reverse=True)
+
+
+def remove_empty_folders(folders: list[Path]) -> None:
+    """Remove these folders where they are empty (deepest first); others are left as they are."""
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 def commit_all(staged: list[tuple[Path, Path]]) -> None:

@@ -9,10 +9,12 @@ from ..errors import ConflictError
 from ..fsutil import (
     clear_stale_temps,
     commit_all,
+    missing_folders,
     os_error,
     read_bytes_if_exists,
     read_if_exists,
     refuse_read_only,
+    remove_empty_folders,
     stage_all,
     write_all,
 )
@@ -29,6 +31,7 @@ def apply(plan: Plan) -> None:
     root = plan.root
     _check_unchanged(plan)
     refuse_read_only([root / rel for rel in [*plan.writes, *plan.deletes]])
+    created = missing_folders([root / INTERRUPTED_FILE])  # made for the marker: gone again if nothing is written
     try:
         # temp files left by a run that was killed while writing
         clear_stale_temps([root / rel for rel in {c.path for c in plan.changes} | {STATE_FILE, INTERRUPTED_FILE}])
@@ -41,6 +44,7 @@ def apply(plan: Plan) -> None:
             staged = stage_all(files)
         except BaseException:
             (root / INTERRUPTED_FILE).unlink(missing_ok=True)  # nothing was replaced
+            remove_empty_folders(created)
             raise
     except OSError as exc:
         raise os_error(exc, root, "write the solution's files (nothing was changed)") from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -13,6 +14,7 @@ from ..errors import ExitCode, ToolError, located, printable
 from ..fsutil import read_if_exists
 from ..layout import DATABASE, INDEX
 from ..yamlio import key_position, plain
+from .doctor_rules import MAX_COLUMNS, MAX_TABS, reset_keys, sql_problem
 from .jigx_files import EVENT_KEY, MISSPELLINGS
 from .queries import solution_definitions
 from .yaml_splice import load_jigx_data, load_owned
@@ -137,6 +139,7 @@ class Doctor:
         self.check_state()
         self.check_generated()
         self.check_odata_rights()
+        self.check_checklists()
         order = {ERROR: 0, WARNING: 1, INFO: 2}
         self.findings.sort(key=lambda f: (order[f.severity], f.path, f.line or 0))
         return self.findings
@@ -197,7 +200,7 @@ class Doctor:
         for i, entry in enumerate(data.get(EVENT_KEY) or []):
             if not isinstance(entry, dict):
                 continue
-            for key in sorted(_reset_keys(entry.get("action")) - declared):
+            for key in sorted(reset_keys(entry.get("action")) - declared):
                 # a note, not a warning: Jigx's own examples reset dataStatus without declaring it
                 self.add(INFO, INDEX, key_position(index[EVENT_KEY], i)[0],
                          f"the action for '{entry.get('table')}' resets the solution state key '{key}', which no "
@@ -237,6 +240,9 @@ class Doctor:
             if declared is not None and table not in declared:
                 self.add(ERROR, INDEX, at, f"'{table}' is watched but not declared in {DATABASE}",
                          f"add '  {table}:' under 'tables:' in {DATABASE}")
+        for table in sorted((declared or set()) - seen):
+            self.add(INFO, DATABASE, None, f"'{table}' is declared but no onTableChanged entry watches it: the app "
+                     "is not told when its rows change", f"add an entry for it in {INDEX} if the app shows its rows")
 
     def check_ids(self) -> None:
         """Jigx finds jigs and datasources by file name in every subfolder: two files of one name
@@ -314,6 +320,7 @@ class Doctor:
         for defn in defs:
             for w in defn.warnings:
                 self.add(WARNING, self.relative(w.path), w.line, w.message, w.hint)
+            self.check_definition_shape(defn)
         for change in plan.changes:
             if change.action == IDENTICAL or change.what == "declaration" and change.action == SKIP:
                 continue
@@ -327,6 +334,40 @@ class Doctor:
                 self.add(WARNING, change.path, None, f"{subject} is out of date ({change.action})",
                          "run 'jigx-acumatica generate'")
 
+
+    def check_definition_shape(self, defn: Any) -> None:
+        """What a definition allows but a push feed suffers: keys that a join may leave empty, an
+        inquiry too wide to push."""
+        rel = self.relative(defn.path)
+        outer = {j.alias: j.type for j in defn.joins if j.type != "inner"}
+        key_aliases = {c.alias for c in defn.columns if c.name in defn.key}
+        if key_aliases and key_aliases <= set(outer):
+            joins = ", ".join(f"the {outer[a]} join of {a}" for a in sorted(key_aliases))
+            self.add(WARNING, rel, None, f"every key column of '{defn.table}' comes from {joins}, which leaves them "
+                     "empty for rows without a match: such rows cannot be told apart",
+                     "key the table on columns of its main table (source.dac), or make the join inner")
+        if len(defn.columns) > MAX_COLUMNS:
+            self.add(WARNING, rel, None, f"'{defn.table}' has {len(defn.columns)} columns: every push carries them "
+                     f"all for every changed row (more than {MAX_COLUMNS} makes pushes large and slow)",
+                     "keep the columns the app shows; split the rest into another table")
+
+    def check_checklists(self) -> None:
+        """The push checklists as Acumatica will be given them: no placeholder left, no address
+        only this machine can reach."""
+        from ..config import PLACEHOLDER_BASE, PLACEHOLDER_ORG, PLACEHOLDER_SOLUTION
+
+        for path in sorted(self.root.glob("acumatica/*/push-notification.md")):
+            rel = path.relative_to(self.root).as_posix()
+            text = read_if_exists(path) or ""
+            left = [p for p in (PLACEHOLDER_BASE, PLACEHOLDER_ORG, PLACEHOLDER_SOLUTION) if p in text]
+            if left:
+                self.add(WARNING, rel, None, f"the push URL still holds {', '.join(left)}",
+                         "set region (or baseUrl), organizationId and solutionId in jigx-acumatica.yaml, then run "
+                         "'jigx-acumatica generate'")
+            if re.search(r"https?://(127\.\d+\.\d+\.\d+|localhost|0\.0\.0\.0|\[::1\])[:/]", text):
+                self.add(WARNING, rel, None, "the push URL is a local address (a --base-url of this machine): "
+                         "Acumatica cannot reach it", "set the region (or a reachable baseUrl) in jigx-acumatica.yaml "
+                         "and run 'jigx-acumatica generate'")
 
     def check_odata_rights(self) -> None:
         """An inquiry exposed over OData needs View Only for the integration user's role: with no
@@ -347,40 +388,6 @@ class Doctor:
                      "and a screen with no rights is open to no one, so backfill would get 403",
                      "set 'odataRole: <the backfill user's role>', run generate and publish again, or grant that "
                      "role View Only on each inquiry's screen on Access Rights by Screen (SM201020)")
-
-
-MAX_TABS = 4
-
-
-def _reset_keys(action: Any) -> set[str]:
-    """The state keys a (possibly nested) action resets with action.reset-solution-state."""
-    if not isinstance(action, dict):
-        return set()
-    options: dict[str, Any] = action["options"] if isinstance(action.get("options"), dict) else {}
-    if action.get("type") == "action.action-list":
-        return {k for a in options.get("actions") or [] for k in _reset_keys(a)}
-    if action.get("type") == "action.reset-solution-state":
-        return {str(k) for k in options.get("changes") or [] if isinstance(k, str)}
-    return set()
-
-
-def sql_problem(query: str) -> str | None:
-    """SQLite's syntax error for the query, or None: prepared against empty tables of Jigx's shape
-    for every [bracketed] table it names, its @parameters bound to NULL."""
-    import re
-    import sqlite3
-
-    db = sqlite3.connect(":memory:")
-    try:
-        for name in sorted(set(re.findall(r"\[([^\]]+)\]", query))):
-            db.execute(f'CREATE TABLE "{name.replace(chr(34), chr(34) * 2)}" (id TEXT, data TEXT)')
-        params = {p: None for p in re.findall(r"@([A-Za-z_][A-Za-z0-9_]*)", query)}
-        db.execute("EXPLAIN " + query, params)
-    except sqlite3.Error as exc:
-        return str(exc) if "syntax error" in str(exc) or "unrecognized token" in str(exc) else None
-    finally:
-        db.close()
-    return None
 
 
 def diagnose(root: Path) -> list[Finding]:
