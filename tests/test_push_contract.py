@@ -304,3 +304,25 @@ def test_payload_details_are_modelled_on_real_pushes(app):
     assert body["AdditionalInfo"] == {"PXPerformanceInfoStartTime": "11/20/2026 06:15:01"}
     orders = (Path(__file__).parent / "golden/solution/acumatica/sales-order/sample-push.json").read_text()
     assert '"Status":"Open"' in orders and '"OrderTotal":1004,' in orders
+
+
+def test_sample_values_are_never_false_for_a_dac_the_tool_does_not_know(tmp_path):
+    """Issue 19.11: no SO order type on a purchase order, no 'Active' on a case; the definition's
+    own conditions win; an end never comes before its start."""
+    for dac, alias in (("PX.Objects.PO.POOrder", "POOrder"), ("PX.Objects.CR.CRCase", "CRCase")):
+        d = tmp_path / f"{alias}.yaml"
+        d.write_text(f"entity: {alias}\ntable: {alias.lower()}s\nsource: {{dac: {dac}, deleted_flag: false}}\n"
+                     "key: [OrderType, OrderNbr]\ncolumns:\n"
+                     f"  OrderType: {alias}.OrderType\n  OrderNbr: {alias}.OrderNbr\n  Status: {alias}.Status\n"
+                     f"  StartDate: {{field: {alias}.StartDate, type: datetime}}\n"
+                     f"  EndDate: {{field: {alias}.EndDate, type: datetime}}\n"
+                     f"where:\n  - {alias}.Priority: H\n")
+        out = tmp_path / alias
+        assert cli("generate", d, "--out", out).exit_code == 0
+        (row,) = json.loads((out / f"acumatica/{alias.lower()}s/sample-push.json").read_text())["Inserted"]
+        assert row["OrderType"] != "SO" and row["Status"] != "Active"
+        assert row["StartDate"] < row["EndDate"]
+    so = tmp_path / "so"
+    assert cli("generate", SAMPLE_FILES[3], "--out", so).exit_code == 0  # sales orders: the known labels stay
+    (row,) = json.loads((so / "acumatica/sales-order/sample-push.json").read_text())["Inserted"]
+    assert row["OrderType"] == "SO" and row["Status"] == "Open"

@@ -54,8 +54,6 @@ def performance_info(moment: datetime) -> dict[str, str]:
 _STRING_HINTS = (
     (re.compile(r"e-?mail", re.I), "jane.doe@example.com"),
     (re.compile(r"phone|fax", re.I), "+1 555 0100"),
-    (re.compile(r"status", re.I), "Active"),
-    (re.compile(r"ordertype|doctype", re.I), "SO"),
     (re.compile(r"first", re.I), "Jane"),
     (re.compile(r"last", re.I), "Doe"),
     (re.compile(r"(name|descr|description)$", re.I), None),  # filled from the entity
@@ -66,8 +64,16 @@ _STRING_HINTS = (
 
 
 # List fields push their labels; where a field's label is known, the sample shows it
-# (docs/platform-facts.md: SOOrder.status N = Open).
-_LIST_LABELS = {("PX.Objects.SO.SOOrder", "Status"): "Open"}
+# (docs/platform-facts.md: SOOrder.status N = Open; InventoryItem.ItemStatus returns "Active"), and
+# codes known for one DAC only (an SO order type) go to that DAC alone. Any other DAC's status or
+# type gets a neutral code: "Active" on a case, or SO on a purchase order, would be false.
+_LIST_LABELS = {
+    ("PX.Objects.SO.SOOrder", "Status"): "Open",
+    ("PX.Objects.SO.SOOrder", "OrderType"): "SO",
+    ("PX.Objects.IN.InventoryItem", "ItemStatus"): "Active",
+}
+_STARTS = re.compile(r"start|begin|from|open", re.I)
+_ENDS = re.compile(r"end|due|finish|clos|expir|until|deliver|ship", re.I)
 
 
 def sample_value(defn: TableDef, col: Column, index: int) -> Any:
@@ -85,8 +91,10 @@ def sample_value(defn: TableDef, col: Column, index: int) -> Any:
         return required == "True" if col.type == "bool" else required
     if col.type == "bool":
         return True
-    if col.type == "datetime":
-        return local_datetime(SAMPLE_INSTANT - timedelta(days=index))
+    if col.type == "datetime":  # related dates agree: a start before the moment, an end after it
+        if _ENDS.search(col.name):
+            return local_datetime(SAMPLE_INSTANT + timedelta(days=index + 1))
+        return local_datetime(SAMPLE_INSTANT - timedelta(days=index + 1 if _STARTS.search(col.name) else 0))
     if col.type == "guid":
         return stable_uuid(defn.table, "sample", col.name)
     for pattern, value in _STRING_HINTS:
