@@ -335,3 +335,26 @@ def test_the_checklist_says_why_there_is_no_del_and_what_the_default_action_does
     assert "re-pulls the table it watches" in text
     stock = load_definition(SAMPLE_FILES[4])
     assert stock.table == "stock-items" and "reset-solution-state" not in json.dumps(stock.on_change)
+
+
+def test_every_icon_the_tool_uses_is_listed_for_offline_use(tmp_path):
+    """Issue 18.5: assets/icons.jigx lists every icon the generated jigs and tabs use (Jigx preloads
+    that list); a list of the user's keeps its entries and comments, and gains only what is missing."""
+    app = tmp_path / "app"
+    assert cli("init", app, *[a for p in SAMPLE_FILES for a in ("--table", p)]).exit_code == 0
+    listed = YAML(typ="safe").load((app / "assets/icons.jigx").read_text())["icons"]
+    used = {YAML(typ="safe").load(p.read_text()).get("icon") for p in (app / "jigs").glob("*.jigx")} - {None}
+    tabs = YAML(typ="safe").load((app / "index.jigx").read_text())["tabs"]
+    assert used | {t["icon"] for t in tabs.values()} <= set(listed) and listed == sorted(listed)
+    icons = app / "assets/icons.jigx"
+    icons.write_text("# mine\nicons:\n  - baseball-bat-ball  # for my jig\n")
+    d = tmp_path / "case.yaml"
+    d.write_text(definition({"Code": "Item.InventoryCD"}, ["Code"]).replace("entity: Widget", "entity: Case")
+                 .replace("table: widgets", "table: cases"))
+    assert cli("add", d, "--solution", app).exit_code == 0
+    text = icons.read_text()
+    assert text.startswith("# mine\nicons:\n  - baseball-bat-ball  # for my jig\n") and "checklist-alternate" in text
+    assert cli("generate", "--solution", app).exit_code == 0  # every table: the icons the user's list lost
+    assert set(listed) - {"home-apps-logo"} <= set(YAML(typ="safe").load(icons.read_text())["icons"])
+    before = icons.read_text()
+    assert cli("generate", "--solution", app).exit_code == 0 and icons.read_text() == before

@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..artifacts import jigx, readme_text, render_all
+from ..artifacts.list_jig import icon_for as list_icon
 from ..artifacts.provenance import content_digest
 from ..config import Target, load_settings
 from ..definition import TableDef
 from ..fsutil import digest, read_if_exists
 from ..layout import ARTIFACTS, DATABASE, DEFINITION_NAME, INDEX, definition_file
+from .assets_plan import HOME_ICON, plan_icons
 from .home_plan import plan_home
 from .jigx_files import (
     add_to_mapping,
@@ -161,6 +163,9 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
         plan_file(plan, DATABASE, db_raw, new_db, silent=True)
     package = plan_package(plan, new_tables, state, settings, force=force)
     home = plan_home(plan, list(new_tables), state, force=force)
+    icons = [list_icon(d) for d in defs] + [t["icon"] for t in add_tabs.values() if isinstance(t.get("icon"), str)]
+    if defs:
+        plan_icons(plan, icons + ([HOME_ICON] if index_raw is None else []))
     plan.state = state.with_tables(new_tables, package, home)
     return plan
 
