@@ -66,6 +66,7 @@ def test_renaming_table_in_a_stored_definition_is_a_rename(app):
     r = cli("generate", "--solution", app)
     assert r.exit_code == 0, r.output
     assert "renamed to 'clients'" in r.stdout and "Dynamic Data" in r.stdout
+    assert "inquiry 'Jigx CDC customers' stays in Acumatica until you delete it there" in r.stdout
     assert set(state(app)["tables"]) == {"clients"}
     assert (app / "acumatica/clients/table.yaml").is_file()
     assert not (app / "acumatica/customers").exists()
@@ -315,3 +316,23 @@ def test_generate_refuses_a_folder_that_is_neither_a_solution_nor_empty(tmp_path
     r = cli("generate", SAMPLES / "customers.yaml", "--out", folder)
     assert r.exit_code == 2 and "is not a Jigx solution" in r.stderr and "--out NEW-FOLDER" in r.stderr
     assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]
+
+
+def test_force_can_be_aimed_at_one_table(app):
+    """Issue 19.10: forcing one table leaves every other hand edit alone, and the conflict says how."""
+    assert cli("add", SAMPLES / "vendors.yaml", "--solution", app).exit_code == 0
+    mine = {}
+    for table in ("customers", "vendors"):
+        f = app / f"acumatica/{table}/generic-inquiry.md"
+        f.write_text(f.read_text() + "# my edit\n")
+        mine[table] = f
+        d = app / f"acumatica/{table}/table.yaml"
+        d.write_text(d.read_text() + "inquiry: Changed " + table + "\n")
+    home = app / "jigs/home.jigx"
+    home.write_text(home.read_text() + "# my home\n")
+    r = cli("generate", "--solution", app)
+    assert r.exit_code == 1 and "to force one table alone" in r.stderr and "acumatica/customers/table.yaml" in r.stderr
+    r = cli("generate", app / "acumatica/customers/table.yaml", "--solution", app, "--force")
+    assert r.exit_code == 0, r.output
+    assert "# my edit" not in mine["customers"].read_text()  # forced
+    assert mine["vendors"].read_text().endswith("# my edit\n") and home.read_text().endswith("# my home\n")

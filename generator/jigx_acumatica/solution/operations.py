@@ -56,9 +56,10 @@ def generate(root: Path, definitions: Sequence[PathLike] = (), target: Target | 
     defs = definitions_for(root, definitions, target, progress)
 
     def make_plan() -> Plan:
+        # forcing named tables forces only what is theirs: the package and the home stay as edited
         return _recording(plan_generate(root, defs, target, force=force,
-                                        copy_definitions="mirror" if definitions else None),
-                          target, record)
+                                        copy_definitions="mirror" if definitions else None,
+                                        force_shared=force and not definitions), target, record)
 
     return _planned(root, make_plan, write, lock_timeout)
 

@@ -87,8 +87,12 @@ class Plan:
         if all("has the same id" in c.detail for c in self.conflicts):
             return ConflictError(f"files of yours have the ids of generated files: {names}; nothing was written",
                                  hint="rename or move your files (see each conflict above), or rename the table")
+        tables = sorted({c.table for c in self.conflicts if c.table})
+        aimed = (f"; to force one table alone and keep every other hand edit: jigx-acumatica generate "
+                 f"acumatica/{tables[0]}/table.yaml --solution <solution> --force") if tables else ""
         return ConflictError(f"hand edits would be overwritten: {names}; nothing was written",
-                             hint="merge your edits into the table definition, or rerun with --force")
+                             hint="merge your edits into the table definition, or rerun with --force (every "
+                                  f"conflict){aimed}")
 
     @property
     def pending(self) -> bool:

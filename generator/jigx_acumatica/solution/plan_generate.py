@@ -75,13 +75,16 @@ class _Commented:
 
 
 def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bool = False,
-                  skeleton: Skeleton | None = None, copy_definitions: CopyMode = None) -> Plan:
+                  skeleton: Skeleton | None = None, copy_definitions: CopyMode = None,
+                  force_shared: bool | None = None) -> Plan:
     """Every change generating these tables would make, decided and classified; nothing written.
 
     copy_definitions: "own" (add, init) stores each definition in the solution, which then owns
     it: another definition of the table is a conflict; "mirror" (generate DEF...) stores a copy
     that follows the definitions given while nobody edits it in the solution; None keeps them
-    where they are (a bare regeneration)."""
+    where they are (a bare regeneration). force_shared: whether force reaches the files all tables
+    share (the package, the home); by default as force. A run aimed at some tables leaves them."""
+    shared = force if force_shared is None else force_shared
     state, old_text = load_state(root)
     interrupted = load_interrupted(root)
     settings = load_settings(root)
@@ -161,8 +164,8 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
         plan.notes.extend(declared_edit.notes)
     if declare or db_raw is not None or index_raw is None:
         plan_file(plan, DATABASE, db_raw, new_db, silent=True)
-    package = plan_package(plan, new_tables, state, settings, force=force)
-    home = plan_home(plan, list(new_tables), state, force=force)
+    package = plan_package(plan, new_tables, state, settings, force=shared)
+    home = plan_home(plan, list(new_tables), state, force=shared)
     icons = [list_icon(d) for d in defs] + [t["icon"] for t in add_tabs.values() if isinstance(t.get("icon"), str)]
     if defs:
         plan_icons(plan, icons + ([HOME_ICON] if index_raw is None else []))
@@ -232,8 +235,11 @@ def _plan_renames(plan: Plan, state: State, origins: dict[str, str], new_tables:
         if plan_table_removal(plan, state, old, force=force, keep=keep):
             remove.add(old)
         new_tables.pop(old, None)
+        inquiry = rec.inquiry or f"Jigx CDC {old}"
         plan.notes.append(f"table '{old}' was renamed to '{new}' in its definition: '{old}''s generated files and "
-                          f"onTableChanged entry are removed. '{old}' " + DYNAMIC_DATA_CAVEAT.format(db=DATABASE))
+                          f"onTableChanged entry are removed. '{old}' " + DYNAMIC_DATA_CAVEAT.format(db=DATABASE) +
+                          f" Its inquiry '{inquiry}' stays in Acumatica until you delete it there (Generic "
+                          "Inquiry, SM208000), and so does its push notification (SM302000).")
     return remove
 
 
