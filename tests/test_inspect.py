@@ -102,3 +102,17 @@ def test_bad_notifications(tmp_path, content, message):
     path.write_text(content)
     r = cli("inspect", path, "--table", SAMPLES / "customers.yaml")
     assert r.exit_code == 2 and message in r.stderr and "n.json" in r.stderr
+
+
+def test_a_tenant_mismatch_gets_its_own_fix_and_the_header_names_the_definition(tmp_path):
+    """Issue 19.9: inspect's header names the definition's path in the solution, and a push from
+    another tenant gets the fix for tenants, not 'fix the Generic Inquiry'."""
+    app = tmp_path / "app"
+    assert cli("init", app, "--company", "MyTenant", "--table", SAMPLES / "customers.yaml").exit_code == 0
+    body = json.loads((app / "acumatica/customers/sample-push.json").read_text())
+    body["CompanyId"] = "Other"
+    push = tmp_path / "push.json"
+    push.write_text(json.dumps(body))
+    r = cli("inspect", push, "--solution", app)
+    assert "definition acumatica/customers/table.yaml)" in r.stdout
+    assert "set company: Other in jigx-acumatica.yaml" in r.stdout and "fix the Generic Inquiry" not in r.stdout

@@ -299,3 +299,24 @@ def test_settings_are_saved_only_once_a_sign_in_proved_them(small, acumatica):
     assert publish(small, acumatica, "--tenant", "Other").exit_code == 0
     data = YAML(typ="safe").load(config.read_text())
     assert data["tenant"] == "Other" and "tenants" not in data
+
+
+def test_ctrl_c_during_publish_says_it_may_still_be_running(small, acumatica):
+    """Issue 19.9: interrupted while the instance publishes, the run says how to check."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    acumatica.publish_script = ["progress"] * 10_000  # publishing never ends while we wait
+    p = subprocess.Popen([sys.executable, "-m", "jigx_acumatica", "publish", "--solution", str(small),
+                          "--acumatica-url", acumatica.url, "--tenant", "MyTenant", "--poll-interval", "0.05"],
+                         env={**os.environ, "ACUMATICA_USERNAME": "admin", "ACUMATICA_PASSWORD": PASSWORD},
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 20
+    while "publishBegin" not in acumatica.calls() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=20)
+    assert p.returncode == 130 and "publishing may still be running on the instance" in err and "SM204505" in err

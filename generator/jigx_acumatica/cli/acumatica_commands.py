@@ -160,8 +160,10 @@ def publish(solution: Path, acumatica_url: str | None, tenants: tuple[str, ...],
                 click.echo(f"  acumatica warning: {line}")
 
     saved: list[str] = []
+    reached: list[str | None] = []  # tenants signed in to: the instance may be publishing for them
 
     def signed_in(tenant: str | None) -> None:
+        reached.append(tenant)
         # the first sign-in proves the URL; the options are saved once the last tenant given has
         # signed in too (a mistyped one never gets saved)
         if not saved and tenant == plan.tenants[-1] and (acumatica_url or tenants):
@@ -173,6 +175,11 @@ def publish(solution: Path, acumatica_url: str | None, tenants: tuple[str, ...],
     try:
         publish_all(plan, creds, validate_only=validate_only, policy=policy, max_wait=max_wait,
                     poll_interval=poll_interval, report=report, done=done, signed_in=signed_in)
+    except KeyboardInterrupt:
+        if reached:  # the instance had the package: it may go on publishing without us
+            echo_err("interrupted: publishing may still be running on the instance. Check Customization Projects "
+                     "(SM204505) before you publish again (a second publish while one runs fails).")
+        raise
     except customization.PublishError as exc:
         for line in exc.log:
             echo_err(f"  acumatica: {line}")

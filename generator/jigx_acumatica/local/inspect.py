@@ -45,6 +45,7 @@ class Report:
     unexpected_columns: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    fixes: list[str] = field(default_factory=list)  # what to do, one per kind of problem found
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -103,7 +104,17 @@ def inspect_file(path: Path, *, table_def: Path | None = None, solution: Path = 
     body = load_notification(path)
     defn = find_definition(body, table_def, solution)
     tenant = load_config(solution).company if (solution / "jigx-acumatica.yaml").is_file() else None
-    return analyse(body, defn, file=path.name, tenant=tenant)
+    report = analyse(body, defn, file=path.name, tenant=tenant)
+    report.definition = _shown_path(Path(defn.path), solution)
+    return report
+
+
+def _shown_path(path: Path, solution: Path) -> str:
+    """The definition as the user finds it: inside the solution, its path there."""
+    try:
+        return path.resolve().relative_to(solution.resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def analyse(body: dict[str, Any], defn: TableDef, *, file: str, tenant: str | None = None) -> Report:
@@ -117,8 +128,13 @@ def analyse(body: dict[str, Any], defn: TableDef, *, file: str, tenant: str | No
         report.problems.append(f"CompanyId '{body['CompanyId']}' is another tenant than this solution's ('{tenant}'): "
                                "Jigx ignores CompanyId, so its rows would mix with this tenant's (see the checklist, "
                                "'Several Acumatica tenants')")
+        report.fixes.append(f"if tenant '{body['CompanyId']}' is meant to push here, set company: "
+                            f"{body['CompanyId']} in jigx-acumatica.yaml; if both tenants push, give each its own "
+                            "table (a definition per tenant, with its own table: and inquiry:)")
     _check_columns(body, defn, report)
     _classify_rows(body, defn, report)
+    if len(report.problems) > len(report.fixes):  # problems of the payload itself
+        report.fixes.append("fix the Generic Inquiry (its result columns and captions) or the table definition")
     return report
 
 
