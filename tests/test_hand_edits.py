@@ -275,7 +275,9 @@ def test_remove_reports_hand_edits_as_conflicts(app):
 
 def test_remove_reports_an_edited_entry(app):
     index = app / "index.jigx"
-    index.write_text(index.read_text().replace("default/customers", "default/customers\n          - default/extra", 1))
+    head, entries = index.read_text().split("onTableChanged:", 1)
+    index.write_text(head + "onTableChanged:" + entries.replace("default/customers",
+                                                                 "default/customers\n          - default/extra", 1))
     r = cli("remove", "customers", "--solution", app)
     assert r.exit_code == 1 and "edited by hand" in r.output
 

@@ -358,3 +358,39 @@ def test_every_icon_the_tool_uses_is_listed_for_offline_use(tmp_path):
     assert set(listed) - {"home-apps-logo"} <= set(YAML(typ="safe").load(icons.read_text())["icons"])
     before = icons.read_text()
     assert cli("generate", "--solution", app).exit_code == 0 and icons.read_text() == before
+
+
+def test_on_load_syncs_the_managed_tables_merged_with_the_users_own(tmp_path):
+    """Issue 18.4: one onLoad sync of the managed tables; a user's own onLoad keeps running, first,
+    in an action list; an edited or emptied onLoad is the user's; removing tables updates it."""
+    from jigx_acumatica.solution.onload_plan import sync_action
+
+    app = tmp_path / "app"
+    assert cli("init", app, "--table", SAMPLE_FILES[1], "--table", SAMPLE_FILES[-1]).exit_code == 0
+    index = app / "index.jigx"
+    assert YAML(typ="safe").load(index.read_text())["onLoad"] == sync_action(["customers", "vendors"])
+    assert cli("remove", "vendors", "--solution", app).exit_code == 0
+    assert YAML(typ="safe").load(index.read_text())["onLoad"] == sync_action(["customers"])
+    assert cli("remove", "customers", "--solution", app).exit_code == 0
+    assert "onLoad" not in YAML(typ="safe").load(index.read_text())
+
+    other = tmp_path / "other"
+    assert cli("init", other).exit_code == 0
+    index = other / "index.jigx"
+    mine = {"type": "action.set-solution-state", "options": {"changes": {"ready": True}}}
+    index.write_text(index.read_text() + "onLoad:  # my start-up\n  type: action.set-solution-state\n"
+                     "  options:\n    changes: {ready: true}\n")
+    r = cli("add", SAMPLE_FILES[1], "--solution", other)
+    assert r.exit_code == 0 and "own onLoad now runs in an action list" in r.stdout
+    on_load = YAML(typ="safe").load(index.read_text())["onLoad"]
+    assert on_load["type"] == "action.action-list" and on_load["options"]["actions"] == [mine, sync_action(
+        ["customers"])]
+    assert cli("add", SAMPLE_FILES[-1], "--solution", other).exit_code == 0  # ours is updated in place
+    on_load = YAML(typ="safe").load(index.read_text())["onLoad"]
+    assert on_load["options"]["actions"] == [mine, sync_action(["customers", "vendors"])]
+
+    empty = tmp_path / "empty"
+    assert cli("init", empty).exit_code == 0
+    (empty / "index.jigx").write_text((empty / "index.jigx").read_text() + "onLoad: ~\n")
+    r = cli("add", SAMPLE_FILES[1], "--solution", empty)
+    assert r.exit_code == 0 and "onLoad: ~\n" in (empty / "index.jigx").read_text()

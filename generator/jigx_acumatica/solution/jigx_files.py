@@ -18,6 +18,7 @@ from ..yamlio import key_position, plain, value_position
 from .yaml_splice import (
     Owned,
     Style,
+    _span_end,
     anchor_lines,
     append_inline,
     append_top_key,
@@ -283,5 +284,46 @@ def remove_from_mapping(raw: str, path: str, key: str, names: AbstractSet[str]) 
         if name in names:
             lines = replace_lines(lines, start, end, [])
     body = "\n".join(lines)
+    verify_edit(body, path, expected)
+    return Edited(owned.text.render(body))
+
+
+def set_top_key(raw: str, path: str, key: str, value: Any, *, before: str | None = None) -> Edited:
+    """New text with the top-level `key` set to value (its lines replaced when present; when
+    missing, inserted above the key `before` and the comments over it, else appended); every other
+    line kept."""
+    owned: Owned = load_owned(raw, path)
+    doc, style = owned.doc, guess_style(owned.text.body)
+    expected = dict(plain(owned.data) or {})
+    expected[key] = value
+    body = owned.text.body
+    if doc is not None and key not in doc and before is not None and before in doc:
+        lines = body.split("\n")
+        at = doc.lc.key(before)[0]
+        while at > 0 and lines[at - 1].lstrip().startswith("#"):
+            at -= 1  # the comments over `before` stay with it
+        body = "\n".join(replace_lines(lines, at, at, emit_block({key: value}, 0, style, as_item=False)))
+    elif doc is None or key not in doc:
+        body = append_top_key(body, key, value, style)
+    else:
+        lines = body.split("\n")
+        line, col = doc.lc.key(key)
+        end = _span_end(lines, line, col, next_key_line(doc, key, lines))
+        body = "\n".join(replace_lines(lines, line, end, emit_block({key: value}, col, style, as_item=False)))
+    verify_edit(body, path, expected)
+    return Edited(owned.text.render(body))
+
+
+def remove_top_key(raw: str, path: str, key: str) -> Edited:
+    """New text without the top-level `key` and its lines; every other line kept."""
+    owned: Owned = load_owned(raw, path)
+    doc = owned.doc
+    if doc is None or key not in doc:
+        return Edited(raw)
+    expected = {k: v for k, v in (plain(owned.data) or {}).items() if k != key}
+    lines = owned.text.body.split("\n")
+    line, col = doc.lc.key(key)
+    end = _span_end(lines, line, col, next_key_line(doc, key, lines))
+    body = "\n".join(replace_lines(lines, line, end, []))
     verify_edit(body, path, expected)
     return Edited(owned.text.render(body))

@@ -31,6 +31,7 @@ from .jigx_files import (
     read_index,
     remove_from_mapping,
 )
+from .onload_plan import plan_onload
 from .package_plan import plan_package
 from .plan import (
     CONFLICT,
@@ -152,6 +153,7 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
         with_tabs = add_to_mapping(edited.text, str(root / INDEX), "tabs", add_tabs)
         new_index = remove_from_mapping(with_tabs.text, str(root / INDEX), "tabs", gone_tabs).text
         plan.notes.extend(edited.notes + with_tabs.notes)
+    new_index, onload = plan_onload(plan, new_index, list(new_tables), state.onload, force=force)
     plan_file(plan, INDEX, index_raw, new_index, silent=True)
     if tabs is None and defs:
         plan.notes.append(f"{INDEX} has no 'tabs': the tables' list jigs (jigs/<table>.jigx) are not on a tab; "
@@ -169,7 +171,7 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
     icons = [list_icon(d) for d in defs] + [t["icon"] for t in add_tabs.values() if isinstance(t.get("icon"), str)]
     if defs:
         plan_icons(plan, icons + ([HOME_ICON] if index_raw is None else []))
-    plan.state = state.with_tables(new_tables, package, home)
+    plan.state = state.with_tables(new_tables, package, home).with_onload(onload)
     return plan
 
 

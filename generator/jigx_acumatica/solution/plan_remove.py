@@ -110,6 +110,9 @@ def plan_remove(root: Path, table: str, *, force: bool = False) -> Plan:
         plan.notes.extend(edited.notes)
     if tab_may_go(plan, state.table(table), table, raw, force):
         text = remove_from_mapping(text, str(root / INDEX), "tabs", {table}).text
+    from .onload_plan import plan_onload
+
+    text, onload = plan_onload(plan, text, sorted(t for t in state.tables if t != table), state.onload, force=force)
     if text != raw:
         plan.writes[INDEX] = (raw, text)
     tables = dict(state.tables)
@@ -117,6 +120,7 @@ def plan_remove(root: Path, table: str, *, force: bool = False) -> Plan:
     package = plan_package(plan, tables, state, load_settings(root), force=force)
     from .home_plan import plan_home
 
-    plan.state = state.with_tables(tables, package, plan_home(plan, list(tables), state, force=force))
+    plan.state = state.with_tables(tables, package, plan_home(plan, list(tables), state, force=force)
+                                   ).with_onload(onload)
     plan.notes.append(f"'{table}' " + DYNAMIC_DATA_CAVEAT.format(db=DATABASE))
     return plan

@@ -73,6 +73,7 @@ class State:
     tables: dict[str, TableRecord] = field(default_factory=dict)
     package: PackageRecord | None = None
     home: str | None = None  # hash of jigs/home.jigx as the tool last wrote it (None: not the tool's)
+    onload: dict[str, Any] | None = None  # index.jigx's onLoad action as the tool last wrote it
 
     def table(self, name: str) -> TableRecord:
         """The table's record; an empty one for a table never generated."""
@@ -81,6 +82,9 @@ class State:
     def with_tables(self, tables: dict[str, TableRecord], package: PackageRecord | None,
                     home: str | None = None) -> State:
         return replace(self, tables=dict(sorted(tables.items())), package=package, home=home or self.home)
+
+    def with_onload(self, onload: dict[str, Any] | None) -> State:
+        return replace(self, onload=onload)
 
     def owned_by_others(self, table: str) -> set[str]:
         """Every path another table's record names: its definition and generated files."""
@@ -97,6 +101,8 @@ class State:
             data["package"] = {"path": self.package.path, "hash": self.package.hash, "inputs": self.package.inputs}
         if self.home is not None:
             data["home"] = self.home
+        if self.onload is not None:
+            data["onload"] = self.onload
         return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
 
@@ -115,7 +121,8 @@ def parse_state(text: str, path: Path) -> State:
                          path=path, hint="upgrade jigx-acumatica (pip install -U jigx-acumatica)")
     tables = {t: TableRecord.from_json(r) for t, r in data["tables"].items() if isinstance(t, str)}
     home = data.get("home") if isinstance(data.get("home"), str) else None
-    return State(tables=tables, package=PackageRecord.from_json(data.get("package")), home=home)
+    onload = data.get("onload") if isinstance(data.get("onload"), dict) else None
+    return State(tables=tables, package=PackageRecord.from_json(data.get("package")), home=home, onload=onload)
 
 
 def load_state(root: Path, name: str = STATE_FILE) -> tuple[State, str | None]:
