@@ -244,7 +244,22 @@ def test_ids_never_collide(tmp_path):
     b.write_text(definition({"Code": "Item.InventoryCD"}, ["Code"]).replace("table: widgets", "table: parts-detail")
                  .replace("entity: Widget", "entity: PartDetail"))
     r = cli("generate", a, b, "--out", tmp_path / "two")
-    assert r.exit_code == 2 and "has the id of the detail jig of table 'parts'" in r.stderr
+    assert r.exit_code == 2 and "the jig id 'parts-detail' of table 'parts-detail' is also an id of table 'parts'" \
+        in r.stderr and "app: {id: ...}" in r.stderr
+    # the fix the conflict names: ids chosen in the definition
+    assert "app: {id: vendors-acu}" in cli("add", SAMPLE_FILES[-1], "--solution", app).output
+    vendors = tmp_path / "vendors.yaml"
+    vendors.write_text(SAMPLE_FILES[-1].read_text() + "app: {id: vendors-acu}\n")
+    r = cli("add", vendors, "--solution", app)
+    assert r.exit_code == 0, r.output
+    for rel in ("jigs/vendors-acu.jigx", "jigs/vendors-acu-detail.jigx", "datasources/vendors-acu.jigx"):
+        assert (app / rel).is_file(), rel
+    assert (app / "jigs/mine/vendors-detail.jigx").read_text() == "title: Mine\ntype: jig.default\n"
+    assert "jigId: vendors-acu\n" in (app / "jigs/home.jigx").read_text()
+    jig = YAML(typ="safe").load((app / "jigs/vendors-acu.jigx").read_text())
+    assert jig["badge"] == "=$count(@ctx.datasources.vendors-acu)"
+    assert jig["data"] == "=@ctx.datasources.vendors-acu-list"
+    assert cli("generate", "--solution", app, "--check").exit_code == 0
 
 
 def test_the_home_is_a_grid_kept_up_to_date_until_you_edit_it(tmp_path):

@@ -34,9 +34,9 @@ def render_all(defn: TableDef, target: Target, source: str, *, odata_role: str |
         f"{folder}/generic-inquiry.md": inquiry.render_spec(defn, gi, source, odata_role),
         f"{folder}/push-notification.md": render_checklist(defn, gi, target, source, odata_role),
         f"{folder}/sample-push.json": render_sample(defn, target),
-        datasource_file(defn.table): render_datasource(defn),
-        f"jigs/{jig_id(defn.table)}.jigx": render_list_jig(defn),
-        f"jigs/{detail_jig_id(defn.table)}.jigx": render_detail_jig(defn),
+        datasource_file(defn.app_id): render_datasource(defn),
+        f"jigs/{jig_id(defn.app_id)}.jigx": render_list_jig(defn),
+        f"jigs/{detail_jig_id(defn.app_id)}.jigx": render_detail_jig(defn),
     }
     return {path: with_header(path, body, source) for path, body in bodies.items()}
 

@@ -60,16 +60,14 @@ def home_jig_text(title: str) -> str:
 GRID_WIDGET_SIZE = "2x2"  # a list jig's widget shows its first rows; its badge the count
 
 
-def home_grid_text(title: str, tables: list[str]) -> str:
-    """The home jig: one widget per managed table (its list jig), or the plain skeleton when there
-    is no table yet. Jigx shows four tabs at most, so the home is what reaches every table."""
-    from .list_jig import jig_id
-
-    if not tables:
+def home_grid_text(title: str, jigs: list[str]) -> str:
+    """The home jig: one widget per managed table (its list jig, by id), or the plain skeleton when
+    there is no table yet. Jigx shows four tabs at most, so the home is what reaches every table."""
+    if not jigs:
         return home_jig_text(title)
     items = CommentedSeq()
-    for table in tables:
-        widget = CommentedMap([("type", "component.jig-widget"), ("options", CommentedMap([("jigId", jig_id(table))]))])
+    for jig in jigs:
+        widget = CommentedMap([("type", "component.jig-widget"), ("options", CommentedMap([("jigId", jig)]))])
         items.append(CommentedMap([("type", "component.grid-item"),
                                    ("options", CommentedMap([("size", GRID_WIDGET_SIZE), ("children", widget)]))]))
     grid = CommentedMap([("type", "component.grid"), ("options", CommentedMap([("children", items)]))])
@@ -83,4 +81,4 @@ def tab_entry(defn: TableDef) -> dict[str, Any]:
     """The tab the tool adds to index.jigx for a table's list jig."""
     from .list_jig import icon_for, jig_id, tab_label
 
-    return {"jigId": jig_id(defn.table), "icon": icon_for(defn), "label": tab_label(defn)}
+    return {"jigId": jig_id(defn.app_id), "icon": icon_for(defn), "label": tab_label(defn)}

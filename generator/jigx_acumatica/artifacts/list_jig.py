@@ -103,8 +103,8 @@ def render_list_jig(defn: TableDef) -> str:
         return "=" + joined([_value(ITEM, by_name.get(n), n) for n in names], separator)
 
     places = _places(defn)
-    return render(TEMPLATE, table=defn.table, title=title_of(defn), icon=icon_for(defn),
-                  list_source=f"{defn.table}-list", query=search_query(defn), detail_jig=detail_jig_id(defn.table),
+    return render(TEMPLATE, table=defn.table, source=defn.app_id, title=title_of(defn), icon=icon_for(defn),
+                  list_source=f"{defn.app_id}-list", query=search_query(defn), detail_jig=detail_jig_id(defn.app_id),
                   empty=f"No {title_of(defn).lower()} yet: rows arrive when Acumatica pushes a change, or after "
                         "jigx-acumatica backfill",
                   item_title=expression(places["title"], " / "), subtitle=expression(places["subtitle"], " / "),
@@ -144,7 +144,7 @@ def _field(source: str, col: Column) -> Field:
 def render_detail_jig(defn: TableDef) -> str:
     """Every column as an entity field (e-mail and phone with their content types, numbers with
     Jigx's number format), and _mod as "Last changed"."""
-    source = f"{defn.table}-row"
+    source = f"{defn.app_id}-row"
     base = f"@ctx.datasources.{source}"
     modified = Column(name="_mod", alias=defn.alias, field=defn.modified, type="datetime")
     fields = [_field(base, c) for c in defn.columns]

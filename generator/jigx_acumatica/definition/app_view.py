@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .. import naming
 from .checker import Checker
 from .model import APP_KEYS, AppView, Column
 
@@ -36,6 +37,11 @@ def check_app(c: Checker, doc: dict[str, Any], columns: list[Column]) -> AppView
             continue
         places[place] = tuple(listed)
     tab_label = c.text(app, "tab_label", "app.tab_label", required=False) if "tab_label" in app else None
+    app_id = c.text(app, "id", "app.id", required=False) if "id" in app else None
+    if app_id is not None and (naming.table_name_problem(app_id) or app_id in naming.SCAFFOLD_WORDS):
+        c.fail(app, "id", f"app.id '{app_id}' is not an id Jigx files can have (lowercase letters, digits, '-' and "
+               "'_', 2 to 30, not a word of the solution layout)", "e.g. id: customers-acu")
+        app_id = None
     icon = c.text(app, "icon", "app.icon", required=False) if "icon" in app else None
     if icon is not None and not ICON_RE.match(icon):
         c.fail(app, "icon", f"app.icon '{icon}' is not a Jigx icon name (lowercase words joined by '-')",
@@ -43,4 +49,4 @@ def check_app(c: Checker, doc: dict[str, Any], columns: list[Column]) -> AppView
         icon = None
     return AppView(title=places.get("title", ()), subtitle=places.get("subtitle", ()),
                    description=places.get("description", ()), label=places.get("label", ()),
-                   tab_label=tab_label, icon=icon)
+                   tab_label=tab_label, icon=icon, id=app_id)

@@ -60,14 +60,13 @@ def check_unique(defs: list[TableDef]) -> None:
         inquiries.setdefault(d.inquiry.lower(), d)
     ids: dict[str, TableDef] = {}
     for d in defs:
-        for jig in naming.generated_ids(d.table)[1:]:
-            ids[jig] = d
-    for d in defs:
-        other = ids.get(d.table)
-        if other is not None and other.path != d.path:
-            errors.append(InputError(f"table '{d.table}' has the id of the detail jig of table '{other.table}' "
-                                     f"(jigs/{d.table}.jigx)", path=d.path,
-                                     hint="give this table another 'table:' name"))
+        for jig in naming.generated_ids(d.app_id):
+            other = ids.get(jig)
+            if other is not None and other.path != d.path:
+                errors.append(InputError(f"the jig id '{jig}' of table '{d.table}' is also an id of table "
+                                         f"'{other.table}' (jigs/{jig}.jigx)", path=d.path,
+                                         hint="give one of them its own ids with app: {id: ...} in its definition"))
+            ids.setdefault(jig, d)
     if errors:
         raise ErrorList(errors)
 

@@ -14,7 +14,7 @@ INQUIRY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.:()/-]{0,99}$")
 
 TOP_KEYS = ("entity", "table", "inquiry", "source", "joins", "key", "columns", "where", "odata", "screen_id",
             "on_change", "app")
-APP_KEYS = ("title", "subtitle", "description", "label", "tab_label", "icon")
+APP_KEYS = ("id", "title", "subtitle", "description", "label", "tab_label", "icon")
 SOURCE_KEYS = ("dac", "alias", "modified", "deleted_flag")
 JOIN_KEYS = ("dac", "alias", "type", "on")
 COLUMN_KEYS = ("field", "type")
@@ -93,6 +93,7 @@ class AppView:
     label: tuple[str, ...] = ()
     tab_label: str | None = None
     icon: str | None = None
+    id: str | None = None  # the id of the table's jigs and datasource (default: the table name)
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,11 @@ class TableDef:
     screen_id: str | None = None
     warnings: tuple[Warning, ...] = field(default=(), compare=False)
     app: AppView = field(default_factory=AppView, compare=False)
+
+    @property
+    def app_id(self) -> str:
+        """The id of the table's datasource and jigs: app.id, else the table name."""
+        return self.app.id or self.table
 
     def aliases(self) -> dict[str, str]:
         """alias -> DAC, main table first."""

@@ -23,11 +23,19 @@ def _title(text: str) -> str:
     return title if isinstance(title, str) and title else HOME_TITLE
 
 
-def plan_home(plan: Plan, tables: list[str], old: State, *, force: bool) -> str | None:
-    """Plan the home jig for these managed tables; returns the hash to record (None: not ours)."""
+def list_jig_of(table: str, files: dict[str, str]) -> str:
+    """A managed table's list jig id, from the files its record names (app.id may rename it)."""
+    jigs = sorted(rel[len("jigs/"):-len(".jigx")] for rel in files
+                  if rel.startswith("jigs/") and rel.count("/") == 1 and rel.endswith(".jigx"))
+    return next((j for j in jigs if f"{j}-detail" in jigs), table)
+
+
+def plan_home(plan: Plan, tables: dict[str, dict[str, str]], old: State, *, force: bool) -> str | None:
+    """Plan the home jig for these managed tables (table -> its generated files); returns the
+    hash to record (None: not ours)."""
     current = read_if_exists(plan.root / HOME_JIG)
     title = _title(current) if current is not None else HOME_TITLE
-    new = jigx.home_grid_text(title, sorted(tables))
+    new = jigx.home_grid_text(title, [list_jig_of(t, files) for t, files in sorted(tables.items())])
     base = old.home
     if base is None and current is not None and current == jigx.home_jig_text(title):
         base = digest(current)  # the skeleton an earlier version wrote: the tool's own

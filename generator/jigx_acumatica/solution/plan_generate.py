@@ -167,7 +167,7 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
     if declare or db_raw is not None or index_raw is None:
         plan_file(plan, DATABASE, db_raw, new_db, silent=True)
     package = plan_package(plan, new_tables, state, settings, force=shared)
-    home = plan_home(plan, list(new_tables), state, force=shared)
+    home = plan_home(plan, {t: r.files for t, r in new_tables.items()}, state, force=shared)
     icons = [list_icon(d) for d in defs] + [t["icon"] for t in add_tabs.values() if isinstance(t.get("icon"), str)]
     if defs:
         plan_icons(plan, icons + ([HOME_ICON] if index_raw is None else []))
@@ -311,8 +311,8 @@ def _id_collisions(plan: Plan, table: str, files: dict[str, str], state: State) 
             if other_rel != rel and other_rel not in managed and other.is_file():
                 plan.add(Change(CONFLICT, rel, "file", table,
                                 f"{other_rel} has the same id ('{Path(name).stem}'): Jigx finds {folder} by file name "
-                                "in every subfolder. Rename or move that file, or give the table another 'table:' "
-                                "name"))
+                                "in every subfolder. Rename or move that file, or give the table its own ids: "
+                                f"app: {{id: {table}-acu}} in its definition"))
 
 
 def _plan_entry(plan: Plan, table: str, current: Any, base: TableRecord, killed: TableRecord,

@@ -120,7 +120,8 @@ def plan_remove(root: Path, table: str, *, force: bool = False) -> Plan:
     package = plan_package(plan, tables, state, load_settings(root), force=force)
     from .home_plan import plan_home
 
-    plan.state = state.with_tables(tables, package, plan_home(plan, list(tables), state, force=force)
+    plan.state = state.with_tables(tables, package, plan_home(plan, {t: r.files for t, r in tables.items()}, state,
+                                                                     force=force)
                                    ).with_onload(onload)
     plan.notes.append(f"'{table}' " + DYNAMIC_DATA_CAVEAT.format(db=DATABASE))
     return plan
