@@ -338,3 +338,18 @@ def test_force_can_be_aimed_at_one_table(app):
     assert r.exit_code == 0, r.output
     assert "# my edit" not in mine["customers"].read_text()  # forced
     assert mine["vendors"].read_text().endswith("# my edit\n") and home.read_text().endswith("# my home\n")
+
+
+def test_a_rename_carries_an_edited_tab_label_and_icon(app):
+    """Issue 19.10: the tab a user relabelled follows the table to its new name."""
+    index = app / "index.jigx"
+    index.write_text(index.read_text().replace("label: Customers", "label: Clients A-Z").replace(
+        "icon: person", "icon: contact", 1))
+    stored = app / "acumatica/customers/table.yaml"
+    stored.write_text(stored.read_text().replace("table: customers", "table: clients"))
+    r = cli("generate", "--solution", app)
+    assert r.exit_code == 0, r.output
+    tabs = load(index)["tabs"]
+    assert "customers" not in tabs and tabs["clients"]["label"] == "Clients A-Z"
+    assert tabs["clients"]["jigId"] == "clients" and tabs["clients"]["icon"] == "contact"
+    assert "tab carried from 'customers'" in r.stdout

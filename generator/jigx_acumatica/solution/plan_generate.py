@@ -110,6 +110,7 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
     append: list[dict[str, Any]] = []
     declare: list[str] = []
     origins: dict[str, str] = {}  # where each definition was read from, relative to the solution
+    carried_from: set[str] = set()  # renamed tables whose edited tab moved to the new name
     for defn in defs:
         base = state.table(defn.table)
         killed = interrupted.table(defn.table)
@@ -134,7 +135,10 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
             declare.append(defn.table)
         room = settings.table_tabs == "always" or (
             settings.table_tabs == "auto" and len(tabs or {}) + len(add_tabs) < MAX_TABS)
-        tab = _plan_tab(plan, defn, tabs, base, force, room=room)
+        carried = _carried_tab(plan, state, rel, defn, tabs)
+        tab = carried or _plan_tab(plan, defn, tabs, base, force, room=room)
+        if carried is not None:
+            carried_from.add(next(t for t, r in state.tables.items() if r.definition == rel and t != defn.table))
         if tab is not None and (tabs is None or defn.table not in tabs):
             add_tabs[defn.table] = tab
         copied = _copy_mark(defn.text) if copy_definitions == "mirror" and rel != recorded else \
@@ -144,7 +148,8 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
         plan.tables.append(TableSummary(defn.table, defn.entity, defn.inquiry, target.url(defn.table),
                                         target.placeholders()))
     remove = _plan_renames(plan, state, origins, new_tables, force)
-    gone_tabs = {old for old in remove if tab_may_go(plan, state.table(old), old, index_text, force)}
+    gone_tabs = {old for old in remove if tab_may_go(plan, state.table(old), old, index_text,
+                                                      force or old in carried_from)}
 
     if index_raw is None and skeleton is not None:  # a new file is emitted whole, not spliced
         new_index = jigx.index_text(skeleton.name, skeleton.title, skeleton.category, tabs=add_tabs, entries=append)
@@ -292,6 +297,21 @@ def _plan_artifacts(plan: Plan, defn: TableDef, target: Target, source: str, bas
         record(plan, action, rel, current, text, table=defn.table)
         hashes[rel] = content_digest(text)
     return hashes
+
+
+def _carried_tab(plan: Plan, state: State, rel: str, defn: TableDef, tabs: dict[str, Any] | None
+                 ) -> dict[str, Any] | None:
+    """A renamed table's tab that was edited by hand (its label, its icon): it moves to the new
+    name with the edits, pointing at the new list jig; None when there is nothing to carry."""
+    old = next((t for t, r in state.tables.items() if r.definition == rel and t != defn.table), None)
+    if old is None or not tabs or old not in tabs or defn.table in tabs:
+        return None
+    current, written = tabs[old], state.table(old).tab
+    if not isinstance(current, dict) or written is None or current == written:
+        return None
+    carried = {**current, "jigId": jigx.tab_entry(defn)["jigId"]}
+    plan.add(Change(CREATE, INDEX, "tab", defn.table, f"tab carried from '{old}' with its edits (label, icon)"))
+    return carried
 
 
 ID_FOLDERS = ("jigs", "datasources")  # Jigx resolves these by file name, across subfolders
