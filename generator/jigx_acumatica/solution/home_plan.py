@@ -5,22 +5,32 @@ skeleton) is adopted; one the user wrote or edited stays theirs."""
 from __future__ import annotations
 
 from ..artifacts import jigx
+from ..errors import ToolError
 from ..fsutil import digest, read_if_exists
 from ..layout import HOME_JIG
-from ..yamlio import load_positions
+from ..yamlio import load_fast
 from .plan import CONFLICT, CREATE, IDENTICAL, SKIP, UPDATE, Change, Plan, decide
 from .state import State
 
 HOME_TITLE = "Home"
 
 
-def _title(text: str) -> str:
+def _read(text: str) -> tuple[str, list[str] | None]:
+    """(the home's title, the jig ids of its grid's widgets, or None when it has no such grid),
+    read with the fast loader: a home of hundreds of tables is read on every run."""
     try:
-        doc = load_positions(text, HOME_JIG)
-    except Exception:  # a home that does not parse is the user's; it keeps its own problems
-        return HOME_TITLE
-    title = doc.get("title") if isinstance(doc, dict) else None
-    return title if isinstance(title, str) and title else HOME_TITLE
+        doc = load_fast(text, HOME_JIG)
+    except ToolError:  # a home that does not parse is the user's; it keeps its own problems
+        return HOME_TITLE, None
+    if not isinstance(doc, dict):
+        return HOME_TITLE, None
+    found = doc.get("title")
+    title = found if isinstance(found, str) and found else HOME_TITLE
+    try:
+        items = doc["children"][0]["options"]["children"]
+        return title, [item["options"]["children"]["options"]["jigId"] for item in items]
+    except (KeyError, IndexError, TypeError):
+        return title, None
 
 
 def list_jig_of(table: str, files: dict[str, str]) -> str:
@@ -34,9 +44,12 @@ def plan_home(plan: Plan, tables: dict[str, dict[str, str]], old: State, *, forc
     """Plan the home jig for these managed tables (table -> its generated files); returns the
     hash to record (None: not ours)."""
     current = read_if_exists(plan.root / HOME_JIG)
-    title = _title(current) if current is not None else HOME_TITLE
-    new = jigx.home_grid_text(title, [list_jig_of(t, files) for t, files in sorted(tables.items())])
+    title, shown = _read(current) if current is not None else (HOME_TITLE, None)
+    jigs = [list_jig_of(t, files) for t, files in sorted(tables.items())]
     base = old.home
+    if current is not None and base is not None and shown == jigs and jigs and digest(current) == base:
+        return base  # as the tool wrote it, for these tables: nothing to render
+    new = jigx.home_grid_text(title, jigs)
     if base is None and current is not None and current == jigx.home_jig_text(title):
         base = digest(current)  # the skeleton an earlier version wrote: the tool's own
     if base is None and current is not None:

@@ -111,6 +111,8 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
     declare: list[str] = []
     origins: dict[str, str] = {}  # where each definition was read from, relative to the solution
     carried_from: set[str] = set()  # renamed tables whose edited tab moved to the new name
+    managed_files = {rel for rec in state.tables.values() for rel in rec.files}
+    files_by_name = _files_by_name(root)  # one walk of jigs/ and datasources/ for every table
     for defn in defs:
         base = state.table(defn.table)
         killed = interrupted.table(defn.table)
@@ -121,7 +123,7 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
         if fingerprint != base.fingerprint:  # said when a definition is added or changed; doctor says it always
             plan.warnings.extend(defn.warnings)
         hashes = _plan_artifacts(plan, defn, target, source, base, killed, fingerprint, force, settings.odata_role)
-        _id_collisions(plan, defn.table, hashes, state)
+        _id_collisions(plan, defn.table, hashes, managed_files, files_by_name)
         entry = jigx.table_changed_entry(defn)
         current = entries.get(defn.table)
         if defn.table in commented and current != entry:
@@ -317,18 +319,28 @@ def _carried_tab(plan: Plan, state: State, rel: str, defn: TableDef, tabs: dict[
 ID_FOLDERS = ("jigs", "datasources")  # Jigx resolves these by file name, across subfolders
 
 
-def _id_collisions(plan: Plan, table: str, files: dict[str, str], state: State) -> None:
+def _files_by_name(root: Path) -> dict[tuple[str, str], list[str]]:
+    """(folder, file name) -> every file of that name under jigs/ or datasources/, any subfolder."""
+    out: dict[tuple[str, str], list[str]] = {}
+    for folder in ID_FOLDERS:
+        if (root / folder).is_dir():
+            for path in sorted((root / folder).rglob("*.jigx")):
+                if path.is_file():
+                    out.setdefault((folder, path.name), []).append(path.relative_to(root).as_posix())
+    return out
+
+
+def _id_collisions(plan: Plan, table: str, files: dict[str, str], managed: set[str],
+                   by_name: dict[tuple[str, str], list[str]]) -> None:
     """A generated jig or datasource whose id another file under the same folder already has (in
     any subfolder) and that this tool does not manage: a conflict, --force or not (both would
     keep the one id)."""
-    managed = {rel for rec in state.tables.values() for rel in rec.files}
     for rel in files:
         folder, _, name = rel.partition("/")
         if folder not in ID_FOLDERS or "/" in name:
             continue
-        for other in sorted((plan.root / folder).rglob(name)) if (plan.root / folder).is_dir() else []:
-            other_rel = other.relative_to(plan.root).as_posix()
-            if other_rel != rel and other_rel not in managed and other.is_file():
+        for other_rel in by_name.get((folder, name), []):
+            if other_rel != rel and other_rel not in managed:
                 plan.add(Change(CONFLICT, rel, "file", table,
                                 f"{other_rel} has the same id ('{Path(name).stem}'): Jigx finds {folder} by file name "
                                 "in every subfolder. Rename or move that file, or give the table its own ids: "
