@@ -16,8 +16,9 @@ Progress = Callable[[int], None] | None
 SAMPLE_HINT = "start from a sample: 'jigx-acumatica samples' copies them to ./samples"
 
 
-def load_definition(path: str | Path) -> TableDef:
-    """Read, screen and check one table definition file."""
+def load_definition(path: str | Path, *, warning_lines: bool = True) -> TableDef:
+    """Read, screen and check one table definition file. warning_lines: find the line of each
+    warning now (a second, slower parse); without it, with_warning_lines does that when needed."""
     spath = str(path)
     text = read_text(path, what="table definition")
     if not text.strip():
@@ -39,9 +40,16 @@ def load_definition(path: str | Path) -> TableDef:
         # which finds the same problems (values are the same but for tabs, seen there as spaces).
         check_definition(load_positions(text, spath), spath, text)
         raise found
-    if defn.warnings:  # the same, so that warnings name their line; the values stay the fast load's
-        return replace(defn, warnings=check_definition(load_positions(text, spath), spath, text).warnings)
-    return defn
+    return with_warning_lines(defn) if warning_lines else defn
+
+
+def with_warning_lines(defn: TableDef) -> TableDef:
+    """The definition with the line of each warning (the same check over the parse that knows
+    positions; the values stay the fast load's). Only a definition with warnings pays for it."""
+    if not defn.warnings or all(w.line is not None for w in defn.warnings):
+        return defn
+    return replace(defn, warnings=check_definition(load_positions(defn.text, defn.path), defn.path,
+                                                   defn.text).warnings)
 
 
 def check_unique(defs: list[TableDef]) -> None:
@@ -72,7 +80,8 @@ def check_unique(defs: list[TableDef]) -> None:
 
 
 def load_definitions(paths: Iterable[str | Path], progress: Progress = None) -> list[TableDef]:
-    """Every definition, or one ErrorList naming every problem in every file."""
+    """Every definition, or one ErrorList naming every problem in every file. Warnings carry no
+    line yet: with_warning_lines adds them where warnings are shown (most runs show none)."""
     defs: list[TableDef] = []
     errors: list[ToolError] = []
     seen: set[Path] = set()
@@ -82,7 +91,7 @@ def load_definitions(paths: Iterable[str | Path], progress: Progress = None) -> 
             continue
         seen.add(resolved)
         try:
-            defs.append(load_definition(p))
+            defs.append(load_definition(p, warning_lines=False))
         except ToolError as exc:
             errors.extend(exc.problems)
         if progress:

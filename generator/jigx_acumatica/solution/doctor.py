@@ -317,8 +317,10 @@ class Doctor:
             for e in exc.problems:
                 self.add_error(e.path or "", e)
             return
+        from ..definition import with_warning_lines
+
         for defn in defs:
-            for w in defn.warnings:
+            for w in with_warning_lines(defn).warnings:
                 self.add(WARNING, self.relative(w.path), w.line, w.message, w.hint)
             self.check_definition_shape(defn)
         for change in plan.changes:

@@ -17,7 +17,7 @@ from ..artifacts import jigx, readme_text, render_all
 from ..artifacts.list_jig import icon_for as list_icon
 from ..artifacts.provenance import content_digest
 from ..config import Target, load_settings
-from ..definition import TableDef
+from ..definition import TableDef, with_warning_lines
 from ..fsutil import digest, read_if_exists
 from ..layout import ARTIFACTS, DATABASE, DEFINITION_NAME, INDEX, definition_file
 from .assets_plan import HOME_ICON, plan_icons
@@ -121,7 +121,7 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
         source, recorded = _definition_home(plan, defn, shown, rel, base, copy=copy_definitions, force=force)
         fingerprint = _fingerprint(defn, target, source, settings.odata_role)
         if fingerprint != base.fingerprint:  # said when a definition is added or changed; doctor says it always
-            plan.warnings.extend(defn.warnings)
+            plan.warnings.extend(with_warning_lines(defn).warnings)
         hashes = _plan_artifacts(plan, defn, target, source, base, killed, fingerprint, force, settings.odata_role)
         _id_collisions(plan, defn.table, hashes, managed_files, files_by_name)
         entry = jigx.table_changed_entry(defn)
