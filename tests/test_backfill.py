@@ -438,3 +438,59 @@ def test_a_file_that_cannot_be_read_is_named_for_what_it_is(app, tmp_path):
     f.write_bytes(b"CustomerID,_mod\nC1,\xff\xfe2026\n")
     r = cli("backfill", "customers", "--solution", app, "--local", "--from", f)
     assert r.exit_code == 2 and "not UTF-8 text" in r.stderr and "Traceback" not in r.output
+
+
+def test_many_tables_are_read_at_once_and_reported_in_their_order(app, tmp_path):
+    """Issue 19.15: tables are backfilled concurrently (bounded), each from a source of its own;
+    the results come in the tables' order, and a failing table stops only itself, raised after
+    the others finished with their positions saved."""
+    import threading
+    import time as clock
+
+    from jigx_acumatica.backfill import TABLES_AT_ONCE, backfill
+    from jigx_acumatica.backfill.run import Options, load_position
+    from jigx_acumatica.definition import load_definition
+    from jigx_acumatica.errors import InputError
+
+    running, peak = [0], [0]
+    lock = threading.Lock()
+
+    class Rows:  # a source of the Source protocol: pages of rows, resumable by offset
+        name, shown = "test:rows", "test rows"
+
+        def for_table(self):
+            return Rows()
+
+        def check(self, defn):
+            if defn.table == "sales-order":
+                raise InputError("this inquiry is not exposed")
+
+        def pages(self, defn, pos, since, top):
+            with lock:
+                running[0] += 1
+                peak[0] = max(peak[0], running[0])
+            clock.sleep(0.2)  # long enough for the others to start
+            with lock:
+                running[0] -= 1
+            rows = [{k: f"{defn.table}-{n}" for k in defn.key} | {"_mod": "2026-01-01T00:00:00"} for n in range(3)]
+
+            def advance(n):
+                pos.offset += n
+            yield rows, advance
+
+    for extra in ("vendors.yaml", "sales-orders.yaml", "contacts.yaml"):
+        assert cli("add", SAMPLES / extra, "--solution", app).exit_code == 0
+    defs = [load_definition(app / f"acumatica/{t}/table.yaml") for t in ("contacts", "customers", "sales-order",
+                                                                          "vendors")]
+    cfg = endpoint_config(app, PAT, Target(organization_id=ORG, solution_id=SOLUTION_ID), lambda _: None)
+    jigx = Endpoint(cfg, tmp_path / "many.sqlite").start()
+    target = Target(organization_id=ORG, solution_id=SOLUTION_ID, base_url=jigx.base_url, company="MyTenant")
+    with pytest.raises(InputError, match="not exposed"):
+        backfill(app, defs, Rows(), target, pat=PAT, options=Options())
+    assert 1 < peak[0] <= TABLES_AT_ONCE
+    for table in ("contacts", "customers", "vendors"):  # the others finished, their positions saved
+        assert load_position(app, table).done
+    good = [d for d in defs if d.table != "sales-order"]
+    results = backfill(app, good, Rows(), target, pat=PAT, options=Options(restart=True))
+    jigx.close()
+    assert [r.table for r in results] == ["contacts", "customers", "vendors"] and all(r.sent == 3 for r in results)

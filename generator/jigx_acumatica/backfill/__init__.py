@@ -80,6 +80,42 @@ def backfill(root: Path, defs: list[TableDef], source: Source, target: Target, *
         else:
             assert pat is not None
             send = sender_to(target.url, pat, policy=policy, session=session)
+        if len(defs) > 1 and hasattr(source, "for_table"):
+            return _concurrently(root, defs, source, send, options, company, report)
         for defn in defs:
             results.append(backfill_table(root, defn, source, send, options, company, report))
     return results
+
+
+TABLES_AT_ONCE = 4  # tables read and sent at once (each its own OData session; a page at a time)
+
+
+def _concurrently(root: Path, defs: list[TableDef], source: Any, send: Callable[[TableDef, dict[str, Any]], None],
+                  options: Options, company: str, report: Report) -> list[TableResult]:
+    """Several tables at once, each read through a source (an OData session) of its own, sent
+    over the one Jigx session (its connection pool is shared safely); the results in the tables'
+    order, and the first failure (in that order) raised once every table stopped (each one's
+    position is saved, so a rerun continues every table where it stopped)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    lock = threading.Lock()
+
+    def one_at_a_time(table: str, read: int, sent: int, seconds: float) -> None:
+        with lock:  # one progress line at a time
+            report(table, read, sent, seconds)
+
+    def one(defn: TableDef) -> TableResult:
+        return backfill_table(root, defn, source.for_table(), send, options, company, one_at_a_time)
+
+    outcomes: list[TableResult | ToolError] = []
+    with ThreadPoolExecutor(max_workers=min(TABLES_AT_ONCE, len(defs))) as pool:
+        for future in [pool.submit(one, d) for d in defs]:
+            try:
+                outcomes.append(future.result())
+            except ToolError as exc:
+                outcomes.append(exc)
+    failed = next((o for o in outcomes if isinstance(o, ToolError)), None)
+    if failed is not None:
+        raise failed
+    return [o for o in outcomes if isinstance(o, TableResult)]

@@ -23,6 +23,10 @@ class ODataSource:
         self.name = f"odata:{reader.conn.url}/t/{reader.conn.tenant}"
         self.shown = f"the inquiry on {reader.conn.url}, tenant {reader.conn.tenant}"
 
+    def for_table(self) -> ODataSource:
+        """A source of its own for one table read alongside others: its own session and types."""
+        return ODataSource(Reader(self.reader.conn))
+
     def check(self, defn: TableDef) -> None:
         """The key can be paged on, and the inquiry is exposed with the key and _mod among its
         properties."""
