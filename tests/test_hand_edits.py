@@ -353,3 +353,24 @@ def test_a_rename_carries_an_edited_tab_label_and_icon(app):
     assert "customers" not in tabs and tabs["clients"]["label"] == "Clients A-Z"
     assert tabs["clients"]["jigId"] == "clients" and tabs["clients"]["icon"] == "contact"
     assert "tab carried from 'customers'" in r.stdout
+
+
+
+def test_force_can_be_aimed_at_one_file(app):
+    """Issue 19.10: --force-file overwrites that file alone; every other hand edit is kept."""
+    assert cli("add", SAMPLES / "vendors.yaml", "--solution", app).exit_code == 0
+    edited = {}
+    for table in ("customers", "vendors"):
+        f = app / f"acumatica/{table}/generic-inquiry.md"
+        f.write_text(f.read_text() + "# my edit\n")
+        edited[table] = f
+    d = app / "acumatica/customers/table.yaml"
+    d.write_text(d.read_text() + "inquiry: Changed customers\n")
+    r = cli("generate", "--solution", app)
+    assert r.exit_code == 1 and "--force-file acumatica/customers/generic-inquiry.md" in r.stderr
+    r = cli("generate", "--solution", app, "--force-file", "acumatica/customers/generic-inquiry.md")
+    assert r.exit_code == 0, r.output
+    assert "# my edit" not in edited["customers"].read_text() and "Changed customers" in edited["customers"].read_text()
+    assert edited["vendors"].read_text().endswith("# my edit\n")  # kept: not named
+    r = cli("generate", "--solution", app, "--force-file", "nope.txt")
+    assert r.exit_code == 2 and "not a file this run writes" in r.stderr

@@ -28,12 +28,15 @@ from .output import finish, plural, print_plan, progress_bar, run_mode
 @write_options
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 when any file is out of date (for CI).")
 @click.option("--diff", is_flag=True, help="Print unified diffs of what would change; write nothing.")
+@click.option("--force-file", "force_files", multiple=True, metavar="PATH",
+              help="Overwrite this one file though edited by hand (its path in the solution); other edits are kept.")
 @lock_option
 @json_option
 @quiet_option
 @verbose_option
 def generate(definitions: tuple[Path, ...], solution: Path, target: TargetOptions, dry_run: bool, force: bool,
-             check: bool, diff: bool, lock_timeout: float, as_json: bool, quiet: bool, verbose: bool) -> ExitCode:
+             check: bool, diff: bool, force_files: tuple[str, ...], lock_timeout: float, as_json: bool, quiet: bool,
+             verbose: bool) -> ExitCode:
     """Generate the CDC artifacts for table definitions into a Jigx solution folder.
 
     With DEFINITIONS, generates those tables; with none, regenerates every definition stored in
@@ -55,7 +58,8 @@ def generate(definitions: tuple[Path, ...], solution: Path, target: TargetOption
     mode = run_mode(dry_run, check, diff)
     with progress_bar(count, quiet or as_json, "reading definitions") as bar:
         plan = operations.generate(solution, list(definitions), resolved, force=force, write=mode == "write",
-                                   progress=bar, lock_timeout=lock_timeout, record=target.given())
+                                   progress=bar, lock_timeout=lock_timeout, record=target.given(),
+                                   force_files=list(force_files))
     return finish(plan, mode=mode, quiet=quiet, as_json=as_json, verbose=verbose)
 
 

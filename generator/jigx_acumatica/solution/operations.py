@@ -39,14 +39,15 @@ def _planned(root: Path, make_plan: Callable[[], Plan], write: bool, lock_timeou
 
 def generate(root: Path, definitions: Sequence[PathLike] = (), target: Target | None = None, *,
              force: bool = False, write: bool = True, progress: Progress = None, lock_timeout: float = 10.0,
-             record: Mapping[str, str] | None = None) -> Plan:
+             record: Mapping[str, str] | None = None, force_files: Sequence[str] = ()) -> Plan:
     """Generate the given tables into the solution (every stored one when none are given).
 
     record: options given for this run (Target field -> value) that shape the output; they are
     saved in the project config, so the next bare run reproduces the same files. Definitions
     given are copied into the solution (acumatica/<table>/table.yaml), as add copies them, so
     the solution stays whole when it is moved or cloned. A folder that is neither a solution
-    nor empty is refused (start one with init, or name a new folder)."""
+    nor empty is refused (start one with init, or name a new folder). force_files: paths in the
+    solution to overwrite though edited by hand, every other hand edit kept."""
     if definitions and not (root / INDEX).exists() and root.is_dir() and any(root.iterdir()):
         raise InputError("is not a Jigx solution (no index.jigx) and not empty: generate starts a solution only in an "
                          "empty or new folder", path=root,
@@ -55,13 +56,38 @@ def generate(root: Path, definitions: Sequence[PathLike] = (), target: Target | 
     target = target or target_for(root)
     defs = definitions_for(root, definitions, target, progress)
 
-    def make_plan() -> Plan:
+    def plan(forced: bool) -> Plan:
         # forcing named tables forces only what is theirs: the package and the home stay as edited
-        return _recording(plan_generate(root, defs, target, force=force,
-                                        copy_definitions="mirror" if definitions else None,
-                                        force_shared=force and not definitions), target, record)
+        return plan_generate(root, defs, target, force=forced, copy_definitions="mirror" if definitions else None,
+                             force_shared=forced and not definitions)
+
+    def make_plan() -> Plan:
+        planned = plan(force)
+        if force_files and not force:
+            planned = _with_forced_files(planned, plan(True), force_files)
+        return _recording(planned, target, record)
 
     return _planned(root, make_plan, write, lock_timeout)
+
+
+def _with_forced_files(kept: Plan, forced: Plan, files: Sequence[str]) -> Plan:
+    """The plan that keeps every hand edit, with the named files taken from the plan that forces
+    them all (each file's content is decided alone, and the state is the same in both)."""
+    wanted = {Path(f).as_posix().removeprefix("./") for f in files}
+    unknown = sorted(wanted - {c.path for c in forced.changes})
+    if unknown:
+        raise InputError(f"--force-file {', '.join(unknown)}: not a file this run writes", path=kept.root,
+                         hint="name a generated file or a managed file of the solution, as its path in the solution "
+                              "(e.g. acumatica/customers/generic-inquiry.md)")
+    kept.changes = [c for c in kept.changes if c.path not in wanted] + [c for c in forced.changes if c.path in wanted]
+    for rel in wanted:
+        kept.writes.pop(rel, None)
+        kept.deletes.pop(rel, None)
+        if rel in forced.writes:
+            kept.writes[rel] = forced.writes[rel]
+        if rel in forced.deletes:
+            kept.deletes[rel] = forced.deletes[rel]
+    return kept
 
 
 def add(root: Path, definitions: Sequence[PathLike], target: Target | None = None, *, force: bool = False,

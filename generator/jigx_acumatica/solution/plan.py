@@ -90,6 +90,7 @@ class Plan:
         tables = sorted({c.table for c in self.conflicts if c.table})
         aimed = (f"; to force one table alone and keep every other hand edit: jigx-acumatica generate "
                  f"acumatica/{tables[0]}/table.yaml --solution <solution> --force") if tables else ""
+        aimed += f"; one file alone: --force-file {self.conflicts[0].path}"
         return ConflictError(f"hand edits would be overwritten: {names}; nothing was written",
                              hint="merge your edits into the table definition, or rerun with --force (every "
                                   f"conflict){aimed}")
