@@ -278,3 +278,21 @@ def test_a_dangling_symlink_is_refused_and_nothing_is_written(tmp_path):
     r = cli("generate", "--solution", app)
     assert r.exit_code == 2 and "symbolic link" in r.stderr and "does not exist" in r.stderr, r.output
     assert sorted(p.name for p in app.rglob("*")) == before and not (tmp_path / "gone.jigx").exists()
+
+
+def test_a_symlinked_definition_is_written_through_its_link(tmp_path):
+    """Issue 19.3: the stored definition kept elsewhere (a shared folder) and linked in: a run
+    that updates it writes the target, and the link stays."""
+    app = tmp_path / "app"
+    assert cli("init", app, "--table", SAMPLES / "customers.yaml").exit_code == 0
+    stored = app / "acumatica/customers/table.yaml"
+    shared = tmp_path / "shared" / "customers.yaml"
+    shared.parent.mkdir()
+    stored.rename(shared)
+    stored.symlink_to(shared)
+    changed = tmp_path / "customers.yaml"
+    changed.write_text((SAMPLES / "customers.yaml").read_text() + "inquiry: Customers via a link\n")
+    r = cli("add", changed, "--solution", app, "--force")
+    assert r.exit_code == 0, r.output
+    assert stored.is_symlink() and shared.read_text().endswith("inquiry: Customers via a link\n")
+    assert cli("generate", "--solution", app, "--check").exit_code == 0
