@@ -33,7 +33,7 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         return
     with _open_text(path) as text:
         first = _peek(text)
-        if path.suffix.lower() == ".json" or first in "[{":
+        if path.suffix.lower() == ".json" or (first and first in "[{"):
             yield from _json_rows(text, path)
         else:
             yield from _csv_rows(text, path)
