@@ -17,6 +17,7 @@ LAYERS: list[set[str]] = [
     {"yamlio", "templates", "schema", "transport"},
     {"config"},
     {"definition"},
+    {"tenancy"},
     {"push_contract"},
     {"artifacts"},
     {"solution"},

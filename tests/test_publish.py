@@ -171,8 +171,12 @@ def test_validate_only_and_config_reuse(small, acumatica):
 
 
 def test_each_tenant_in_turn(small, acumatica):
-    r = publish(small, acumatica, "--tenant", "MyTenant", "--tenant", "Other")
-    assert r.exit_code == 0
+    """Declared tenants are published in turn (tests/test_tenants.py: each its own package)."""
+    config = small / "jigx-acumatica.yaml"
+    config.write_text(config.read_text() + "tenants: [MyTenant, Other]\n")
+    assert cli("generate", "--solution", small).exit_code == 0
+    r = publish(small, acumatica)
+    assert r.exit_code == 0, r.output
     logins = [s.body["tenant"] for s in acumatica.seen if s.path.endswith("login")]
     assert logins == ["MyTenant", "Other"] and acumatica.calls().count("logout") == 2
 
@@ -284,18 +288,17 @@ def test_settings_are_saved_only_once_a_sign_in_proved_them(small, acumatica):
             "--poll-interval", "0", "--retries", "0",
             env={"ACUMATICA_USERNAME": "admin", "ACUMATICA_PASSWORD": PASSWORD})
     assert r.exit_code != 0 and config.read_text() == before  # an instance that never answered proves nothing
-    r = publish(small, acumatica, "--tenant", "MyTenant", "--tenant", "Other")
+    r = publish(small, acumatica, "--tenant", "MyTenant")
     assert r.exit_code == 0, r.output
-    data = YAML(typ="safe").load(config.read_text())
-    assert data["tenants"] == ["MyTenant", "Other"] and "tenant" not in data
-    assert "tenants: [MyTenant, Other]" in config.read_text()
-    assert "saved in jigx-acumatica.yaml (the sign-in proved them)" in r.stderr
-    assert "tenants: MyTenant, Other" in r.stderr
+    assert YAML(typ="safe").load(config.read_text())["tenant"] == "MyTenant"
+    assert "saved in jigx-acumatica.yaml (the sign-in proved them)" in r.stderr and "tenant: MyTenant" in r.stderr
+    # several tenants are declared once in the config (each gets its own tables and package, #20),
+    # never by a publish option: nothing is sent or saved, and the fix says how
     acumatica.seen.clear()
-    r = cli("publish", "--solution", small, "--poll-interval", "0",
-            env={"ACUMATICA_USERNAME": "admin", "ACUMATICA_PASSWORD": PASSWORD})
-    assert r.exit_code == 0 and [s.body.get("tenant") for s in acumatica.seen if s.path.endswith("login")] == \
-        ["MyTenant", "Other"]  # the next bare publish goes to both
+    saved = config.read_text()
+    r = publish(small, acumatica, "--tenant", "MyTenant", "--tenant", "Other")
+    assert r.exit_code == 2 and not acumatica.seen and config.read_text() == saved
+    assert "declare them once, tenants: [MyTenant, Other]" in r.stderr and "docs/tenants.md" in r.stderr
     assert publish(small, acumatica, "--tenant", "Other").exit_code == 0
     data = YAML(typ="safe").load(config.read_text())
     assert data["tenant"] == "Other" and "tenants" not in data

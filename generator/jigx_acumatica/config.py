@@ -202,8 +202,9 @@ SETTINGS: tuple[Setting, ...] = (
             "https://mycompany.acumatica.com", _pattern(BASE_URL_RE, "is not a plain http(s) URL",
                                                         "https://mycompany.acumatica.com")),
     Setting("tenant", "tenant", "--tenant", "The tenant's login name (SM203520) to sign in to.", "MyTenant"),
-    Setting("tenants", "tenants", "--tenant", "Several tenants' login names: publish goes to each in turn.",
-            "[MyTenant, Other]", many=True),
+    Setting("tenants", "tenants", "--tenant", "Several tenants: each a login name, or a mapping of name, companyId, "
+            "acumaticaUrl (when on another instance) and key (its part of table, file and package names). Each "
+            "tenant gets its own Jigx tables and package (docs/tenants.md).", "[MyTenant, Other]", many=True),
 )
 BY_KEY = {s.key: s for s in SETTINGS}
 CONFIG_KEYS = tuple(BY_KEY)
@@ -241,8 +242,60 @@ def _read_config(solution: Path) -> tuple[dict[str, Any], Any]:
     return values, doc
 
 
+TENANT_KEYS = ("name", "companyId", "acumaticaUrl", "key")
+TENANT_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,19}$")
+
+
+def _tenant_entries(value: list[Any], doc: Any, path: Path) -> list[dict[str, str]]:
+    """tenants: each a login name, or {name, companyId?, acumaticaUrl?, key?}; checked where it stands."""
+    node = doc.get("tenants") if isinstance(doc, CommentedMap) else None
+    out: list[dict[str, str]] = []
+    for i, item in enumerate(value):
+        def fail(message: str, fix: str, key: Any = None, i: int = i) -> InputError:
+            item_node = node[i] if isinstance(node, list) and i < len(node) else None
+            line, col = (value_position(item_node, key) if key is not None and isinstance(item_node, CommentedMap)
+                         else _item_position(node, i))
+            return InputError(message, path=path, line=line, column=col, hint=fix)
+
+        entry = {"name": item} if isinstance(item, str) else item
+        if not isinstance(entry, dict):
+            raise fail(f"tenants[{i + 1}] must be a login name or a mapping", "e.g. tenants: [MyTenant, Other], or "
+                       "- {name: Other, companyId: Other Co}")
+        for k, v in entry.items():
+            if k not in TENANT_KEYS:
+                raise fail(f"unknown key '{k}' in tenants[{i + 1}]", f"allowed keys: {', '.join(TENANT_KEYS)}", k)
+            if not isinstance(v, str) or not v.strip() or v != v.strip() or not v.isprintable():
+                raise fail(f"tenants[{i + 1}].{k} must be one line of text", f"e.g. {k}: Other", k)
+        if "name" not in entry:
+            raise fail(f"tenants[{i + 1}] has no name", "add name: <the tenant's login name, SM203520>")
+        if "acumaticaUrl" in entry and not BASE_URL_RE.match(entry["acumaticaUrl"]):
+            raise fail(f"tenants[{i + 1}].acumaticaUrl {entry['acumaticaUrl']!r} is not a plain http(s) URL",
+                       "e.g. acumaticaUrl: https://other.acumatica.com", "acumaticaUrl")
+        if "key" in entry and not TENANT_KEY_RE.match(entry["key"]):
+            raise fail(f"tenants[{i + 1}].key '{entry['key']}' must be lowercase letters, digits and '_', starting "
+                       "with a letter (at most 20)", "e.g. key: west", "key")
+        out.append({k: str(v) for k, v in entry.items()})
+    names = [e["name"] for e in out]
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            line, col = _item_position(node, i)
+            raise InputError(f"tenant '{name}' is listed twice in tenants", path=path, line=line, column=col,
+                             hint="list each tenant once")
+    return out
+
+
+def _item_position(node: Any, i: int) -> tuple[int | None, int | None]:
+    try:
+        line, col = node.lc.item(i)
+        return line + 1, col + 1
+    except (AttributeError, KeyError, IndexError, TypeError):
+        return None, None
+
+
 def _checked(setting: Setting, value: Any, doc: Any, path: Path) -> Any:
     """The value of one setting, or an InputError at its place in the file."""
+    if setting.key == "tenants" and isinstance(value, list):
+        return _tenant_entries(value, doc, path) or None
     ok = (isinstance(value, list) and all(isinstance(v, str) for v in value)) if setting.many else \
         value is None or isinstance(value, str)
     line, col = value_position(doc, setting.key)
@@ -279,7 +332,9 @@ class Settings:
     package: str = DEFAULT_PACKAGE  # path inside the solution
     project_name: str = DEFAULT_PROJECT  # letters and digits only (Acumatica refuses others)
     acumatica_url: str | None = None
-    tenants: tuple[str, ...] = ()  # publish (and read) in each, in turn
+    tenants: tuple[str, ...] = ()  # publish (and read) in each, in turn: their login names
+    tenant_entries: tuple[dict[str, str], ...] = ()  # as declared: name, and companyId, acumaticaUrl, key
+    company: str | None = None  # the CompanyId of a one-tenant solution (the first tenant's by default)
     product_version: str = DEFAULT_PRODUCT_VERSION
     odata_role: str | None = None  # granted View Only on each OData inquiry's screen
     table_tabs: str = "auto"  # auto, always or never
@@ -288,9 +343,10 @@ class Settings:
 def load_settings(solution: Path) -> Settings:
     values, _ = _read_config(solution)
     url = values.get("acumaticaUrl")
-    tenants = tuple(values.get("tenants") or ([values["tenant"]] if values.get("tenant") else []))
+    entries = tuple(values.get("tenants") or ([{"name": values["tenant"]}] if values.get("tenant") else []))
     return Settings(package=values.get("package") or DEFAULT_PACKAGE, project_name=values.get("projectName") or
-                    DEFAULT_PROJECT, acumatica_url=url.rstrip("/") if url else None, tenants=tenants,
+                    DEFAULT_PROJECT, acumatica_url=url.rstrip("/") if url else None,
+                    tenants=tuple(e["name"] for e in entries), tenant_entries=entries, company=values.get("company"),
                     product_version=values.get("productVersion") or DEFAULT_PRODUCT_VERSION,
                     odata_role=values.get("odataRole"), table_tabs=values.get("tableTabs") or "auto")
 

@@ -12,9 +12,22 @@ from ..definition import TableDef
 from ..yamlio import dump
 
 
-def table_changed_entry(defn: TableDef) -> dict[str, Any]:
-    """The plain onTableChanged item the tool manages for this table."""
-    return {"table": defn.table, "action": copy.deepcopy(defn.on_change)}
+def table_changed_entry(defn: TableDef, *, watched_as: str | None = None) -> dict[str, Any]:
+    """The plain onTableChanged item the tool manages for this table. watched_as: the definition's
+    own table, when defn is another tenant's table of it: the action's default/<own> becomes
+    default/<that table>, so each tenant's change syncs its own table."""
+    action = copy.deepcopy(defn.on_change)
+    if watched_as and watched_as != defn.table:
+        action = _renamed(action, f"default/{watched_as}", f"default/{defn.table}")
+    return {"table": defn.table, "action": action}
+
+
+def _renamed(value: Any, old: str, new: str) -> Any:
+    if isinstance(value, dict):
+        return {k: _renamed(v, old, new) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_renamed(v, old, new) for v in value]
+    return new if value == old else value
 
 
 def database_text(tables: list[str]) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from ..definition import Column, TableDef
 from ..naming import DETAIL_SUFFIX
 from ..templates import render
-from .datasource import row_query, search_query
+from .datasource import TENANT_COLUMN, Sources, row_query, search_query, sources_of, tables_of
 from .expressions import field_ref, joined, shown
 
 TEMPLATE = "list-jig.jigx.j2"
@@ -94,8 +94,9 @@ def _places(defn: TableDef) -> dict[str, list[str]]:
     return {"title": title, "subtitle": subtitle, "description": description, "label": label}
 
 
-def render_list_jig(defn: TableDef) -> str:
+def render_list_jig(defn: TableDef, sources: Sources | None = None) -> str:
     by_name = {c.name: c for c in defn.columns}
+    several = bool(sources_of(defn, sources)[0][1])
 
     def expression(names: list[str], separator: str) -> str:
         if not names:
@@ -103,8 +104,11 @@ def render_list_jig(defn: TableDef) -> str:
         return "=" + joined([_value(ITEM, by_name.get(n), n) for n in names], separator)
 
     places = _places(defn)
-    return render(TEMPLATE, table=defn.table, source=defn.app_id, title=title_of(defn), icon=icon_for(defn),
-                  list_source=f"{defn.app_id}-list", query=search_query(defn), detail_jig=detail_jig_id(defn.app_id),
+    if several:  # whose row it is, first on its label
+        places["label"] = [TENANT_COLUMN, *places["label"]]
+    return render(TEMPLATE, table=defn.table, tables=tables_of(defn, sources), several=several, source=defn.app_id,
+                  title=title_of(defn), icon=icon_for(defn), list_source=f"{defn.app_id}-list",
+                  query=search_query(defn, sources), detail_jig=detail_jig_id(defn.app_id),
                   empty=f"No {title_of(defn).lower()} yet: rows arrive when Acumatica pushes a change, or after "
                         "jigx-acumatica backfill",
                   item_title=expression(places["title"], " / "), subtitle=expression(places["subtitle"], " / "),
@@ -141,7 +145,7 @@ def _field(source: str, col: Column) -> Field:
     return Field(label, f"={ref}")
 
 
-def render_detail_jig(defn: TableDef) -> str:
+def render_detail_jig(defn: TableDef, sources: Sources | None = None) -> str:
     """Every column as an entity field (e-mail and phone with their content types, numbers with
     Jigx's number format), and _mod as "Last changed"."""
     source = f"{defn.app_id}-row"
@@ -149,5 +153,8 @@ def render_detail_jig(defn: TableDef) -> str:
     modified = Column(name="_mod", alias=defn.alias, field=defn.modified, type="datetime")
     fields = [_field(base, c) for c in defn.columns]
     fields.append(Field("Last changed", f"={shown(field_ref(base, '_mod'), modified)}"))
-    return render(DETAIL_TEMPLATE, table=defn.table, title=defn.entity, row_source=source, query=row_query(defn),
-                  fields=fields)
+    several = bool(sources_of(defn, sources)[0][1])
+    if several:
+        fields.insert(0, Field("Tenant", f"={field_ref(base, TENANT_COLUMN)}"))
+    return render(DETAIL_TEMPLATE, table=defn.table, tables=tables_of(defn, sources), several=several,
+                  title=defn.entity, row_source=source, query=row_query(defn, sources), fields=fields)

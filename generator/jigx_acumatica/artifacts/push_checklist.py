@@ -14,6 +14,7 @@ from ..config import Target
 from ..definition import TableDef
 from ..definition.dacs import BACCOUNT_BASED
 from ..templates import render
+from ..tenancy import Feed
 from .inquiry import GenericInquiry
 
 TEMPLATE = "push-notification.md.j2"
@@ -46,7 +47,9 @@ def destination_name(table: str) -> str:
 
 
 def render_checklist(defn: TableDef, gi: GenericInquiry, target: Target, source: str,
-                     odata_role: str | None = None) -> str:
-    return render(TEMPLATE, d=defn, gi=gi, odata_role=odata_role, url=target.check_address(defn.table),
-                  address_length=target.address_length(defn.table), placeholders=target.placeholders(),
-                  destination=destination_name(defn.table), tracking=tracking(defn), company=target.company)
+                     odata_role: str | None = None, feed: Feed | None = None) -> str:
+    """feed: with several tenants, the tenant this checklist is for (its table, its CompanyId)."""
+    table = feed.table if feed else defn.table
+    return render(TEMPLATE, d=defn, gi=gi, odata_role=odata_role, url=target.check_address(table),
+                  address_length=target.address_length(table), placeholders=target.placeholders(),
+                  destination=destination_name(table), tracking=tracking(defn), company=target.company, feed=feed)

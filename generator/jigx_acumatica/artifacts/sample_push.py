@@ -5,10 +5,10 @@ JSON, so no provenance header: the file must equal a real push byte for byte."""
 from __future__ import annotations
 
 from .. import push_contract as contract
-from ..config import PLACEHOLDER_COMPANY, Target
 from ..definition import TableDef
 
 
-def render_sample(defn: TableDef, target: Target) -> str:
-    body = contract.sample_notification(defn, target.company or PLACEHOLDER_COMPANY)
+def render_sample(defn: TableDef, company: str) -> str:
+    """company: the CompanyId of the tenant whose push it is."""
+    body = contract.sample_notification(defn, company)
     return contract.to_json(body) + "\n"

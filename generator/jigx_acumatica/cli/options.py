@@ -139,8 +139,7 @@ def acumatica_url_option(f: F) -> F:
 
 def tenant_option(*, multiple: bool) -> Callable[[F], F]:
     if multiple:
-        return click.option("--tenant", "tenants", multiple=True, help="Tenant login name (SM203520); repeat for "
-                            "each tenant in turn (default: tenant/tenants in jigx-acumatica.yaml).")
-    return click.option("--tenant", default=None, help="Tenant login name (SM203520) (default: the config's tenant, "
-                        "or the first of tenants).")
-
+        return click.option("--tenant", "tenants", multiple=True, help="Tenant login name (SM203520), or all; repeat "
+                            "for several of the tenants jigx-acumatica.yaml declares (default: all of them).")
+    return click.option("--tenant", default=None, help="Tenant login name (SM203520), or all (default: every tenant "
+                        "jigx-acumatica.yaml declares, or its one tenant).")

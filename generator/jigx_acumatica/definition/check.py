@@ -8,7 +8,7 @@ from typing import Any
 
 from .. import naming
 from ..errors import ErrorList
-from ..yamlio import plain
+from ..yamlio import plain, value_position
 from .app_view import check_app
 from .checker import Checker, did_you_mean
 from .conditions import check_where
@@ -51,6 +51,7 @@ def check_definition(doc: dict[str, Any], path: str, text: str = "") -> TableDef
     odata, screen_id = check_odata(c, doc)
     on_change = _check_on_change(c, doc, table)
     app = check_app(c, doc, columns)
+    tenants = _check_tenants(c, doc)
 
     if c.errors:
         raise ErrorList(c.errors)
@@ -59,8 +60,23 @@ def check_definition(doc: dict[str, Any], path: str, text: str = "") -> TableDef
         entity=entity, table=table, inquiry=inquiry, dac=dac, alias=alias, modified=modified,
         deleted_flag=deleted_flag, joins=tuple(joins), key=tuple(key), columns=tuple(columns),
         on_change=on_change, path=path, text=text, deleted_field=deleted_field(dac), where=where,
-        odata=odata, screen_id=screen_id, warnings=tuple(c.warnings), app=app,
+        odata=odata, screen_id=screen_id, warnings=tuple(c.warnings), app=app, tenants=tenants,
+        tenants_line=value_position(doc, "tenants")[0] if tenants else None,
     )
+
+
+def _check_tenants(c: Checker, doc: dict[str, Any]) -> tuple[str, ...]:
+    """tenants: the login names of the tenants this table is in (default: all the config declares)."""
+    value = doc.get("tenants")
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+        c.fail(doc, "tenants", "tenants must be a list of tenant login names, as jigx-acumatica.yaml declares them",
+               "e.g. tenants: [MainCo, WestCo]; leave it out for every tenant")
+        return ()
+    if len(set(value)) != len(value):
+        c.fail(doc, "tenants", "tenants lists a tenant twice", "list each tenant once")
+    return tuple(dict.fromkeys(value))
 
 
 def _check_table(c: Checker, doc: dict[str, Any], entity: str | None) -> str:

@@ -13,7 +13,7 @@ JOIN_TYPES = {"inner": "I", "left": "L", "right": "R", "full": "F"}
 INQUIRY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.:()/-]{0,99}$")
 
 TOP_KEYS = ("entity", "table", "inquiry", "source", "joins", "key", "columns", "where", "odata", "screen_id",
-            "on_change", "app")
+            "on_change", "app", "tenants")
 APP_KEYS = ("id", "title", "subtitle", "description", "label", "tab_label", "icon")
 SOURCE_KEYS = ("dac", "alias", "modified", "deleted_flag")
 JOIN_KEYS = ("dac", "alias", "type", "on")
@@ -117,6 +117,8 @@ class TableDef:
     screen_id: str | None = None
     warnings: tuple[Warning, ...] = field(default=(), compare=False)
     app: AppView = field(default_factory=AppView, compare=False)
+    tenants: tuple[str, ...] = ()  # the tenants (login names) it is in; empty: every declared tenant
+    tenants_line: int | None = field(default=None, compare=False)
 
     @property
     def app_id(self) -> str:

@@ -12,9 +12,10 @@ from pathlib import Path
 
 from ..artifacts.package import render_package, rights_items
 from ..artifacts.provenance import content_digest
-from ..config import Settings
+from ..config import Settings, load_config
 from ..fsutil import Content, digest, read_bytes_if_exists, read_if_exists
 from ..layout import artifact_dir
+from ..tenancy import Tenancy, Tenant, tenancy_of
 from .plan import CONFLICT, CREATE, DELETE, IDENTICAL, SKIP, UPDATE, Change, Plan, decide
 from .state import PackageRecord, State, TableRecord
 
@@ -58,15 +59,42 @@ def package_inputs(texts: Mapping[str, str], settings: Settings) -> str:
                              [f"{t}:{content_digest(texts[t])}" for t in sorted(texts)]))
 
 
+def tenant_tables(tables: Mapping[str, TableRecord], tenant: Tenant) -> list[str]:
+    """The packaged tables a tenant is in (its Jigx table is among the definition's)."""
+    return [t for t in packaged_tables(tables) if tenant.table(t) in tables[t].feed_tables(t)]
+
+
 def plan_package(plan: Plan, tables: Mapping[str, TableRecord], old: State, settings: Settings, *,
-                 force: bool) -> PackageRecord | None:
-    """Plan the managed package for these tables; returns its new record (None: no package)."""
-    rel = settings.package
-    recorded = old.package
+                 force: bool, tenancy: Tenancy | None = None) -> tuple[PackageRecord | None, dict[str, PackageRecord]]:
+    """Plan the managed packages for these tables: one, or with several tenants one per tenant
+    holding only that tenant's inquiries (the first tenant's at the package path, the others'
+    beside it with their key). Returns the records of the first and of the others, by key."""
+    if tenancy is None or not tenancy.several:
+        first = _plan_one(plan, settings.package, old.package, tables, packaged_tables(tables), settings, force)
+        others: dict[str, PackageRecord] = {}
+        keys: list[str] = []
+    else:
+        first = _plan_one(plan, settings.package, old.package, tables, tenant_tables(tables, tenancy.tenants[0]),
+                          settings, force)
+        others = {}
+        for tenant in tenancy.tenants[1:]:
+            rec = _plan_one(plan, tenant.package(settings.package), old.packages.get(tenant.key), tables,
+                            tenant_tables(tables, tenant), settings, force)
+            if rec is not None:
+                others[tenant.key] = rec
+        keys = [t.key for t in tenancy.tenants]
+    for key, gone in sorted(old.packages.items()):  # a tenant no longer declared: its package goes
+        if key not in keys:
+            _plan_one(plan, gone.path, gone, tables, [], settings, force)
+    return first, others
+
+
+def _plan_one(plan: Plan, rel: str, recorded: PackageRecord | None, tables: Mapping[str, TableRecord],
+              chosen: list[str], settings: Settings, force: bool) -> PackageRecord | None:
     base = recorded.hash if recorded is not None and recorded.path == rel else None
     current = read_bytes_if_exists(plan.root / rel)
     now = None if current is None else digest(current)
-    texts = inquiry_texts(plan.root, packaged_tables(tables), plan.writes)
+    texts = inquiry_texts(plan.root, chosen, plan.writes)
     if not texts:
         if current is not None and now == base:
             plan.add(Change(DELETE, rel, "file", None, "no table left to package"))
@@ -95,6 +123,7 @@ def plan_package_only(root: Path, settings: Settings, *, force: bool) -> Plan:
 
     state, old_text = load_state(root)
     plan = Plan(root=root, old_state_text=old_text)
-    record = plan_package(plan, state.tables, state, settings, force=force)
-    plan.state = state.with_tables(state.tables, record)
+    tenancy = tenancy_of(settings, load_config(root))
+    record, others = plan_package(plan, state.tables, state, settings, force=force, tenancy=tenancy)
+    plan.state = state.with_tables(state.tables, record).with_tenants(others, state.first_tenant)
     return plan

@@ -48,9 +48,13 @@ class TableSummary:
     inquiry: str
     url: str
     placeholders: list[str]
+    tenant: str | None = None  # with several tenants: whose table this is
 
     def as_dict(self) -> dict[str, Any]:
-        return self.__dict__.copy()
+        out = self.__dict__.copy()
+        if self.tenant is None:  # a one-tenant solution's output is as it was
+            del out["tenant"]
+        return out
 
 
 @dataclass

@@ -20,7 +20,9 @@ from ..config import Target, load_settings
 from ..definition import TableDef, with_warning_lines
 from ..fsutil import digest, read_if_exists
 from ..layout import ARTIFACTS, DATABASE, DEFINITION_NAME, INDEX, definition_file
+from ..tenancy import Feed, tenancy_of
 from .assets_plan import HOME_ICON, plan_icons
+from .feeds_plan import guard_first_tenant, plan_dropped_files, plan_feed_entries, plan_gone_feeds
 from .home_plan import plan_home
 from .jigx_files import (
     add_to_mapping,
@@ -40,13 +42,10 @@ from .plan import (
     IDENTICAL,
     SKIP,
     UPDATE,
-    Action,
     Change,
     Plan,
     TableSummary,
     decide,
-    declaration_detail,
-    entry_detail,
     plan_file,
     record,
 )
@@ -67,14 +66,6 @@ class Skeleton:
     category: str = "business"
 
 
-class _Commented:
-    """An entry holding the user's comments: equal to no generated entry, so the three-way rule
-    treats it as edited by hand (rewriting it would lose the comments)."""
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-
 def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bool = False,
                   skeleton: Skeleton | None = None, copy_definitions: CopyMode = None,
                   force_shared: bool | None = None) -> Plan:
@@ -89,6 +80,7 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
     state, old_text = load_state(root)
     interrupted = load_interrupted(root)
     settings = load_settings(root)
+    tenancy = tenancy_of(settings, target)
     plan = Plan(root=root, old_state_text=old_text)
     index_raw = read_if_exists(root / INDEX)
     index_text = index_raw or ""
@@ -113,28 +105,25 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
     carried_from: set[str] = set()  # renamed tables whose edited tab moved to the new name
     managed_files = {rel for rec in state.tables.values() for rel in rec.files}
     files_by_name = _files_by_name(root)  # one walk of jigs/ and datasources/ for every table
+    gone_feeds: set[str] = set()  # tenants' tables a definition no longer fills
     for defn in defs:
         base = state.table(defn.table)
         killed = interrupted.table(defn.table)
         shown, rel = _rel_source(root, defn)
         origins[rel] = defn.table
+        tenancy.check_definition(defn)
+        feeds = tenancy.feeds(defn)
         source, recorded = _definition_home(plan, defn, shown, rel, base, copy=copy_definitions, force=force)
-        fingerprint = _fingerprint(defn, target, source, settings.odata_role)
+        fingerprint = _fingerprint(defn, target, source, settings.odata_role, feeds if tenancy.several else None)
         if fingerprint != base.fingerprint:  # said when a definition is added or changed; doctor says it always
             plan.warnings.extend(with_warning_lines(defn).warnings)
-        hashes = _plan_artifacts(plan, defn, target, source, base, killed, fingerprint, force, settings.odata_role)
+        hashes = _plan_artifacts(plan, defn, target, source, base, killed, fingerprint, force, settings.odata_role,
+                                 feeds)
+        plan_dropped_files(plan, defn.table, base, hashes, force)
         _id_collisions(plan, defn.table, hashes, managed_files, files_by_name)
-        entry = jigx.table_changed_entry(defn)
-        current = entries.get(defn.table)
-        if defn.table in commented and current != entry:
-            current = _Commented(current)
-        action = _plan_entry(plan, defn.table, current, base, killed, entry, force)
-        if action == CREATE:
-            append.append(entry)
-        elif action == UPDATE:
-            replace[defn.table] = entry
-        if _plan_declaration(plan, defn.table, defn.table in declared, base, force) == CREATE:
-            declare.append(defn.table)
+        own_entry, feed_entries = plan_feed_entries(plan, defn, feeds, base, killed, entries, commented, declared,
+                                                    append, replace, declare, force)
+        gone_feeds |= plan_gone_feeds(plan, defn.table, base, {f.table for f in feeds}, entries, commented, force)
         room = settings.table_tabs == "always" or (
             settings.table_tabs == "auto" and len(tabs or {}) + len(add_tabs) < MAX_TABS)
         carried = _carried_tab(plan, state, rel, defn, tabs)
@@ -145,11 +134,14 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
             add_tabs[defn.table] = tab
         copied = _copy_mark(defn.text) if copy_definitions == "mirror" and rel != recorded else \
             None if copy_definitions == "own" else base.copied
-        new_tables[defn.table] = TableRecord(definition=recorded, entry=entry, declared=True, files=hashes,
-                                             inquiry=defn.inquiry, fingerprint=fingerprint, tab=tab, copied=copied)
-        plan.tables.append(TableSummary(defn.table, defn.entity, defn.inquiry, target.url(defn.table),
-                                        target.placeholders()))
-    remove = _plan_renames(plan, state, origins, new_tables, force)
+        new_tables[defn.table] = TableRecord(definition=recorded, entry=own_entry, declared=own_entry is not None,
+                                             files=hashes, inquiry=defn.inquiry, fingerprint=fingerprint, tab=tab,
+                                             copied=copied, feeds=feed_entries)
+        for feed in feeds:
+            plan.tables.append(TableSummary(feed.table, defn.entity, defn.inquiry, target.url(feed.table),
+                                            target.placeholders(), feed.tenant.name if tenancy.several else None))
+    remove = _plan_renames(plan, state, origins, new_tables, force) | gone_feeds
+    guard_first_tenant(plan, state, tenancy, force)
     gone_tabs = {old for old in remove if tab_may_go(plan, state.table(old), old, index_text,
                                                       force or old in carried_from)}
 
@@ -160,7 +152,8 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
         with_tabs = add_to_mapping(edited.text, str(root / INDEX), "tabs", add_tabs)
         new_index = remove_from_mapping(with_tabs.text, str(root / INDEX), "tabs", gone_tabs).text
         plan.notes.extend(edited.notes + with_tabs.notes)
-    new_index, onload = plan_onload(plan, new_index, list(new_tables), state.onload, force=force)
+    feed_tables = [t for name, rec in new_tables.items() for t in rec.feed_tables(name)]
+    new_index, onload = plan_onload(plan, new_index, feed_tables, state.onload, force=force)
     plan_file(plan, INDEX, index_raw, new_index, silent=True)
     if tabs is None and defs:
         plan.notes.append(f"{INDEX} has no 'tabs': the tables' list jigs (jigs/<table>.jigx) are not on a tab; "
@@ -173,12 +166,13 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
         plan.notes.extend(declared_edit.notes)
     if declare or db_raw is not None or index_raw is None:
         plan_file(plan, DATABASE, db_raw, new_db, silent=True)
-    package = plan_package(plan, new_tables, state, settings, force=shared)
+    package, packages = plan_package(plan, new_tables, state, settings, force=shared, tenancy=tenancy)
     home = plan_home(plan, {t: r.files for t, r in new_tables.items()}, state, force=shared)
     icons = [list_icon(d) for d in defs] + [t["icon"] for t in add_tabs.values() if isinstance(t.get("icon"), str)]
     if defs:
         plan_icons(plan, icons + ([HOME_ICON] if index_raw is None else []))
-    plan.state = state.with_tables(new_tables, package, home).with_onload(onload)
+    plan.state = state.with_tables(new_tables, package, home).with_onload(onload).with_tenants(
+        packages, tenancy.tenants[0].name if tenancy.several else None)
     return plan
 
 
@@ -252,7 +246,8 @@ def _plan_renames(plan: Plan, state: State, origins: dict[str, str], new_tables:
     return remove
 
 
-def _fingerprint(defn: TableDef, target: Target, source: str, odata_role: str | None) -> str:
+def _fingerprint(defn: TableDef, target: Target, source: str, odata_role: str | None,
+                 feeds: list[Feed] | None = None) -> str:
     """Everything the generated files depend on, hashed."""
     from .. import __version__
     from ..templates import templates_fingerprint
@@ -260,6 +255,8 @@ def _fingerprint(defn: TableDef, target: Target, source: str, odata_role: str | 
     inputs = [__version__, templates_fingerprint(), defn.text, source, repr(target)]
     if odata_role:  # absent before the setting existed: a solution without it keeps its fingerprints
         inputs.append(f"odataRole:{odata_role}")
+    if feeds:  # only with several tenants, for the same reason
+        inputs.append(repr([(f.table, f.tenant) for f in feeds]))
     return digest("\0".join(inputs))
 
 
@@ -277,12 +274,13 @@ def _unchanged(root: Path, base: TableRecord, fingerprint: str) -> dict[str, str
 
 
 def _plan_artifacts(plan: Plan, defn: TableDef, target: Target, source: str, base: TableRecord,
-                    killed: TableRecord, fingerprint: str, force: bool, odata_role: str | None) -> dict[str, str]:
+                    killed: TableRecord, fingerprint: str, force: bool, odata_role: str | None,
+                    feeds: list[Feed]) -> dict[str, str]:
     """Decide each generated file of one table; returns path -> hash of its generated content.
 
     Hashes leave out the provenance line, so a new tool version's header is no hand edit."""
     files: dict[str, str | None] = {**(_unchanged(plan.root, base, fingerprint) or
-                                    render_all(defn, target, source, odata_role=odata_role))}
+                                    render_all(defn, target, source, odata_role=odata_role, feeds=feeds))}
     hashes = {}
     for rel, text in files.items():
         if text is None:  # up to date: known without rendering it again
@@ -345,22 +343,6 @@ def _id_collisions(plan: Plan, table: str, files: dict[str, str], managed: set[s
                                 f"{other_rel} has the same id ('{Path(name).stem}'): Jigx finds {folder} by file name "
                                 "in every subfolder. Rename or move that file, or give the table its own ids: "
                                 f"app: {{id: {table}-acu}} in its definition"))
-
-
-def _plan_entry(plan: Plan, table: str, current: Any, base: TableRecord, killed: TableRecord,
-                entry: dict[str, Any], force: bool) -> Action:
-    action = decide(current, base.entry, entry, force=force, interrupted=killed.entry)
-    detail = entry_detail(action)
-    if action == CONFLICT and not base.entry:
-        detail = "an entry for this table exists that jigx-acumatica did not write (--force replaces it)"
-    plan.add(Change(action, INDEX, "entry", table, detail))
-    return action
-
-
-def _plan_declaration(plan: Plan, table: str, is_declared: bool, base: TableRecord, force: bool) -> Action:
-    action = decide(True if is_declared else None, True if base.declared else None, True, force=force)
-    plan.add(Change(action, DATABASE, "declaration", table, declaration_detail(action)))
-    return action
 
 
 def _plan_tab(plan: Plan, defn: TableDef, tabs: dict[str, Any] | None, base: TableRecord, force: bool, *,

@@ -104,24 +104,34 @@ def plan_remove(root: Path, table: str, *, force: bool = False) -> Plan:
                          hint=f"the managed tables: {managed}")
     raw = read_if_exists(root / INDEX) or ""
     text = raw
-    if plan_table_removal(plan, state, table, force=force):
-        edited = edit_table_changed(text, str(root / INDEX), replace={}, append=[], remove={table})
+    base = state.table(table)
+    gone = {table} if plan_table_removal(plan, state, table, force=force) else set()
+    gone |= {t for t in base.feeds if _entry_may_go(plan, t, TableRecord(entry=base.feeds[t]), force)}
+    if gone:
+        edited = edit_table_changed(text, str(root / INDEX), replace={}, append=[], remove=gone)
         text = edited.text
         plan.notes.extend(edited.notes)
     if tab_may_go(plan, state.table(table), table, raw, force):
         text = remove_from_mapping(text, str(root / INDEX), "tabs", {table}).text
     from .onload_plan import plan_onload
 
-    text, onload = plan_onload(plan, text, sorted(t for t in state.tables if t != table), state.onload, force=force)
-    if text != raw:
-        plan.writes[INDEX] = (raw, text)
     tables = dict(state.tables)
     tables.pop(table, None)
-    package = plan_package(plan, tables, state, load_settings(root), force=force)
+    left = sorted(t for name, rec in tables.items() for t in rec.feed_tables(name))
+    text, onload = plan_onload(plan, text, left, state.onload, force=force)
+    if text != raw:
+        plan.writes[INDEX] = (raw, text)
+    from ..config import load_config
+    from ..tenancy import tenancy_of
+
+    settings = load_settings(root)
+    package, packages = plan_package(plan, tables, state, settings, force=force,
+                                     tenancy=tenancy_of(settings, load_config(root)))
     from .home_plan import plan_home
 
     plan.state = state.with_tables(tables, package, plan_home(plan, {t: r.files for t, r in tables.items()}, state,
                                                                      force=force)
-                                   ).with_onload(onload)
-    plan.notes.append(f"'{table}' " + DYNAMIC_DATA_CAVEAT.format(db=DATABASE))
+                                   ).with_onload(onload).with_tenants(packages, state.first_tenant)
+    for feed_table in base.feed_tables(table) or [table]:
+        plan.notes.append(f"'{feed_table}' " + DYNAMIC_DATA_CAVEAT.format(db=DATABASE))
     return plan

@@ -17,7 +17,8 @@ from ..fsutil import read_if_exists
 from ..layout import INTERRUPTED_FILE, STATE_FILE
 
 VERSION = 1
-_TABLE_KEYS = ("copied", "declared", "definition", "entry", "files", "fingerprint", "inquiry", "tab")
+_TABLE_KEYS = ("copied", "declared", "definition", "entry", "feeds", "files", "fingerprint", "inquiry", "tab")
+_OPTIONAL = ("copied", "feeds")  # written only when set: a one-tenant solution's state is as it was
 
 
 @dataclass(frozen=True)
@@ -32,9 +33,17 @@ class TableRecord:
     fingerprint: str | None = None  # of every input of its files
     tab: dict[str, Any] | None = None  # its tab in index.jigx
     copied: str | None = None  # digest of the definition text the tool last copied into the solution
+    # the other tenants' Jigx tables of this definition -> their onTableChanged entry (docs/tenants.md);
+    # the table's own name (entry, declared above) is the first tenant's
+    feeds: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in _TABLE_KEYS if k != "copied" or self.copied is not None}
+        return {k: getattr(self, k) for k in _TABLE_KEYS if k not in _OPTIONAL or getattr(self, k)}
+
+    def feed_tables(self, name: str) -> list[str]:
+        """Every Jigx table this definition fills: its own name (unless it is in none of the tenants
+        that keep it) and the other tenants' tables."""
+        return ([name] if self.declared or not self.feeds else []) + sorted(self.feeds)
 
     @classmethod
     def from_json(cls, data: Any) -> TableRecord:
@@ -50,7 +59,8 @@ class TableRecord:
                    declared=data.get("declared") is True,
                    files={k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)},
                    inquiry=typed("inquiry", str), fingerprint=typed("fingerprint", str), tab=typed("tab", dict),
-                   copied=typed("copied", str))
+                   copied=typed("copied", str),
+                   feeds={k: v for k, v in (typed("feeds", dict) or {}).items() if isinstance(k, str)})
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,9 @@ class PackageRecord:
     path: str  # inside the solution
     hash: str  # of the bytes written
     inputs: str  # of everything it was built from
+
+    def as_json(self) -> dict[str, str]:
+        return {"path": self.path, "hash": self.hash, "inputs": self.inputs}
 
     @classmethod
     def from_json(cls, data: Any) -> PackageRecord | None:
@@ -74,6 +87,8 @@ class State:
     package: PackageRecord | None = None
     home: str | None = None  # hash of jigs/home.jigx as the tool last wrote it (None: not the tool's)
     onload: dict[str, Any] | None = None  # index.jigx's onLoad action as the tool last wrote it
+    packages: dict[str, PackageRecord] = field(default_factory=dict)  # the other tenants' packages, by key
+    first_tenant: str | None = None  # with several tenants: the one whose tables have the plain names
 
     def table(self, name: str) -> TableRecord:
         """The table's record; an empty one for a table never generated."""
@@ -85,6 +100,13 @@ class State:
 
     def with_onload(self, onload: dict[str, Any] | None) -> State:
         return replace(self, onload=onload)
+
+    def with_tenants(self, packages: dict[str, PackageRecord], first_tenant: str | None) -> State:
+        return replace(self, packages=dict(sorted(packages.items())), first_tenant=first_tenant)
+
+    def feed_tables(self) -> list[str]:
+        """Every Jigx table the managed definitions fill, every tenant's."""
+        return sorted(t for name, rec in self.tables.items() for t in rec.feed_tables(name))
 
     def owned_by_others(self, table: str) -> set[str]:
         """Every path another table's record names: its definition and generated files."""
@@ -98,11 +120,15 @@ class State:
     def text(self) -> str:
         data: dict[str, Any] = {"version": VERSION, "tables": {t: r.as_json() for t, r in self.tables.items()}}
         if self.package is not None:
-            data["package"] = {"path": self.package.path, "hash": self.package.hash, "inputs": self.package.inputs}
+            data["package"] = self.package.as_json()
         if self.home is not None:
             data["home"] = self.home
         if self.onload is not None:
             data["onload"] = self.onload
+        if self.packages:
+            data["packages"] = {k: r.as_json() for k, r in self.packages.items()}
+        if self.first_tenant is not None:
+            data["first_tenant"] = self.first_tenant
         return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
 
@@ -122,7 +148,12 @@ def parse_state(text: str, path: Path) -> State:
     tables = {t: TableRecord.from_json(r) for t, r in data["tables"].items() if isinstance(t, str)}
     home = data.get("home") if isinstance(data.get("home"), str) else None
     onload = data.get("onload") if isinstance(data.get("onload"), dict) else None
-    return State(tables=tables, package=PackageRecord.from_json(data.get("package")), home=home, onload=onload)
+    packages = {k: r for k, v in (data.get("packages") or {}).items()
+                if isinstance(k, str) and (r := PackageRecord.from_json(v)) is not None} \
+        if isinstance(data.get("packages"), dict) else {}
+    first = data.get("first_tenant") if isinstance(data.get("first_tenant"), str) else None
+    return State(tables=tables, package=PackageRecord.from_json(data.get("package")), home=home, onload=onload,
+                 packages=packages, first_tenant=first)
 
 
 def load_state(root: Path, name: str = STATE_FILE) -> tuple[State, str | None]:
