@@ -167,8 +167,10 @@ class PushCodes:
     source_type: str = INQUIRY_SOURCE
 
 
-def push_items(defs: list[TableDef], target: Target, codes: PushCodes) -> list[str]:
-    """One experimental PushNotification item per table, in table order."""
+def push_items(defs: list[TableDef], target: Target, codes: PushCodes, tables: dict[str, str] | None = None
+               ) -> list[str]:
+    """One experimental PushNotification item per table, in table order. tables: a tenant's own
+    Jigx table of each definition, where it is not the definition's (docs/tenants.md)."""
     from . import inquiry
     from .push_checklist import destination_name, tracking
 
@@ -176,8 +178,9 @@ def push_items(defs: list[TableDef], target: Target, codes: PushCodes) -> list[s
     for defn in sorted(defs, key=lambda d: d.table):
         track = tracking(defn)
         fields = [(f.split(".")[0], lower_camel(f.split(".")[1])) for f, _ in track.fields]
-        items.append(push_item(hook_id=stable_uuid(defn.table, "push-definition"), name=destination_name(defn.table),
-                               address=target.url(defn.table), design_id=inquiry.build(defn).design_id,
+        table = (tables or {}).get(defn.table, defn.table)
+        items.append(push_item(hook_id=stable_uuid(table, "push-definition"), name=destination_name(table),
+                               address=target.url(table), design_id=inquiry.build(defn).design_id,
                                type_code=codes.type_code, source_type=codes.source_type,
                                track_all=track.track_all, tracked=fields))
     return items

@@ -46,8 +46,10 @@ def sender_to(url_for: Callable[[str], str], pat: str, *, policy: Policy, sessio
 
 def backfill(root: Path, defs: list[TableDef], source: Source, target: Target, *, pat: str | None,
              options: Options, local: bool = False, lock_timeout: float = 10.0, report: Report | None = None,
-             policy: Policy | None = None) -> list[TableResult]:
-    """Every table's existing rows, sent to Jigx (or to a local endpoint started for the run)."""
+             policy: Policy | None = None, company: str | None = None) -> list[TableResult]:
+    """Every table's existing rows, sent to Jigx (or to a local endpoint started for the run).
+    defs: the tables to fill (a tenant's own tables: Feed.defn); company: the CompanyId of the
+    tenant the source reads (default: the target's)."""
     import requests
 
     from ..jigx.sender import CDC_POLICY
@@ -61,7 +63,7 @@ def backfill(root: Path, defs: list[TableDef], source: Source, target: Target, *
     with ExitStack() as stack:
         stack.enter_context(locked(root, lock_timeout))
         session = stack.enter_context(requests.Session())
-        company = target.company or PLACEHOLDER_COMPANY
+        company = company or target.company or PLACEHOLDER_COMPANY
         send: Callable[[TableDef, dict[str, Any]], None]
         if options.dry_run:
             def send(defn: TableDef, body: dict[str, Any]) -> None:
@@ -73,7 +75,7 @@ def backfill(root: Path, defs: list[TableDef], source: Source, target: Target, *
             token = new_token()
             ids = Target(organization_id=target.organization_id or LOCAL_ORG,
                          solution_id=target.solution_id or LOCAL_SOLUTION, company=target.company)
-            endpoint = stack.enter_context(Endpoint(endpoint_config(root, token, ids, lambda _: None, defs)))
+            endpoint = stack.enter_context(Endpoint(endpoint_config(root, token, ids, lambda _: None)))
             base = Target(base_url=endpoint.base_url, organization_id=ids.organization_id,
                           solution_id=ids.solution_id)
             send = sender_to(base.url, token, policy=policy, session=session)

@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..acumatica.odata import Reader
+from ..config import Target
 from ..definition import TableDef
+from ..tenancy import Feed, Tenant
 from .files import read_rows
 from .run import Position, missing_columns, missing_error
 
@@ -146,6 +148,30 @@ def choose_source(root: Path, defs: list[TableDef], *, from_file: Path | None, a
     if not username:
         raise InputError("no Acumatica user name", hint="set ACUMATICA_USERNAME or pass --username")
     return ODataSource(Reader(Connection(url, tenant, username, password(), policy)))
+
+
+def tenant_runs(root: Path, defs: list[TableDef], target: Target, tenant: str | None, from_file: Path | None
+                ) -> list[tuple[Tenant, list[Feed]]]:
+    """The tenants to read, each with its own tables of these definitions. With one tenant,
+    --tenant is the login name to read (as it always was); with several it picks a declared one
+    (default: all). A file holds one tenant's rows: with several, --from needs --tenant."""
+    from ..config import load_settings
+    from ..errors import InputError
+    from ..solution.queries import select_feeds
+    from ..tenancy import tenancy_of
+
+    tenancy = tenancy_of(load_settings(root), target)
+    if not tenancy.several:
+        return [(tenancy.tenants[0], select_feeds(root, defs, target))]
+    feeds = select_feeds(root, defs, target, tenant)
+    by_tenant: dict[Tenant, list[Feed]] = {}
+    for feed in feeds:
+        by_tenant.setdefault(feed.tenant, []).append(feed)
+    if from_file is not None and len(by_tenant) > 1:
+        names = ", ".join(t.shown for t in by_tenant)
+        raise InputError(f"--from reads one tenant's rows, and '{defs[0].table}' is in {names}",
+                         hint="name whose rows the file holds: --tenant <login name>")
+    return [(t, by_tenant[t]) for t in tenancy.tenants if t in by_tenant]
 
 
 def refuse_list_field_keys(defn: TableDef) -> None:

@@ -43,10 +43,12 @@ EXPERIMENTAL = ("EXPERIMENTAL: push definitions in a package are inferred from A
               "(default WEBH, Acumatica's webhook sender).")
 @click.option("--push-source-type", default=None, help="With --with-push: the stored SourceType of the inquiry "
               "source (default GI, a Generic Inquiry).")
+@click.option("--tenant", default=None, help="With --out or --with-push and several tenants: whose package "
+              "(each tenant's holds only its inquiries).")
 @json_option
 @quiet_option
 def package(solution: Path, out: Path | None, with_push: bool, push_type_code: str | None,
-            push_source_type: str | None, as_json: bool, quiet: bool) -> ExitCode:
+            push_source_type: str | None, tenant: str | None, as_json: bool, quiet: bool) -> ExitCode:
     """Write the customization project ZIP: every table's Generic Inquiry in one package.
 
     Builds the package from each managed table's generic-inquiry.xml as it is in the solution
@@ -81,7 +83,7 @@ def package(solution: Path, out: Path | None, with_push: bool, push_type_code: s
         codes = PushCodes(push_type_code or PushCodes.type_code,
                           push_source_type or PushCodes.source_type) if with_push else None
         path = out or solution / settings.package.replace(".zip", "-with-push.zip")
-        operations.write_package(path, operations.package_bytes(solution, push=codes))
+        operations.write_package(path, operations.package_bytes(solution, push=codes, tenant=tenant))
         verb = "written"
         if with_push:
             echo_err(EXPERIMENTAL)

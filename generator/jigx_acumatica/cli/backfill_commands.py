@@ -80,7 +80,7 @@ def backfill(tables: tuple[str, ...], solution: Path, target: TargetOptions, acu
     from ..backfill import backfill as run_backfill
     from ..backfill.files import count_rows
     from ..backfill.run import Options, parse_since
-    from ..backfill.sources import choose_source
+    from ..backfill.sources import choose_source, tenant_runs
     from ..jigx import verify as verifying
     from ..solution import queries
     from .credentials import acumatica_username, read_acumatica_password, read_pat
@@ -89,14 +89,21 @@ def backfill(tables: tuple[str, ...], solution: Path, target: TargetOptions, acu
         parse_since(since)  # refused before any password is asked for or anything sent
     resolved = target.for_solution(solution)
     defs = queries.select_tables(solution, list(tables))
+    asked: list[str] = []
 
-    def password() -> str:  # asked for only when OData is read
-        return read_acumatica_password(password_file, "the user's Acumatica password")
+    def password() -> str:  # asked for only when OData is read, once for every tenant
+        if not asked:
+            asked.append(read_acumatica_password(password_file, "the user's Acumatica password"))
+        return asked[0]
 
     user = acumatica_username(username, required=False) if from_file is None else ""
-    source = choose_source(solution, defs, from_file=from_file, acumatica_url=acumatica_url, tenant=tenant,
-                           username=user, password=password, policy=policy, skip_bad_rows=skip_bad_rows,
-                           date_order=date_order)
+    runs = []
+    for who, feeds in tenant_runs(solution, defs, resolved, tenant, from_file):
+        source = choose_source(solution, [f.defn for f in feeds], from_file=from_file,
+                               acumatica_url=acumatica_url or who.acumatica_url,
+                               tenant=who.name if who.among_several else tenant, username=user, password=password,
+                               policy=policy, skip_bad_rows=skip_bad_rows, date_order=date_order)
+        runs.append((who, feeds, source))
     pat = None
     if not local and not dry_run:
         verifying.check_target(resolved)
@@ -105,7 +112,7 @@ def backfill(tables: tuple[str, ...], solution: Path, target: TargetOptions, acu
     with ExitStack() as stack:
         bar = None
         if from_file is not None and not quiet and not as_json and sys.stderr.isatty():  # a known size: a bar
-            bar = stack.enter_context(click.progressbar(length=count_rows(from_file), label=defs[0].table,
+            bar = stack.enter_context(click.progressbar(length=count_rows(from_file), label=runs[0][1][0].table,
                                                         file=sys.stderr))
         done = [0]
 
@@ -119,17 +126,22 @@ def backfill(tables: tuple[str, ...], solution: Path, target: TargetOptions, acu
                          f"{rate:.0f} rows/s, {seconds:.1f} s")
 
         options = Options(batch_size=batch_size, max_bytes=max_bytes, since=since, restart=restart, dry_run=dry_run)
-        results = run_backfill(solution, defs, source, resolved, pat=pat, options=options, local=local,
-                               lock_timeout=lock_timeout, report=report, policy=policy)
+        results = []
+        for who, feeds, source in runs:  # each tenant read from its own OData, sent to its own tables
+            results += [(who, r) for r in run_backfill(
+                solution, [f.defn for f in feeds], source, resolved, pat=pat, options=options, local=local,
+                lock_timeout=lock_timeout, report=report, policy=policy, company=who.company_id)]
     if as_json:
         click.echo(json.dumps({"ok": True, "dry_run": dry_run, "local": local,
-                               "tables": [r.as_dict() for r in results],
+                               "tables": [{**r.as_dict(), **({"tenant": w.name} if w.among_several else {})}
+                                          for w, r in results],
                                "bad_rows_skipped": sorted(getattr(source, "bad", set())),
                                "bad_row_problems": getattr(source, "problems", [])}, indent=2, default=str))
     elif not quiet:
-        for r in results:
+        for who, r in results:
             verb = "would send" if dry_run else "sent"
-            click.echo(f"{r.table}: {plural(r.read, 'row')} read, {verb} {r.sent} in {plural(r.pages, 'page')}"
+            whose = f"{who.name}: " if who.among_several else ""
+            click.echo(f"{whose}{r.table}: {plural(r.read, 'row')} read, {verb} {r.sent} in {plural(r.pages, 'page')}"
                        + (f", {r.skipped} deleted in Acumatica skipped" if r.skipped else "")
                        + (" (continued an interrupted run)" if r.resumed else "")
                        + (f", modified since {r.since}" if r.since else ""))

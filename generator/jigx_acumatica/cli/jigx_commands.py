@@ -17,14 +17,15 @@ from .options import (
     quiet_option,
     solution_option,
     target_options,
+    tenant_option,
 )
 
 if TYPE_CHECKING:
     from ..config import Target
-    from ..definition import TableDef
     from ..jigx.sender import Outcome
     from ..jigx.verify import Shape
     from ..local.serve import LocalCheck
+    from ..tenancy import Feed
     from ..transport import Policy
 
 
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
               help="insert: one new row; update: an old/new pair like an Acumatica update.")
 @click.option("--cleanup/--no-cleanup", default=True, show_default=True,
               help="Remove the test row afterwards with a delete push.")
+@tenant_option(multiple=False)
 @network_options(timeout=15.0, max_timeout=300.0)
 @click.option("--dry-run", is_flag=True, help="Print the exact requests (PAT masked); send nothing.")
 @click.option("--local", is_flag=True,
@@ -44,13 +46,15 @@ if TYPE_CHECKING:
 @json_option
 @quiet_option
 def verify(tables: tuple[str, ...], solution: Path, target: TargetOptions, pat_file: Path | None, shape: str,
-           cleanup: bool, policy: Policy, dry_run: bool, local: bool, as_json: bool, quiet: bool) -> ExitCode:
+           cleanup: bool, tenant: str | None, policy: Policy, dry_run: bool, local: bool, as_json: bool,
+           quiet: bool) -> ExitCode:
     """Prove the Jigx endpoint works: send test pushes shaped exactly like Acumatica's.
 
     Sends, per table, one clearly marked test row (key JIGX-VERIFY-TEST or a negative number)
     and, unless --no-cleanup, a delete push for it, then explains the answer: token expired,
     wrong region or ids, table rejected, endpoint down. The PAT comes from JIGX_PAT, --pat-file
-    or a hidden prompt and is never printed.
+    or a hidden prompt and is never printed. With several tenants, each tenant's table is pushed
+    with that tenant's CompanyId (--tenant T for one), and the report names the tenant.
 
     \b
     Example:
@@ -64,18 +68,19 @@ def verify(tables: tuple[str, ...], solution: Path, target: TargetOptions, pat_f
 
     resolved = target.for_solution(solution)
     defs = queries.select_tables(solution, list(tables))
+    feeds = queries.select_feeds(solution, defs, resolved, tenant)
     shape_: Shape = "update" if shape == "update" else "insert"
     if local:
         if "base_url" in target.given():
             raise InputError("--local pushes to an endpoint it starts on this machine; --base-url would be ignored",
                              hint="drop --base-url to verify locally, or drop --local to verify the endpoint at "
                                   "--base-url")
-        return _verify_local(solution, defs, resolved, shape_, cleanup, as_json, quiet)
+        return _verify_local(solution, feeds, resolved, shape_, cleanup, as_json, quiet)
     verifying.check_target(resolved)
-    for table in queries.undeclared(solution, defs):
+    for table in queries.undeclared(solution, [f.defn for f in feeds]):
         echo_err(f"warning: table '{table}' is not declared in databases/default.jigx; Jigx may reject its pushes")
     if dry_run:
-        requests_out = verifying.dry_run(defs, resolved, shape=shape_, cleanup=cleanup, pat_known=pat_in_environment())
+        requests_out = verifying.dry_run(feeds, resolved, shape=shape_, cleanup=cleanup, pat_known=pat_in_environment())
         if as_json:
             _echo_json({"ok": True, "dry_run": True, "requests": [r.as_dict() for r in requests_out]})
         else:
@@ -87,13 +92,15 @@ def verify(tables: tuple[str, ...], solution: Path, target: TargetOptions, pat_f
     def report(o: Outcome) -> None:
         if as_json or quiet and o.ok:
             return
-        click.echo(f"{o.table:<24} {o.push:<8} {'ok' if o.ok else 'FAILED':<6} {o.summary}", err=not o.ok and quiet)
+        who = f"{o.tenant}: " if o.tenant else ""
+        click.echo(f"{who}{o.table:<24} {o.push:<8} {'ok' if o.ok else 'FAILED':<6} {o.summary}",
+                   err=not o.ok and quiet)
         if o.server_message and not o.ok:
             click.echo(f"  server said: {o.server_message}", err=quiet)
         if o.fix and not o.ok:
             click.echo(f"  fix: {o.fix}", err=quiet)
 
-    results = verifying.run(defs, resolved, pat, shape=shape_, cleanup=cleanup, report=report,
+    results = verifying.run(feeds, resolved, pat, shape=shape_, cleanup=cleanup, report=report,
                             policy=policy)
     code = verifying.exit_code(results)
     if as_json:
@@ -103,7 +110,7 @@ def verify(tables: tuple[str, ...], solution: Path, target: TargetOptions, pat_f
     return code
 
 
-def _verify_local(solution: Path, defs: list[TableDef], target: Target, shape: Shape, cleanup: bool, as_json: bool,
+def _verify_local(solution: Path, feeds: list[Feed], target: Target, shape: Shape, cleanup: bool, as_json: bool,
                   quiet: bool) -> ExitCode:
     from ..local.serve import verify_local
 
@@ -111,7 +118,7 @@ def _verify_local(solution: Path, defs: list[TableDef], target: Target, shape: S
         if not as_json and not quiet:
             click.echo(f"{check.table:<24} {check.step:<8} {'ok' if check.ok else 'FAILED':<6} {check.detail}")
 
-    code, checks = verify_local(solution, defs, target, shape=shape, cleanup=cleanup, report=report)
+    code, checks = verify_local(solution, feeds, target, shape=shape, cleanup=cleanup, report=report)
     if as_json:
         _echo_json({"ok": code == 0, "exit_code": int(code), "local": True, "checks": [c.as_dict() for c in checks]})
     elif not quiet:

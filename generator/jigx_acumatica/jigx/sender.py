@@ -38,9 +38,13 @@ class Outcome:
     latency_ms: int | None = None
     attempts: int = 0
     server_message: str | None = None
+    tenant: str | None = None  # with several tenants: whose table it was
 
     def as_dict(self) -> dict[str, Any]:
-        return self.__dict__.copy()
+        out = self.__dict__.copy()
+        if self.tenant is None:  # a one-tenant solution's answer is as it was
+            del out["tenant"]
+        return out
 
 
 # Each kind of network failure: its exit code, what happened, and the fix.

@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .. import push_contract as contract
-from ..config import PLACEHOLDER_COMPANY, Target
+from ..config import Target
 from ..definition import Column, TableDef
 from ..errors import ExitCode, InputError
-from ..solution.queries import select_tables
+from ..solution.queries import select_feeds, select_tables
+from ..tenancy import Feed
 from ..transport import Policy, Redactor
 from .sender import CDC_POLICY, Outcome, Push, send
 
@@ -98,15 +99,15 @@ class DryRequest:
                 "body": self.body}
 
 
-def dry_run(defs: list[TableDef], target: Target, *, shape: Shape, cleanup: bool, pat_known: bool = False
+def dry_run(feeds: list[Feed], target: Target, *, shape: Shape, cleanup: bool, pat_known: bool = False
             ) -> list[DryRequest]:
     """Every request verify would send, PAT masked (pat_known: one is set, shown as ****); nothing is sent."""
     auth = "Bearer ****" if pat_known else "Bearer <your PAT>"
     out = []
-    company = target.company or PLACEHOLDER_COMPANY
-    for d in defs:
+    for feed in feeds:
+        d = feed.defn
         url = target.url(d.table)
-        for push in pushes(d, company, shape=shape, cleanup=cleanup):
+        for push in pushes(d, feed.tenant.company_id, shape=shape, cleanup=cleanup):
             text = (f"POST {url}\nAuthorization: {auth}\n"
                     f"Content-Type: application/json; charset=utf-8\n\n{contract.to_json(push.body)}\n")
             out.append(DryRequest(d.table, push.kind, url, text, push.body, auth))
@@ -116,9 +117,10 @@ def dry_run(defs: list[TableDef], target: Target, *, shape: Shape, cleanup: bool
 CONCURRENCY = 8  # tables pushed at once: a slow endpoint costs its latency once per eight tables
 
 
-def run(defs: list[TableDef], target: Target, pat: str, *, shape: Shape, cleanup: bool, policy: Policy,
+def run(feeds: list[Feed], target: Target, pat: str, *, shape: Shape, cleanup: bool, policy: Policy,
         report: Callable[[Outcome], None] | None = None) -> list[Outcome]:
-    """Every push of every table, stopping a table at its first failure. Tables are pushed
+    """Every push of every tenant's table (each with its tenant's CompanyId), stopping a table at
+    its first failure. Tables are pushed
     concurrently (at most CONCURRENCY at once, a session each); each table's pushes stay in
     order, and the outcomes are reported in the tables' order, as a serial run would."""
     import threading
@@ -137,11 +139,12 @@ def run(defs: list[TableDef], target: Target, pat: str, *, shape: Shape, cleanup
         s: requests.Session = local.session
         return s
 
-    def table(defn: TableDef) -> list[Outcome]:
+    def table(feed: Feed) -> list[Outcome]:
         out = []
-        url = target.url(defn.table)
-        for push in pushes(defn, target.company or PLACEHOLDER_COMPANY, shape=shape, cleanup=cleanup):
+        url = target.url(feed.table)
+        for push in pushes(feed.defn, feed.tenant.company_id, shape=shape, cleanup=cleanup):
             outcome = send(session(), url, pat, push, policy)
+            outcome.tenant = feed.tenant.name if feed.tenant.among_several else None
             outcome.summary = redact(outcome.summary)
             outcome.server_message = redact(outcome.server_message) if outcome.server_message else None
             outcome.fix = redact(outcome.fix)
@@ -152,8 +155,8 @@ def run(defs: list[TableDef], target: Target, pat: str, *, shape: Shape, cleanup
 
     results: list[Outcome] = []
     try:
-        with ThreadPoolExecutor(max_workers=max(1, min(CONCURRENCY, len(defs)))) as pool:
-            for future in [pool.submit(table, d) for d in defs]:
+        with ThreadPoolExecutor(max_workers=max(1, min(CONCURRENCY, len(feeds)))) as pool:
+            for future in [pool.submit(table, f) for f in feeds]:
                 for outcome in future.result():
                     results.append(outcome)
                     if report:
@@ -170,11 +173,12 @@ def exit_code(results: list[Outcome]) -> ExitCode:
 
 def verify_solution(root: Path, tables: list[str] | tuple[str, ...] = (), *, pat: str, target: Target | None = None,
                     shape: Shape = "insert", cleanup: bool = True, policy: Policy | None = None,
-                    report: Callable[[Outcome], None] | None = None) -> list[Outcome]:
-    """The library form of `verify`: the solution's tables (or those named) pushed to Jigx."""
+                    report: Callable[[Outcome], None] | None = None, tenant: str | None = None) -> list[Outcome]:
+    """The library form of `verify`: the solution's tables (or those named) pushed to Jigx, for
+    every tenant (or the one named)."""
     from ..config import load_config
 
     target = target or load_config(root).validate()
-    defs = select_tables(root, list(tables))
+    feeds = select_feeds(root, select_tables(root, list(tables)), target, tenant)
     check_target(target)
-    return run(defs, target, pat, shape=shape, cleanup=cleanup, policy=policy or CDC_POLICY, report=report)
+    return run(feeds, target, pat, shape=shape, cleanup=cleanup, policy=policy or CDC_POLICY, report=report)

@@ -14,7 +14,7 @@ import secrets
 import socket
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,24 @@ class EndpointConfig:
     read_timeout: float = READ_TIMEOUT
     max_threads: int = MAX_THREADS
     company: str | None = None  # the solution's tenant: a push from another is flagged
+    # with several tenants: each table's tenant's CompanyId (a push from another tenant is flagged)
+    companies: dict[str, str] = field(default_factory=dict)
+
+    def tenant_flag(self, table: str, company: str) -> str:
+        """Why a push's CompanyId does not belong in this table ('' when it does)."""
+        if self.companies:
+            mine = self.companies.get(table)
+            if company not in self.companies.values():
+                return (f" FLAG: from tenant '{company}', which this solution does not declare (declare it under "
+                        "tenants: in jigx-acumatica.yaml, or fix the push's CompanyId)")
+            if mine is not None and company != mine:
+                return (f" FLAG: from tenant '{company}' into '{table}', which is tenant '{mine}''s table: the "
+                        "push definition of one tenant points at another's table (check its Address)")
+            return ""
+        if self.company and company != self.company:
+            return (f" FLAG: from tenant '{company}', not this solution's '{self.company}' "
+                    "(Jigx ignores CompanyId: the tenants' rows mix in one table)")
+        return ""
 
 
 def new_token() -> str:
@@ -158,10 +176,7 @@ class Handler(BaseHTTPRequestHandler):
         except BodyError as exc:
             return self._error(400, f"the body is not valid UTF-8 JSON ({exc})" if exc.syntax else str(exc), table)
         applied = self.server.store.apply(table, body)  # type: ignore[attr-defined]
-        flag = ""
-        if self.cfg.company and body["CompanyId"] != self.cfg.company:
-            flag = (f" FLAG: from tenant '{body['CompanyId']}', not this solution's '{self.cfg.company}' "
-                    "(Jigx ignores CompanyId: the tenants' rows mix in one table)")
+        flag = self.cfg.tenant_flag(table, body["CompanyId"])
         self._log(f"POST 200 {applied.log_line()}{flag}")
         self._send(200)
 

@@ -15,6 +15,7 @@ from ..errors import InputError, printable
 from ..push_contract import BodyError, parse_body, row_key, ticks_to_utc, timestamp_problem
 from ..solution.queries import solution_definitions
 from ..templates import render
+from ..tenancy import Tenant
 from ..yamlio import read_text
 
 JIGX_COLUMNS = ("_tab", "_del", "_mod")
@@ -103,10 +104,34 @@ def inspect_file(path: Path, *, table_def: Path | None = None, solution: Path = 
 
     body = load_notification(path)
     defn = find_definition(body, table_def, solution)
-    tenant = load_config(solution).company if (solution / "jigx-acumatica.yaml").is_file() else None
-    report = analyse(body, defn, file=path.name, tenant=tenant)
+    tenant, declared = None, None
+    if (solution / "jigx-acumatica.yaml").is_file():
+        from ..config import load_settings
+        from ..tenancy import tenancy_of
+
+        target = load_config(solution)
+        tenancy = tenancy_of(load_settings(solution), target)
+        if tenancy.several:  # every declared tenant pushes here; only an undeclared one is flagged
+            declared = {t.company_id: t for t in tenancy.of(defn)}
+        else:
+            tenant = target.company
+    report = analyse(body, defn, file=path.name, tenant=tenant, declared=declared)
     report.definition = _shown_path(Path(defn.path), solution)
     return report
+
+
+def _check_tenant(company: str, defn: TableDef, declared: dict[str, Tenant], report: Report) -> None:
+    if company in declared:
+        who = declared[company]
+        report.notes.append(f"from tenant {who.shown} (CompanyId '{company}'): its rows belong in "
+                            f"'{who.table(defn.table)}'")
+        return
+    known = ", ".join(f"'{c}'" for c in declared) or "none"
+    report.problems.append(f"CompanyId '{company}' is not a tenant this table is in (declared: {known}): its rows "
+                           "would have no table of their own")
+    report.fixes.append(f"if '{company}' is meant to push here, declare it under tenants: in jigx-acumatica.yaml "
+                        "(- {name: <login name>, companyId: " + company + "}) and list it in the definition's "
+                        "tenants: if it has one, then generate; if a tenant's companyId is set wrong, correct it")
 
 
 def _shown_path(path: Path, solution: Path) -> str:
@@ -117,14 +142,19 @@ def _shown_path(path: Path, solution: Path) -> str:
         return str(path)
 
 
-def analyse(body: dict[str, Any], defn: TableDef, *, file: str, tenant: str | None = None) -> Report:
+def analyse(body: dict[str, Any], defn: TableDef, *, file: str, tenant: str | None = None,
+            declared: dict[str, Tenant] | None = None) -> Report:
+    """tenant: a one-tenant solution's CompanyId; declared: with several tenants, the CompanyIds of
+    those this definition is in (a push from any other is flagged)."""
     ts = body.get("TimeStamp")
     report = Report(file=file, table=defn.table, definition=Path(defn.path).name, query=body["Query"],
                     company=body["CompanyId"], notification_id=body.get("Id"),
                     timestamp=ts if isinstance(ts, int) else None,
                     committed_utc=ticks_to_utc(ts) if isinstance(ts, int) else None)
     _check_envelope(body, defn, report)
-    if tenant and body["CompanyId"] != tenant:
+    if declared is not None:
+        _check_tenant(body["CompanyId"], defn, declared, report)
+    elif tenant and body["CompanyId"] != tenant:
         report.problems.append(f"CompanyId '{body['CompanyId']}' is another tenant than this solution's ('{tenant}'): "
                                "Jigx ignores CompanyId, so its rows would mix with this tenant's (see the checklist, "
                                "'Several Acumatica tenants')")

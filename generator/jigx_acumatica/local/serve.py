@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..config import PLACEHOLDER_COMPANY, Target
-from ..definition import TableDef, load_definitions
+from ..config import Target
+from ..definition import load_definitions
 from ..errors import ExitCode, InputError
 from ..layout import DATABASE
 from ..push_contract import row_key
-from ..solution.queries import declared_tables_in, require_solution, solution_definitions, undeclared
+from ..solution.queries import declared_tables_in, require_solution, select_feeds, solution_definitions, undeclared
+from ..tenancy import Feed
 from .endpoint import Endpoint, EndpointConfig, new_token
 
 if TYPE_CHECKING:
@@ -23,13 +24,15 @@ LOCAL_SOLUTION = "00000000-0000-4000-8000-000000000002"
 
 
 def endpoint_config(root: Path, token: str, target: Target, log: Callable[[str], None],
-                    defs: list[TableDef] | None = None) -> EndpointConfig:
-    """The endpoint for a solution's tables (or only `defs`, when given)."""
-    if defs is None:
-        defs = load_definitions(solution_definitions(root))
-    return EndpointConfig(tables={d.table: d for d in defs}, declared=declared_tables_in(root), token=token,
+                    feeds: list[Feed] | None = None) -> EndpointConfig:
+    """The endpoint for a solution's tables, every tenant's (or only `feeds`, when given)."""
+    if feeds is None:
+        feeds = select_feeds(root, load_definitions(solution_definitions(root)), target)
+    several = any(f.tenant.among_several for f in feeds)
+    return EndpointConfig(tables={f.table: f.defn for f in feeds}, declared=declared_tables_in(root), token=token,
                           organization_id=target.organization_id, solution_id=target.solution_id, log=log,
-                          company=target.company)
+                          company=target.company,
+                          companies={f.table: f.tenant.company_id for f in feeds} if several else {})
 
 
 @dataclass
@@ -43,7 +46,7 @@ class LocalCheck:
         return self.__dict__.copy()
 
 
-def verify_local(root: Path, defs: list[TableDef], target: Target, *, shape: Shape = "insert", cleanup: bool = True,
+def verify_local(root: Path, feeds: list[Feed], target: Target, *, shape: Shape = "insert", cleanup: bool = True,
                  report: Callable[[LocalCheck], None] | None = None,
                  log: Callable[[str], None] = lambda _: None) -> tuple[ExitCode, list[LocalCheck]]:
     """Start the endpoint on a free loopback port, push every table's test payloads over HTTP,
@@ -54,7 +57,7 @@ def verify_local(root: Path, defs: list[TableDef], target: Target, *, shape: Sha
     from ..jigx.sender import send
     from ..transport import Policy
 
-    missing = undeclared(root, defs)
+    missing = undeclared(root, [f.defn for f in feeds])
     if missing:
         raise InputError(f"table(s) not declared in {DATABASE}: {', '.join(missing)}", path=root / DATABASE,
                          hint="declare them (jigx-acumatica generate --solution DIR --force restores declarations)")
@@ -62,7 +65,7 @@ def verify_local(root: Path, defs: list[TableDef], target: Target, *, shape: Sha
     token = new_token()
     local = Target(base_url="", organization_id=target.organization_id or LOCAL_ORG,
                    solution_id=target.solution_id or LOCAL_SOLUTION, company=target.company)
-    cfg = endpoint_config(root, token, local, log, defs)
+    cfg = endpoint_config(root, token, local, log, feeds)
     checks: list[LocalCheck] = []
     code = ExitCode.OK
 
@@ -77,9 +80,10 @@ def verify_local(root: Path, defs: list[TableDef], target: Target, *, shape: Sha
         policy = Policy(timeout=10, retries=0)
         rows_url = (f"{endpoint.base_url}/tool/organizations/{local.organization_id}/solutions/"
                     f"{local.solution_id}/tables/{{table}}/rows")
-        for defn in defs:
+        for feed in feeds:
+            defn = feed.defn
             test_key = None
-            for push in verify.pushes(defn, local.company or PLACEHOLDER_COMPANY, shape=shape, cleanup=cleanup):
+            for push in verify.pushes(defn, feed.tenant.company_id, shape=shape, cleanup=cleanup):
                 outcome = send(session, local.url(defn.table), token, push, policy)
                 if not outcome.ok:
                     note(LocalCheck(defn.table, push.kind, False, f"{outcome.summary}: {outcome.server_message or ''}"))

@@ -178,24 +178,34 @@ def package(root: Path, *, force: bool = False, write: bool = True, lock_timeout
     return _planned(root, lambda: plan_package_only(root, settings, force=force), write, lock_timeout)
 
 
-def package_bytes(root: Path, *, push: PushCodes | None = None) -> bytes:
+def package_bytes(root: Path, *, push: PushCodes | None = None, tenant: str | None = None) -> bytes:
     """The package the managed ZIP holds once up to date (built by the same function from the
-    same inquiry files), with experimental push definitions when push codes are given."""
+    same inquiry files), with experimental push definitions when push codes are given. With
+    several tenants, the package of the tenant named (its inquiries, its tables' addresses)."""
     from ..artifacts.package import push_items
-    from .package_plan import build_package, inquiry_texts, packaged_tables
+    from ..tenancy import tenancy_of
+    from .package_plan import build_package, inquiry_texts, packaged_tables, tenant_tables
     from .state import load_state
 
     require_solution(root)
     settings = load_settings(root)
+    target = load_config(root)
+    tenancy = tenancy_of(settings, target)
     state, _ = load_state(root)
-    texts = inquiry_texts(root, packaged_tables(state.tables))
+    chosen = None
+    if tenancy.several:
+        if tenant is None:
+            raise InputError("this solution has several tenants, each with its own package",
+                             hint="name one: --tenant " + " | --tenant ".join(t.shown for t in tenancy.tenants))
+        chosen = tenancy.select(tenant)[0]
+    texts = inquiry_texts(root, tenant_tables(state.tables, chosen) if chosen else packaged_tables(state.tables))
     if not texts:
         raise InputError("no table with a Generic Inquiry to package", path=root,
                          hint="onboard tables with 'jigx-acumatica add DEF...' (or run generate) first")
     extra = None
     if push is not None:
         defs = [d for d in load_definitions(solution_definitions(root)) if d.table in texts]
-        extra = push_items(defs, load_config(root), push)
+        extra = push_items(defs, target, push, {d.table: chosen.table(d.table) for d in defs} if chosen else None)
     return build_package(texts, settings, extra)
 
 

@@ -140,7 +140,7 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
         for feed in feeds:
             plan.tables.append(TableSummary(feed.table, defn.entity, defn.inquiry, target.url(feed.table),
                                             target.placeholders(), feed.tenant.name if tenancy.several else None))
-    remove = _plan_renames(plan, state, origins, new_tables, force) | gone_feeds
+    remove = _plan_renames(plan, state, origins, new_tables, force)
     guard_first_tenant(plan, state, tenancy, force)
     gone_tabs = {old for old in remove if tab_may_go(plan, state.table(old), old, index_text,
                                                       force or old in carried_from)}
@@ -148,7 +148,8 @@ def plan_generate(root: Path, defs: list[TableDef], target: Target, *, force: bo
     if index_raw is None and skeleton is not None:  # a new file is emitted whole, not spliced
         new_index = jigx.index_text(skeleton.name, skeleton.title, skeleton.category, tabs=add_tabs, entries=append)
     else:
-        edited = edit_table_changed(index_text, str(root / INDEX), replace=replace, append=append, remove=remove)
+        edited = edit_table_changed(index_text, str(root / INDEX), replace=replace, append=append,
+                                    remove=remove | gone_feeds)
         with_tabs = add_to_mapping(edited.text, str(root / INDEX), "tabs", add_tabs)
         new_index = remove_from_mapping(with_tabs.text, str(root / INDEX), "tabs", gone_tabs).text
         plan.notes.extend(edited.notes + with_tabs.notes)

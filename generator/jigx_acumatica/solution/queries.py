@@ -13,6 +13,7 @@ from ..errors import InputError
 from ..fsutil import read_if_exists
 from ..layout import ARTIFACTS, DATABASE, DEFINITION_NAME, INDEX
 from ..naming import SOLUTION_NAME_RE, kebab
+from ..tenancy import Feed
 from .state import load_state
 
 PathLike = str | Path
@@ -105,6 +106,20 @@ def select_tables(root: Path, names: Sequence[str]) -> list[TableDef]:
     if unknown:
         raise InputError(f"unknown table(s): {', '.join(unknown)}", hint=f"tables here: {', '.join(sorted(by_name))}")
     return [by_name[n] for n in names]
+
+
+def select_feeds(root: Path, defs: Sequence[TableDef], target: Target, tenant: str | None = None) -> list[Feed]:
+    """Each tenant's table of these definitions (--tenant T: that tenant's only; all by default),
+    in the definitions' order, then the tenants' order."""
+    from ..config import load_settings
+    from ..tenancy import tenancy_of
+
+    tenancy = tenancy_of(load_settings(root), target)
+    chosen = tenancy.select(tenant)
+    feeds = [f for d in defs for f in tenancy.feeds(d, only=chosen)]
+    if not feeds:
+        raise InputError(f"no table here is in tenant {tenant}", hint="name another tenant, or all")
+    return feeds
 
 
 def undeclared(root: Path, defs: Sequence[TableDef]) -> list[str]:
