@@ -296,3 +296,49 @@ def test_the_first_tenant_keeps_the_plain_names_and_bad_tenants_are_located(app,
     r = cli("generate", "--solution", app)
     assert r.exit_code == 2 and "tenant 'Westco' is not declared" in r.stderr
     assert "acumatica/contacts/table.yaml:" in r.stderr and "WestCo" in r.stderr
+
+
+def test_the_worked_example_in_the_docs_does_what_it_says(tmp_path):
+    """docs/tenants.md, "A worked example": its config block, applied to a MainCo solution, gives
+    the files, tables, entries and CompanyId the page lists; MainCo's own files stay as they were."""
+    import re
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "tenants.md").read_text()
+    example = doc[doc.index("## A worked example"):]
+    block = re.search(r"```yaml\n(.*?)```", example, re.S).group(1)
+    block = re.sub(r"^\s+", "", block.split("\n", 1)[1].replace("\n   ", "\n"), count=0)
+    app = tmp_path / "field-app"
+    assert cli("init", app, "--region", "us", "--org", ORG, "--solution-id", SOLUTION_ID, "--company", "MainCo",
+               "--table", SAMPLES / "customers.yaml").exit_code == 0
+    config = app / "jigx-acumatica.yaml"
+    config.write_text(config.read_text() + "tenant: MainCo\n")
+    assert cli("generate", "--solution", app).exit_code == 0
+    before = tree(app)
+    config.write_text(config.read_text().replace("tenant: MainCo\n", block))
+    assert cli("generate", "--solution", app).exit_code == 0, block
+    for path in ("acumatica/customers/west/push-notification.md", "acumatica/customers/west/sample-push.json",
+                 "acumatica/jigx-cdc-west.zip"):
+        assert f"`{path}`" in example and (app / path).exists()
+    assert "customers_west" in yaml(app / "databases/default.jigx")["tables"]
+    entry = next(e for e in yaml(app / "index.jigx")["onTableChanged"] if e["table"] == "customers_west")
+    assert entry["action"]["options"]["entities"] == ["default/customers_west"]
+    assert json.loads((app / "acumatica/customers/west/sample-push.json").read_text())["CompanyId"] == \
+        "West Coast LLC"
+    checklist = (app / "acumatica/customers/west/push-notification.md").read_text()
+    assert "cdc?table=customers_west" in checklist and "Jigx customers_west" in checklist
+    for rel in ("acumatica/customers/generic-inquiry.xml", "acumatica/customers/sample-push.json"):
+        assert tree(app)[rel] == before[rel]  # MainCo's inquiry and push are untouched
+
+
+def test_remove_takes_every_tenants_entries_and_package_share(app):
+    declare(app)
+    assert cli("generate", "--solution", app).exit_code == 0
+    r = cli("remove", "contacts", "--solution", app)
+    assert r.exit_code == 0, r.output
+    tables = {e["table"] for e in yaml(app / "index.jigx")["onTableChanged"]}
+    assert tables == {"customers", "customers_westco", "customers_east"}
+    assert "contacts_westco" in r.output and "contacts_east" in r.output  # said to stay declared in Jigx
+    packages = {p.name: package_names(p.read_bytes()) for p in (app / "acumatica").glob("*.zip")}
+    assert packages == {"jigx-cdc.zip": ["Jigx CDC customers"], "jigx-cdc-westco.zip": ["Jigx CDC customers"],
+                        "jigx-cdc-east.zip": ["Jigx CDC customers"]}
+    assert cli("generate", "--solution", app, "--check").exit_code == 0
