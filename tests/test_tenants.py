@@ -342,3 +342,24 @@ def test_remove_takes_every_tenants_entries_and_package_share(app):
     assert packages == {"jigx-cdc.zip": ["Jigx CDC customers"], "jigx-cdc-westco.zip": ["Jigx CDC customers"],
                         "jigx-cdc-east.zip": ["Jigx CDC customers"]}
     assert cli("generate", "--solution", app, "--check").exit_code == 0
+
+
+def test_verify_reports_each_tenant_against_an_endpoint(app, tmp_path):
+    """verify (not --local) against the endpoint serve runs: every tenant's table answered, each
+    outcome naming its tenant, the rows stored in that tenant's table with its CompanyId."""
+    declare(app)
+    assert cli("generate", "--solution", app).exit_code == 0
+    lines: list[str] = []
+    cfg = endpoint_config(app, PAT, Target(organization_id=ORG, solution_id=SOLUTION_ID), lines.append)
+    with Endpoint(cfg) as ep:
+        r = cli("verify", "--solution", app, "--base-url", ep.base_url, "--no-cleanup", "--json",
+                env={"JIGX_PAT": PAT})
+        assert r.exit_code == 0, r.output
+        results = json.loads(r.stdout)["results"]
+        assert {(o["tenant"], o["table"]) for o in results} == {
+            ("MainCo", "customers"), ("WestCo", "customers_westco"), ("EastCo", "customers_east"),
+            ("WestCo", "contacts_westco"), ("EastCo", "contacts_east")}
+        assert len(ep.store.rows("customers_westco")) == 1 and len(ep.store.rows("customers")) == 1
+        r = cli("verify", "--solution", app, "--base-url", ep.base_url, "--tenant", "WestCo", env={"JIGX_PAT": PAT})
+        assert r.exit_code == 0 and "WestCo: customers_westco" in r.stdout and "MainCo" not in r.stdout
+    assert not any("FLAG" in line for line in lines)  # each tenant pushed with its own CompanyId
