@@ -56,10 +56,18 @@ def post(ep, body, table="customers", token=TOKEN, **kw):
 
 
 def rows(ep, table="customers"):
-    r = requests.get(f"{ep.base_url}/tool/organizations/{ORG}/solutions/{SOLUTION_ID}/tables/{table}/rows",
-                     headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
-    assert r.status_code == 200
-    return r.json()
+    """The table's rows through the Data API's route, every page, in key order (the CustomerID,
+    else the content)."""
+    out, token = [], None
+    while True:
+        r = requests.get(f"{ep.base_url}/data/organizations/{ORG}/solutions/{SOLUTION_ID}/databases/default/tables/"
+                         f"{table}/rows", params={"limit": 7, **({"continuationToken": token} if token else {})},
+                         headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
+        assert r.status_code == 200
+        out += [item["content"] for item in r.json()["items"]]
+        token = r.json().get("continuationToken")
+        if not token:
+            return sorted(out, key=lambda c: (str(c.get("CustomerID", "")).strip(), json.dumps(c, sort_keys=True)))
 
 
 def row(cid, name="Name", mod="2026-11-20T09:00:00.000", **extra):
@@ -128,8 +136,10 @@ def test_requests_are_checked(endpoint, case, status, message):
 def test_method_and_path_errors_do_not_crash(endpoint):
     assert requests.put(url(endpoint), data="{}", timeout=5).status_code == 405
     assert requests.post(endpoint.base_url + "/nope", data="{}", timeout=5).status_code == 404
+    assert requests.get(endpoint.base_url + "/data/organizations/x/solutions/y/databases/default/tables/customers/"
+                        "rows", timeout=5).status_code == 401
     assert requests.get(endpoint.base_url + "/tool/organizations/x/solutions/y/tables/customers/rows",
-                        timeout=5).status_code == 401
+                        timeout=5).status_code == 404  # not a route Jigx has
     assert post(endpoint, note([row("A")])).status_code == 200  # still serving
 
 

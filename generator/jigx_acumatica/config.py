@@ -198,6 +198,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("tableTabs", "table_tabs", None, "A tab per table in index.jigx: auto (only while the solution has four "
             "tabs or fewer, which Jigx shows in its bar; the home grid reaches every table), always, or never.",
             "auto", _one_of({"auto": "", "always": "", "never": ""})),
+    Setting("dataApiUrl", "data_api_url", None, "Jigx's Data API base, where verify reads rows back and reconcile "
+            "reads Jigx (default: the endpoint's base URL with /data; the Data API's regional host is not "
+            "documented).", "https://eu-central-1.api.jigx.com/v2.0/data",
+            _pattern(BASE_URL_RE, "is not a plain http(s) URL", "https://eu-central-1.api.jigx.com/v2.0/data")),
     Setting("acumaticaUrl", "acumatica_url", "--acumatica-url", "The Acumatica instance publish and backfill talk to.",
             "https://mycompany.acumatica.com", _pattern(BASE_URL_RE, "is not a plain http(s) URL",
                                                         "https://mycompany.acumatica.com")),
@@ -285,11 +289,8 @@ def _tenant_entries(value: list[Any], doc: Any, path: Path) -> list[dict[str, st
 
 
 def _item_position(node: Any, i: int) -> tuple[int | None, int | None]:
-    try:
-        line, col = node.lc.item(i)
-        return line + 1, col + 1
-    except (AttributeError, KeyError, IndexError, TypeError):
-        return None, None
+    lc = node.lc.item(i) if isinstance(node, list) and hasattr(node, "lc") and i < len(node) else None
+    return (lc[0] + 1, lc[1] + 1) if lc else (None, None)
 
 
 def _checked(setting: Setting, value: Any, doc: Any, path: Path) -> Any:
@@ -335,6 +336,7 @@ class Settings:
     tenants: tuple[str, ...] = ()  # publish (and read) in each, in turn: their login names
     tenant_entries: tuple[dict[str, str], ...] = ()  # as declared: name, and companyId, acumaticaUrl, key
     company: str | None = None  # the CompanyId of a one-tenant solution (the first tenant's by default)
+    data_api_url: str | None = None  # Jigx's Data API base, when not the endpoint's base + /data
     product_version: str = DEFAULT_PRODUCT_VERSION
     odata_role: str | None = None  # granted View Only on each OData inquiry's screen
     table_tabs: str = "auto"  # auto, always or never
@@ -347,6 +349,7 @@ def load_settings(solution: Path) -> Settings:
     return Settings(package=values.get("package") or DEFAULT_PACKAGE, project_name=values.get("projectName") or
                     DEFAULT_PROJECT, acumatica_url=url.rstrip("/") if url else None,
                     tenants=tuple(e["name"] for e in entries), tenant_entries=entries, company=values.get("company"),
+                    data_api_url=values.get("dataApiUrl"),
                     product_version=values.get("productVersion") or DEFAULT_PRODUCT_VERSION,
                     odata_role=values.get("odataRole"), table_tabs=values.get("tableTabs") or "auto")
 

@@ -27,7 +27,8 @@ class ExitCode(IntEnum):
     VERIFY_REFUSED = 15  # connection refused
     VERIFY_DNS = 16  # host name does not resolve
     VERIFY_TLS = 17  # TLS/certificate failure
-    VERIFY_UNEXPECTED = 18  # any other answer: other 4xx, redirects, rows not landing
+    VERIFY_UNEXPECTED = 18  # any other answer: other 4xx, redirects
+    VERIFY_NOT_LANDED = 19  # the push was accepted, but its row is not in the table (read back)
     # publish: one code per outcome
     PUBLISH_AUTH = 20  # sign-in refused, or the session was lost
     PUBLISH_FORBIDDEN = 21  # 403: the user lacks the Customizer role
@@ -43,6 +44,12 @@ class ExitCode(IntEnum):
     ODATA_NOT_EXPOSED = 32  # 404, or not in $metadata: not published/exposed, wrong tenant
     ODATA_BAD_ANSWER = 33  # an empty body, not JSON, another status
     ODATA_UNREACHABLE = 34  # connection refused, DNS, TLS, timeout
+    # reading Jigx's Data API (verify's read-back and --probe, reconcile)
+    DATA_AUTH = 40  # 401/403: the token was refused (whether a PAT is accepted is not documented)
+    DATA_NOT_FOUND = 41  # 404: no such table, organization or solution (or another Data API host)
+    DATA_UNAVAILABLE = 42  # 429/5xx still failing after the retries
+    DATA_BAD_ANSWER = 43  # not the exported shapes, or another status
+    DATA_UNREACHABLE = 44  # connection refused, DNS, TLS, timeout
     INTERNAL = 70  # a bug: please report it
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
     BROKEN_PIPE = 141  # stdout closed early, as by `| head` (128 + SIGPIPE)

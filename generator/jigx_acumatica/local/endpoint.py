@@ -1,7 +1,11 @@
 """A local endpoint with the contract of Jigx's Acumatica CDC endpoint, backed by SQLite.
 
 POST /tool/organizations/{org}/solutions/{solution}/acumatica/cdc?table=T   (Bearer token)
-GET  /tool/organizations/{org}/solutions/{solution}/tables/T/rows
+
+and the Data API's routes a reader needs, with the shapes of Jigx's OpenAPI export
+(docs/platform-facts.md, "Jigx's Data API"), under /data/organizations/{org}/solutions/{solution}
+/databases/default: GET (the database), GET /tables/T/rows (limit, continuationToken), DELETE
+/tables/T/rows ({rids}), GET and DELETE /tables/T/rows/{rid}.
 Standard library only (http.server, sqlite3): it runs anywhere the tool is installed."""
 
 from __future__ import annotations
@@ -24,10 +28,12 @@ from .. import naming
 from ..definition import TableDef
 from ..errors import printable
 from ..push_contract import BodyError, parse_body
-from .store import Store
+from .store import DeletedMode, RowsMode, Store
 
 CDC_PATH = re.compile(r"^/tool/organizations/([^/]+)/solutions/([^/]+)/acumatica/cdc$")
-ROWS_PATH = re.compile(r"^/tool/organizations/([^/]+)/solutions/([^/]+)/tables/([^/]+)/rows$")
+DATA_PATH = re.compile(r"^/data/organizations/([^/]+)/solutions/([^/]+)/databases/default"
+                       r"(?:/tables/([^/]+)/rows(?:/([^/]+))?)?$")
+PAGE_DEFAULT, PAGE_MAX = 100, 500  # the real service's are not documented
 POLL_SECONDS = 0.05
 MAX_BODY = 10 * 1024 * 1024  # larger than any sane push (Jigx rows are ~350 KB at most)
 # Acumatica sends notifications in bursts: connections queue in the kernel instead of being reset.
@@ -50,6 +56,8 @@ class EndpointConfig:
     company: str | None = None  # the solution's tenant: a push from another is flagged
     # with several tenants: each table's tenant's CompanyId (a push from another tenant is flagged)
     companies: dict[str, str] = field(default_factory=dict)
+    rows: RowsMode = "upsert"  # how rows are stored: one per key, or every insert a new row
+    deleted: DeletedMode = "remove"  # whether rows sent in Deleted (or with _del true) go
 
     def tenant_flag(self, table: str, company: str) -> str:
         """Why a push's CompanyId does not belong in this table ('' when it does)."""
@@ -126,10 +134,13 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802
         self._guard(self._get)
 
+    def do_DELETE(self) -> None:  # noqa: N802
+        self._guard(self._delete)
+
     def do_PUT(self) -> None:  # noqa: N802
         self._guard(lambda: self._error(405, "method not allowed"))
 
-    do_DELETE = do_PATCH = do_PUT
+    do_PATCH = do_PUT
 
     def _guard(self, action: Callable[[], None]) -> None:
         try:
@@ -180,18 +191,87 @@ class Handler(BaseHTTPRequestHandler):
         self._log(f"POST 200 {applied.log_line()}{flag}")
         self._send(200)
 
-    def _get(self) -> None:
-        m = ROWS_PATH.match(urlsplit(self.path).path)
+    def _data_route(self) -> tuple[str | None, str | None] | None:
+        """(table, rid) of a Data API route this endpoint serves, after the token and ids are
+        checked; None when an error was sent."""
+        m = DATA_PATH.match(urlsplit(self.path).path)
         if not m:
-            return self._error(404, "no such endpoint")
+            self._error(404, "no such endpoint")
+            return None
         if not self._authorised():
-            return self._error(401, "missing or invalid Bearer token")
-        org, solution, table = m.groups()
+            self._error(401, "missing or invalid Bearer token")
+            return None
+        org, solution, table, rid = m.groups()
         if not self._ids_known(org, solution):
-            return self._error(404, "unknown organization or solution")
-        if table not in self.cfg.tables and table not in self.cfg.declared:
-            return self._error(404, f"no table '{table}'", table)
-        self._send(200, self.server.store.rows(table))  # type: ignore[attr-defined]
+            self._error(404, "unknown organization or solution")
+            return None
+        if table is not None and table not in self.cfg.tables and table not in self.cfg.declared:
+            self._error(404, f"no table '{table}'", table)
+            return None
+        return table, rid
+
+    @property
+    def store(self) -> Store:
+        store: Store = self.server.store  # type: ignore[attr-defined]
+        return store
+
+    def _get(self) -> None:
+        route = self._data_route()
+        if route is None:
+            return
+        table, rid = route
+        if table is None:
+            return self._send(200, database_answer(sorted(self.cfg.declared | set(self.cfg.tables))))
+        if rid is not None:
+            row = self.store.get(table, rid)
+            return self._send(200, row.item()) if row else self._error(404, f"no row '{rid}' in '{table}'", table)
+        query = parse_qs(urlsplit(self.path).query)
+        limit_text = (query.get("limit") or [str(PAGE_DEFAULT)])[0]
+        if not limit_text.isdigit() or not 1 <= int(limit_text) <= PAGE_MAX:
+            return self._error(400, f"limit must be 1 to {PAGE_MAX}", table)
+        token = query["continuationToken"][0] if query.get("continuationToken") else None
+        if token is not None and not token.startswith(TOKEN_PREFIX):
+            return self._error(400, "continuationToken is not one this endpoint gave", table)
+        rows, last = self.store.page(table, int(limit_text), token[len(TOKEN_PREFIX):] if token else None)
+        answer: dict[str, Any] = {"count": len(rows), "items": [r.item() for r in rows]}
+        if last is not None:
+            answer["continuationToken"] = TOKEN_PREFIX + last
+        self._send(200, answer)
+
+    def _delete(self) -> None:
+        route = self._data_route()
+        if route is None:
+            return
+        table, rid = route
+        if table is None:
+            return self._error(405, "method not allowed")
+        if rid is not None:
+            gone = self.store.delete(table, [rid])
+            self._log(f"DELETE {204 if gone else 404} table={table} rid={rid}")
+            return self._send(204) if gone else self._error(404, f"no row '{rid}' in '{table}'", table)
+        length = self.headers.get("Content-Length", "")
+        try:
+            body = json.loads(self.rfile.read(int(length))) if length.isdigit() else None
+        except ValueError:
+            body = None
+        rids = body.get("rids") if isinstance(body, dict) and set(body) == {"rids"} else None
+        if not isinstance(rids, list) or not all(isinstance(r, str) and len(r) <= 100 for r in rids):
+            return self._error(400, 'the body must be {"rids": [row ids]}', table)
+        gone = self.store.delete(table, rids)
+        self._log(f"DELETE 204 table={table} rids={len(rids)} deleted={gone}")
+        self._send(204)
+
+
+TOKEN_PREFIX = "lct-"  # continuation tokens look like the real ones (three letters, a dash)
+
+
+def database_answer(tables: list[str]) -> dict[str, Any]:
+    """GetDatabaseResponse; what the real content holds is not documented: here, the declared tables."""
+    from .store import LOCAL_USER, now_text
+
+    now = now_text()
+    return {"databaseId": "default", "content": {"tables": dict.fromkeys(tables)}, "createdAt": now,
+            "createdBy": LOCAL_USER, "updatedAt": now, "updatedBy": LOCAL_USER}
 
 
 class _Server(ThreadingHTTPServer):
@@ -223,7 +303,7 @@ class Endpoint:
     """The server and its store, startable in a background thread (verify --local, tests)."""
 
     def __init__(self, cfg: EndpointConfig, db: str | Path = ":memory:", host: str = "127.0.0.1", port: int = 0):
-        self.store = Store(db, cfg.tables, declared=cfg.declared)
+        self.store = Store(db, cfg.tables, declared=cfg.declared, rows=cfg.rows, deleted=cfg.deleted)
         try:
             self.httpd = _Server((host, port), cfg.max_threads)
         except BaseException:

@@ -74,12 +74,14 @@ def verify_local(root: Path, feeds: list[Feed], target: Target, *, shape: Shape 
         if report:
             report(check)
 
+    from ..jigx.data_api import DataApi
+
     with Endpoint(cfg) as endpoint, requests.Session() as session:
         local = Target(base_url=endpoint.base_url, organization_id=local.organization_id,
                        solution_id=local.solution_id, company=local.company)
         policy = Policy(timeout=10, retries=0)
-        rows_url = (f"{endpoint.base_url}/tool/organizations/{local.organization_id}/solutions/"
-                    f"{local.solution_id}/tables/{{table}}/rows")
+        rows = DataApi(f"{endpoint.base_url}/data", local.organization_id or LOCAL_ORG,
+                       local.solution_id or LOCAL_SOLUTION, token, policy=policy, session=session)
         for feed in feeds:
             defn = feed.defn
             test_key = None
@@ -90,9 +92,7 @@ def verify_local(root: Path, feeds: list[Feed], target: Target, *, shape: Shape 
                     code = ExitCode(outcome.code)
                     break
                 test_key = row_key(defn, (push.body["Inserted"] or push.body["Deleted"])[0])
-                rows = session.get(rows_url.format(table=defn.table), headers={"Authorization": f"Bearer {token}"},
-                                   timeout=10).json()
-                present = any(row_key(defn, r) == test_key for r in rows)
+                present = any(row_key(defn, r.content) == test_key for r in rows.rows(defn.table))
                 want = push.kind != "cleanup"
                 ok = present == want
                 detail = ("test row stored" if want else "test row removed") if ok else \
