@@ -64,7 +64,8 @@ def app(tmp_path) -> Path:
 
 
 def verify(app, server, *args, env=None):
-    return cli("verify", "--solution", app, "--base-url", server.url_for("").rstrip("/"), "--timeout", "1",
+    return cli("verify", "--solution", app, "--base-url", server.url_for("").rstrip("/"), "--no-read-back",
+               "--timeout", "1",
                "--backoff", "0", *args, env={"JIGX_PAT": PAT, **(env or {})})
 
 
@@ -284,7 +285,8 @@ def test_readme_and_help_name_the_same_options():
     readme = (ROOT / "docs" / "commands.md").read_text(encoding="utf-8")
     ctx = click.Context(group)
     shown = {o for name in group.list_commands(ctx) for p in group.get_command(ctx, name).params
-             if isinstance(p, click.Option) and not p.hidden for o in p.opts if o.startswith("--")}
+             if isinstance(p, click.Option) and not p.hidden for o in [*p.opts, *p.secondary_opts]
+             if o.startswith("--")}
     assert sorted(o for o in shown if o not in readme) == []
     named = set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", readme))
     assert sorted(named - shown - {"--help", "--version", "--quick", "--backfill"}) == []

@@ -31,7 +31,8 @@ def app(tmp_path) -> Path:
 
 def verify(app, httpserver, *args, env=None, input=None):
     base = httpserver.url_for("/").rstrip("/")
-    r = cli("verify", "--solution", app, "--base-url", base, "--backoff", "0.01", *args,
+    # these fakes model the CDC route only: reading back is tested against serve (test_read_back.py)
+    r = cli("verify", "--solution", app, "--base-url", base, "--backoff", "0.01", "--no-read-back", *args,
             env={"JIGX_PAT": PAT, **(env or {})}, input=input)
     for text in (r.stdout, r.stderr):
         assert PAT not in text, "the PAT leaked into the output"

@@ -42,6 +42,12 @@ def read_pat(pat_file: Path | None) -> str:
                        short="PAT", how_to_get="Jigx Management > My profile creates one")
 
 
+def data_token(pat: str) -> str:
+    """The token for Jigx's Data API: JIGX_DATA_TOKEN when set (whether the Data API takes a PAT
+    is not documented), else the PAT."""
+    return os.environ.get("JIGX_DATA_TOKEN", "").strip() or pat
+
+
 def read_acumatica_password(password_file: Path | None, how_to_get: str) -> str:
     return read_secret(env="ACUMATICA_PASSWORD", file=password_file, file_option="--password-file",
                        label="Acumatica password", short="password", how_to_get=how_to_get)

@@ -21,15 +21,23 @@ from .options import json_option, quiet_option, solution_option
               help="SQLite file for the rows (default: in memory, gone when stopped).")
 @click.option("--max-body", type=click.IntRange(1024, 100 * 1024 * 1024), default=10 * 1024 * 1024,
               show_default=True, help="Largest request body accepted, in bytes.")
+@click.option("--rows", "rows_mode", type=click.Choice(["upsert", "append"]), default="upsert", show_default=True,
+              help="How rows are stored: one row per key (upsert), or every inserted row a new row (append). How "
+                   "Jigx's endpoint does it is not documented: test against both.")
+@click.option("--deleted", "deleted_mode", type=click.Choice(["remove", "ignore"]), default="remove",
+              show_default=True, help="Whether rows sent in Deleted (or with _del true) are removed, or ignored.")
 @quiet_option
-def serve(solution: Path, host: str, port: int, db: Path | None, max_body: int, quiet: bool) -> ExitCode:
+def serve(solution: Path, host: str, port: int, db: Path | None, max_body: int, rows_mode: str, deleted_mode: str,
+          quiet: bool) -> ExitCode:
     """Run a local endpoint with the contract of Jigx's Acumatica CDC endpoint.
 
     Point a real Acumatica push notification (or curl with a saved notification) at it to see
     exactly what arrives and what Jigx would store: it checks the Bearer token, the table and
     the body, applies rows to SQLite (updates paired, duplicates and out-of-order pushes
-    ignored) and logs one line per request. The token is JIGX_PAT when set, else a fresh local
-    one printed at start. Stop it with Ctrl-C.
+    ignored) and logs one line per request. It also answers the Data API's row routes under
+    <base>/data/organizations/<org>/solutions/<solution>/databases/default, as Jigx's export has
+    them, so verify's read-back and reconcile run against it. The token is JIGX_PAT when set,
+    else a fresh local one printed at start. Stop it with Ctrl-C.
 
     \b
     Example:
@@ -53,7 +61,9 @@ def serve(solution: Path, host: str, port: int, db: Path | None, max_body: int, 
             click.echo(f"  {table}: POST {url}")
 
     run_endpoint(solution, token=token, host=host, port=port, db=db, max_body=max_body, on_ready=ready,
-                 log=(lambda line: None) if quiet else echo_err)
+                 log=(lambda line: None) if quiet else echo_err,
+                 rows="append" if rows_mode == "append" else "upsert",
+                 deleted="ignore" if deleted_mode == "ignore" else "remove")
     return ExitCode.OK
 
 

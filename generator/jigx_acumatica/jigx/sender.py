@@ -39,12 +39,11 @@ class Outcome:
     attempts: int = 0
     server_message: str | None = None
     tenant: str | None = None  # with several tenants: whose table it was
+    read_back: str | None = None  # what reading the table back through the Data API found
 
     def as_dict(self) -> dict[str, Any]:
-        out = self.__dict__.copy()
-        if self.tenant is None:  # a one-tenant solution's answer is as it was
-            del out["tenant"]
-        return out
+        # a one-tenant solution's answer, and one not read back, is as it was
+        return {k: v for k, v in self.__dict__.items() if v is not None or k not in ("tenant", "read_back")}
 
 
 # Each kind of network failure: its exit code, what happened, and the fix.

@@ -17,6 +17,7 @@ from ..errors import ExitCode, InputError
 from ..solution.queries import select_feeds, select_tables
 from ..tenancy import Feed
 from ..transport import Policy, Redactor
+from .data_api import DATA_POLICY, DataApi, DataApiError
 from .sender import CDC_POLICY, Outcome, Push, send
 
 TEST_TEXT = "jigx-acumatica verify test row"
@@ -117,8 +118,17 @@ def dry_run(feeds: list[Feed], target: Target, *, shape: Shape, cleanup: bool, p
 CONCURRENCY = 8  # tables pushed at once: a slow endpoint costs its latency once per eight tables
 
 
+@dataclass(frozen=True)
+class ReadBack:
+    """Where verify reads each table back after its pushes: Jigx's Data API."""
+
+    base: str  # the Data API's base URL
+    token: str  # JIGX_DATA_TOKEN, else the PAT
+    policy: Policy = DATA_POLICY
+
+
 def run(feeds: list[Feed], target: Target, pat: str, *, shape: Shape, cleanup: bool, policy: Policy,
-        report: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+        report: Callable[[Outcome], None] | None = None, read_back: ReadBack | None = None) -> list[Outcome]:
     """Every push of every tenant's table (each with its tenant's CompanyId), stopping a table at
     its first failure. Tables are pushed
     concurrently (at most CONCURRENCY at once, a session each); each table's pushes stay in
@@ -128,7 +138,6 @@ def run(feeds: list[Feed], target: Target, pat: str, *, shape: Shape, cleanup: b
 
     import requests
 
-    redact = Redactor(pat)
     local = threading.local()
     sessions: list[requests.Session] = []
 
@@ -139,15 +148,23 @@ def run(feeds: list[Feed], target: Target, pat: str, *, shape: Shape, cleanup: b
         s: requests.Session = local.session
         return s
 
+    redact = Redactor(pat, read_back.token if read_back else None)
+
     def table(feed: Feed) -> list[Outcome]:
         out = []
         url = target.url(feed.table)
+        api = None if read_back is None else DataApi(read_back.base, target.organization_id or "",
+                                                     target.solution_id or "", read_back.token,
+                                                     policy=read_back.policy, session=session())
         for push in pushes(feed.defn, feed.tenant.company_id, shape=shape, cleanup=cleanup):
             outcome = send(session(), url, pat, push, policy)
             outcome.tenant = feed.tenant.name if feed.tenant.among_several else None
+            if outcome.ok and api is not None:
+                api = _read_back(api, feed.defn, push, outcome)
             outcome.summary = redact(outcome.summary)
             outcome.server_message = redact(outcome.server_message) if outcome.server_message else None
             outcome.fix = redact(outcome.fix)
+            outcome.read_back = redact(outcome.read_back) if outcome.read_back else None
             out.append(outcome)
             if not outcome.ok:
                 break
@@ -165,6 +182,40 @@ def run(feeds: list[Feed], target: Target, pat: str, *, shape: Shape, cleanup: b
         for s in sessions:
             s.close()
     return results
+
+
+def _read_back(api: DataApi, defn: TableDef, push: Push, outcome: Outcome) -> DataApi | None:
+    """After an accepted push, whether its test row is in the table (by its key in the row's
+    content): after an insert or update it must be; after the cleanup it must not, and if it is,
+    it is deleted by rid. Returns None when the Data API cannot be read (nothing further is read
+    back; the pushes' results stand)."""
+    sent = (push.body["Inserted"] or push.body["Deleted"])[0]
+    key = contract.row_key(defn, sent)
+    try:
+        found = [r for r in api.rows(defn.table) if contract.row_key(defn, r.content) == key]
+        if push.kind != "cleanup":
+            if found:
+                outcome.read_back = f"the test row is in '{defn.table}'"
+                return api
+            outcome.ok, outcome.code = False, ExitCode.VERIFY_NOT_LANDED
+            outcome.summary += "; accepted, but the test row is not in the table"
+            outcome.read_back = f"no row of '{defn.table}' has the test row's key {key}"
+            outcome.fix = ("the endpoint accepted the push but did not store it where the Data API reads: check the "
+                           "table name in the Address (?table=), and run 'jigx-acumatica verify --probe <table>' "
+                           "to learn how this endpoint stores rows")
+            return api
+        if not found:
+            outcome.read_back = "the test row is gone"
+            return api
+        for row in found:
+            api.delete(defn.table, row.rid)
+        outcome.read_back = (f"the endpoint did not remove the row sent in Deleted: {len(found)} row(s) deleted by "
+                             "rid through the Data API (deletions in Acumatica would stay in Jigx too; see verify "
+                             "--probe)")
+        return api
+    except DataApiError as exc:
+        outcome.read_back = f"not read back: {exc.message} ({exc.hint})"
+        return None
 
 
 def exit_code(results: list[Outcome]) -> ExitCode:

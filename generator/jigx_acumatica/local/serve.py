@@ -15,6 +15,7 @@ from ..push_contract import row_key
 from ..solution.queries import declared_tables_in, require_solution, select_feeds, solution_definitions, undeclared
 from ..tenancy import Feed
 from .endpoint import Endpoint, EndpointConfig, new_token
+from .store import DeletedMode, RowsMode
 
 if TYPE_CHECKING:
     from ..jigx.verify import Shape
@@ -106,7 +107,8 @@ def verify_local(root: Path, feeds: list[Feed], target: Target, *, shape: Shape 
 
 def serve(root: Path, *, token: str, host: str = "127.0.0.1", port: int = 8787, db: Path | None = None,
           max_body: int | None = None, log: Callable[[str], None] = print,
-          on_ready: Callable[[Endpoint, dict[str, str]], None] | None = None) -> None:
+          on_ready: Callable[[Endpoint, dict[str, str]], None] | None = None, rows: RowsMode = "upsert",
+          deleted: DeletedMode = "remove") -> None:
     """Run the local endpoint for a solution's tables until interrupted (Ctrl-C).
 
     on_ready gets the endpoint and each table's push URL once it listens."""
@@ -114,6 +116,7 @@ def serve(root: Path, *, token: str, host: str = "127.0.0.1", port: int = 8787, 
     cfg = endpoint_config(root, token, target, log)
     if max_body is not None:
         cfg.max_body = max_body
+    cfg.rows, cfg.deleted = rows, deleted
     if not cfg.tables:
         require_solution(root)
         raise InputError("no table definitions in this solution", path=root,

@@ -217,7 +217,7 @@ class Store:
                 if not isinstance(row, dict):
                     result.ignore("row is not an object")
                     continue
-                self._write(table, content_key(row), row, ts, result, delete=delete)
+                self._write(table, content_key(row), row, ts, result, delete=delete or row.get("_del") is True)
 
     @staticmethod
     def _key_or_ignore(defn: TableDef, row: Any, result: Applied) -> str | None:
