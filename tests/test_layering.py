@@ -24,6 +24,7 @@ LAYERS: list[set[str]] = [
     {"acumatica", "jigx"},
     {"local"},
     {"backfill"},
+    {"reconcile"},
     {"cli"},
     {"__init__", "__main__"},
 ]

@@ -13,8 +13,8 @@ import pytest
 
 from tests.helpers import ROOT, SAMPLE_FILES, cli
 
-COMMANDS = ("add", "backfill", "doctor", "generate", "import-gi", "init", "inspect", "package", "publish", "remove",
-            "samples",
+COMMANDS = ("add", "backfill", "doctor", "generate", "import-gi", "init", "inspect", "package", "publish",
+            "reconcile", "remove", "samples",
             "serve",
             "verify")
 

@@ -25,3 +25,8 @@ def definition_file(table: str) -> str:
 
 def datasource_file(table: str) -> str:
     return f"datasources/{table}.jigx"
+
+
+# --local: the rows of the local endpoint that backfill and reconcile run against (kept between
+# runs, so a reconcile --local sees what a backfill --local sent)
+LOCAL_DB = f"{STATE_DIR}/local.sqlite"

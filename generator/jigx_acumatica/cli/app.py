@@ -31,6 +31,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "package": ("acumatica_commands", "Write the customization project ZIP: every table's Generic Inquiry in one "
                 "package."),
     "publish": ("acumatica_commands", "Import the customization package into Acumatica and publish it, in one step."),
+    "reconcile": ("reconcile_commands", "Compare each table's rows in Acumatica with those in Jigx, and repair "
+                  "what differs."),
     "remove": ("solution_commands", "Stop managing a table: the reverse of add."),
     "samples": ("solution_commands", "Copy the bundled sample table definitions into a folder."),
     "serve": ("local_commands", "Run a local endpoint with the contract of Jigx's Acumatica CDC endpoint."),

@@ -27,6 +27,10 @@ from .options import (
 from .output import plural
 
 if TYPE_CHECKING:
+    from ..backfill.sources import FileSource, ODataSource
+    from ..config import Target
+    from ..definition import TableDef
+    from ..tenancy import Feed, Tenant
     from ..transport import Policy
 
 
@@ -80,30 +84,17 @@ def backfill(tables: tuple[str, ...], solution: Path, target: TargetOptions, acu
     from ..backfill import backfill as run_backfill
     from ..backfill.files import count_rows
     from ..backfill.run import Options, parse_since
-    from ..backfill.sources import choose_source, tenant_runs
     from ..jigx import verify as verifying
     from ..solution import queries
-    from .credentials import acumatica_username, read_acumatica_password, read_pat
+    from .credentials import read_pat
 
     if since and since != "last":
         parse_since(since)  # refused before any password is asked for or anything sent
     resolved = target.for_solution(solution)
     defs = queries.select_tables(solution, list(tables))
-    asked: list[str] = []
-
-    def password() -> str:  # asked for only when OData is read, once for every tenant
-        if not asked:
-            asked.append(read_acumatica_password(password_file, "the user's Acumatica password"))
-        return asked[0]
-
-    user = acumatica_username(username, required=False) if from_file is None else ""
-    runs = []
-    for who, feeds in tenant_runs(solution, defs, resolved, tenant, from_file):
-        source = choose_source(solution, [f.defn for f in feeds], from_file=from_file,
-                               acumatica_url=acumatica_url or who.acumatica_url,
-                               tenant=who.name if who.among_several else tenant, username=user, password=password,
-                               policy=policy, skip_bad_rows=skip_bad_rows, date_order=date_order)
-        runs.append((who, feeds, source))
+    runs = acumatica_runs(solution, defs, resolved, tenant=tenant, from_file=from_file, acumatica_url=acumatica_url,
+                          username=username, password_file=password_file, policy=policy, skip_bad_rows=skip_bad_rows,
+                          date_order=date_order)
     pat = None
     if not local and not dry_run:
         verifying.check_target(resolved)
@@ -155,3 +146,30 @@ def backfill(tables: tuple[str, ...], solution: Path, target: TargetOptions, acu
             if dry_run and r.first_row is not None:
                 click.echo(f"  first row: {json.dumps(r.first_row, ensure_ascii=False)}")
     return ExitCode.OK
+
+
+def acumatica_runs(solution: Path, defs: list[TableDef], target: Target, *, tenant: str | None,
+                   from_file: Path | None, acumatica_url: str | None, username: str | None,
+                   password_file: Path | None, policy: Policy, skip_bad_rows: bool = False, date_order: str = "mdy"
+                   ) -> list[tuple[Tenant, list[Feed], ODataSource | FileSource]]:
+    """Each tenant to read (its own OData, or the file), with its own tables of these
+    definitions; the password is asked for once, and only when OData is read."""
+    from ..backfill.sources import choose_source, tenant_runs
+    from .credentials import acumatica_username, read_acumatica_password
+
+    asked: list[str] = []
+
+    def password() -> str:
+        if not asked:
+            asked.append(read_acumatica_password(password_file, "the user's Acumatica password"))
+        return asked[0]
+
+    user = acumatica_username(username, required=False) if from_file is None else ""
+    runs = []
+    for who, feeds in tenant_runs(solution, defs, target, tenant, from_file):
+        source = choose_source(solution, [f.defn for f in feeds], from_file=from_file,
+                               acumatica_url=acumatica_url or who.acumatica_url,
+                               tenant=who.name if who.among_several else tenant, username=user, password=password,
+                               policy=policy, skip_bad_rows=skip_bad_rows, date_order=date_order)
+        runs.append((who, feeds, source))
+    return runs

@@ -179,11 +179,18 @@ def record(root: Path, result: ProbeResult, base: str) -> Path:
     return path
 
 
-def load_behaviour(root: Path, table: str) -> dict[str, Any] | None:
-    """What a probe recorded for this table, if one ran."""
+def load_behaviour(root: Path, table: str, endpoint: str | None = None) -> dict[str, Any] | None:
+    """What a probe recorded for this table; else the latest probe of another table of the same
+    endpoint (how it stores rows is the endpoint's way, not the table's); None if none ran."""
     try:
         data = json.loads((root / ENDPOINT_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    found = data.get("tables", {}).get(table) if isinstance(data, dict) else None
-    return found if isinstance(found, dict) else None
+    tables = data.get("tables") if isinstance(data, dict) else None
+    if not isinstance(tables, dict):
+        return None
+    found = tables.get(table)
+    if isinstance(found, dict):
+        return found
+    same = [t for t in tables.values() if isinstance(t, dict) and (endpoint is None or t.get("endpoint") == endpoint)]
+    return max(same, key=lambda t: str(t.get("probed", "")), default=None)

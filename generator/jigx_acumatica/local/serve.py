@@ -138,6 +138,15 @@ def serve(root: Path, *, token: str, host: str = "127.0.0.1", port: int = 8787, 
         endpoint.close()
 
 
+def local_endpoint(root: Path, cfg: EndpointConfig) -> Endpoint:
+    """The endpoint backfill --local and reconcile --local use: its rows kept in the solution's
+    .jigx-acumatica/local.sqlite, from one run to the next."""
+    from ..layout import LOCAL_DB
+
+    (root / LOCAL_DB).parent.mkdir(parents=True, exist_ok=True)
+    return Endpoint(cfg, root / LOCAL_DB)
+
+
 def _listen_error(host: str, port: int, exc: OSError) -> InputError:
     """Why the endpoint cannot listen, with the fix for that reason."""
     import errno
