@@ -25,7 +25,7 @@ from ..backfill.rows import push_row
 from ..backfill.run import Position, Source
 from ..definition import TableDef
 from ..fsutil import locked, write_all
-from ..jigx.data_api import DataApi
+from ..jigx.data_api import DataApi, Row
 from ..jigx.probe import load_behaviour
 from ..layout import STATE_DIR
 from ..naming import stable_uuid
@@ -112,8 +112,7 @@ def reconcile_table(root: Path, feed: Feed, source: Source, jigx: Jigx, options:
             _send_pages(index, defn, jigx)  # a killed repair of the same input: finish it first
             resumed = True
         index.reset(source.name)
-        _read_acumatica(index, defn, source, options.batch_size)
-        gone = _read_jigx(index, defn, jigx.api)
+        gone = _read_both(index, defn, source, jigx.api, options.batch_size)
         result = TableReport(defn.table, feed.tenant.name if feed.tenant.among_several else None,
                              index.counts(gone), index.sample(), resumed=resumed)
         if options.repair and not result.counts.agree:
@@ -125,18 +124,62 @@ def reconcile_table(root: Path, feed: Feed, source: Source, jigx: Jigx, options:
     return result
 
 
-def _read_acumatica(index: Index, defn: TableDef, source: Source, batch: int) -> None:
+AHEAD = 4  # Jigx pages read ahead while Acumatica's are read: memory stays bounded
+
+
+def _read_both(index: Index, defn: TableDef, source: Source, api: DataApi, batch: int) -> int:
+    """Both sides into the index, read at the same time: Jigx's pages come from a thread (at most
+    AHEAD waiting) and are written between Acumatica's. Returns Jigx's rows with _del true."""
+    import queue
+    import threading
+
+    pages: queue.Queue[list[Row] | BaseException | None] = queue.Queue(maxsize=AHEAD)
+    stop = threading.Event()
+
+    def read_jigx() -> None:
+        try:
+            for page in api.pages(defn.table):
+                while not stop.is_set():
+                    try:
+                        pages.put(page, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            pages.put(None)
+        except BaseException as exc:  # handed to the reading thread, which raises it
+            pages.put(exc)
+
+    gone, done = 0, False
+
+    def take(block: bool) -> None:
+        nonlocal gone, done
+        while not done:
+            try:
+                item = pages.get(block=block)
+            except queue.Empty:
+                return
+            if item is None:
+                done = True
+            elif isinstance(item, BaseException):
+                raise item
+            else:
+                gone += index.add_jigx(defn, [(r.rid, r.content, r.updated_at) for r in item])
+
+    reader = threading.Thread(target=read_jigx, name="reconcile-jigx", daemon=True)
     source.check(defn)
-    position = Position(defn.table, source.name)
-    for raw_rows, advance in source.pages(defn, position, None, batch):
-        index.add_acumatica(defn, [r for r in (push_row(defn, raw) for raw in raw_rows) if r is not None])
-        advance(len(raw_rows))
-
-
-def _read_jigx(index: Index, defn: TableDef, api: DataApi) -> int:
-    gone = 0
-    for page in api.pages(defn.table):
-        gone += index.add_jigx(defn, [(r.rid, r.content, r.updated_at) for r in page])
+    reader.start()
+    try:
+        position = Position(defn.table, source.name)
+        for raw_rows, advance in source.pages(defn, position, None, batch):
+            index.add_acumatica(defn, [r for r in (push_row(defn, raw) for raw in raw_rows) if r is not None])
+            advance(len(raw_rows))
+            take(block=False)
+        take(block=True)
+    finally:
+        stop.set()
+        reader.join(timeout=30)
     return gone
 
 

@@ -20,8 +20,7 @@ from ..push_contract import row_key
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS acu (key TEXT PRIMARY KEY, mod TEXT, row TEXT);
-CREATE TABLE IF NOT EXISTS jigx (rid TEXT PRIMARY KEY, key TEXT, mod TEXT, updated TEXT, content TEXT);
-CREATE INDEX IF NOT EXISTS jigx_key ON jigx (key);
+CREATE TABLE IF NOT EXISTS jigx (rid TEXT, key TEXT, mod TEXT, updated TEXT, content TEXT);
 CREATE TABLE IF NOT EXISTS todo (seq INTEGER PRIMARY KEY, kind TEXT, body TEXT, rows INTEGER, done INTEGER DEFAULT 0);
 """
 SAMPLE = 10  # keys listed per kind of drift
@@ -75,12 +74,16 @@ class Index:
         self.path, self.keep_rows = path, keep_rows
         self.db = sqlite3.connect(str(path), isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")  # a scratch index: a killed process loses no commit
+        self.db.execute("PRAGMA cache_size=-2048")  # 2 MiB of pages, and sorts in files: memory stays flat
+        self.db.execute("PRAGMA temp_store=FILE")
         self.db.executescript(SCHEMA)
 
     def close(self) -> None:
         self.db.close()
 
     def reset(self, source: str) -> None:
+        self.db.execute("DROP INDEX IF EXISTS jigx_key")
         for table in ("acu", "jigx", "todo", "meta"):
             self.db.execute(f"DELETE FROM {table}")
         self.set("source", source)
@@ -96,10 +99,10 @@ class Index:
 
     def add_acumatica(self, defn: TableDef, rows: list[dict[str, Any]]) -> None:
         """Rows as backfill shapes them (push_row): their key, _mod and (for a repair) the row."""
-        batch = [(key_of(defn, r), mod_key(r.get("_mod")), json.dumps(r, ensure_ascii=False) if self.keep_rows
+        # push_row typed the key values already
+        batch = [(row_key(defn, r), mod_key(r.get("_mod")), json.dumps(r, ensure_ascii=False) if self.keep_rows
                   else None) for r in rows]
-        with self.db:
-            self.db.executemany("INSERT OR REPLACE INTO acu VALUES (?, ?, ?)", [b for b in batch if b[0] is not None])
+        self._many("INSERT OR REPLACE INTO acu VALUES (?, ?, ?)", [b for b in batch if b[0] is not None])
 
     def add_jigx(self, defn: TableDef, rows: list[tuple[str, dict[str, Any], str]]) -> int:
         """(rid, content, updatedAt) of Jigx's rows; those with _del true are gone for the app and
@@ -111,9 +114,18 @@ class Index:
                 continue
             batch.append((rid, key_of(defn, content), mod_key(content.get("_mod")), updated,
                           json.dumps(content, ensure_ascii=False) if self.keep_rows else None))
-        with self.db:
-            self.db.executemany("INSERT OR REPLACE INTO jigx VALUES (?, ?, ?, ?, ?)", batch)
+        self._many("INSERT INTO jigx VALUES (?, ?, ?, ?, ?)", batch)
         return gone
+
+    def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        """A page of rows in one transaction (each statement its own would sync per row)."""
+        self.db.execute("BEGIN")
+        try:
+            self.db.executemany(sql, rows)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
 
     # --- comparing --------------------------------------------------------------------------------
 
@@ -127,7 +139,13 @@ class Index:
     def _count(self, query: str) -> int:
         return int(self.db.execute(f"SELECT COUNT(*) FROM ({query})").fetchone()[0])
 
+    def indexed(self) -> None:
+        """Jigx's rows indexed by key once all are in (built at once, from sorted keys: faster
+        than keeping the index up to date row by row in rid order, which is random)."""
+        self.db.execute("CREATE INDEX IF NOT EXISTS jigx_key ON jigx (key)")
+
     def counts(self, deleted_in_jigx: int = 0) -> Counts:
+        self.indexed()
         one = self.db.execute
         return Counts(acumatica=int(one("SELECT COUNT(*) FROM acu").fetchone()[0]),
                       jigx=int(one("SELECT COUNT(*) FROM jigx").fetchone()[0]),
