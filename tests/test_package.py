@@ -13,7 +13,7 @@ import pytest
 
 from tests.helpers import ROOT, SAMPLE_FILES, cli
 
-COMMANDS = ("add", "backfill", "doctor", "generate", "import-gi", "init", "inspect", "package", "publish",
+COMMANDS = ("add", "backfill", "discover", "doctor", "generate", "import-gi", "init", "inspect", "package", "publish",
             "reconcile", "remove", "samples",
             "serve",
             "verify")
@@ -142,9 +142,9 @@ def test_samples_are_copied_out_and_user_files_kept(tmp_path):
     from tests.helpers import SAMPLES
 
     r = cli("samples", tmp_path / "s")
-    assert r.exit_code == 0 and "copied 7 sample files" in r.stdout
+    assert r.exit_code == 0 and "copied 8 sample files" in r.stdout
     assert sorted(p.name for p in (tmp_path / "s").iterdir()) == sorted(p.name for p in SAMPLES.iterdir()
-                                                                        if p.suffix in (".yaml", ".csv"))
+                                                                        if p.suffix in (".yaml", ".csv", ".xml"))
     assert (tmp_path / "s/customers.yaml").read_bytes() == (SAMPLES / "customers.yaml").read_bytes()
     (tmp_path / "s/vendors.yaml").write_text("mine\n")
     r = cli("samples", tmp_path / "s")

@@ -10,13 +10,14 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import requests
 
 from ..errors import ExitCode, ToolError, printable
-from ..transport import Answer, NetworkError, Policy, Redactor, request, server_message
+from ..transport import Answer, NetworkError, Policy, Redactor, download, request, server_message
 
 EDM = "{http://docs.oasis-open.org/odata/ns/edm}"
 NUMERIC = {"Edm.Int16", "Edm.Int32", "Edm.Int64", "Edm.Decimal", "Edm.Double", "Edm.Single", "Edm.Byte"}
@@ -96,6 +97,31 @@ class Reader:
                              "formula column) and fix the inquiry; if the instance was only busy, run backfill "
                              "again later (it continues where it stopped)")
         return answer
+
+    def dac_metadata(self, dest: Path) -> None:
+        """DAC-based OData's $metadata (every DAC's fields, keys and types), saved to dest as it
+        arrives."""
+        url = f"{self.conn.url}/t/{quote(self.conn.tenant, safe='')}/api/odata/dac/$metadata"
+        try:
+            answer = download(self.session, url, self.conn.policy, dest, headers={"Accept": "application/xml"})
+        except NetworkError as exc:
+            summary, fix = _NETWORK[exc.kind]
+            raise ODataError(ExitCode.ODATA_UNREACHABLE, "DAC $metadata: " + summary.format(
+                url=self.conn.url, timeout=self.conn.policy.timeout) + f" ({exc.detail})", fix) from None
+        if answer.status == 401:
+            raise ODataError(ExitCode.ODATA_AUTH, "DAC $metadata: HTTP 401, the user name or password was refused",
+                             "check ACUMATICA_USERNAME and the password (OData uses Basic authentication)")
+        if answer.status == 403:
+            raise ODataError(ExitCode.ODATA_FORBIDDEN, "DAC $metadata: HTTP 403, no rights to DAC-based OData",
+                             "give the user the role that reads DAC-based OData (OData4 User), or pass "
+                             "--metadata FILE with a copy saved by a user who has it")
+        if answer.status == 404:
+            raise ODataError(ExitCode.ODATA_NOT_EXPOSED, f"DAC $metadata: HTTP 404 at {url}: DAC-based OData is "
+                             "not on this instance (it came with 2025 R1) or the tenant is wrong",
+                             "check --tenant; on an older instance pass --metadata FILE, or skip the check")
+        if not 200 <= answer.status < 300:
+            raise ODataError(ExitCode.ODATA_BAD_ANSWER, f"DAC $metadata: HTTP {answer.status}: "
+                             f"{self.redact(server_message(answer.text))}", "check the instance; try again later")
 
     def properties(self, inquiry: str) -> dict[str, str]:
         """The inquiry's property names and EDM types, from $metadata."""

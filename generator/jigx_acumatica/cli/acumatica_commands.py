@@ -20,8 +20,11 @@ from .options import (
     username_option,
 )
 from .output import plural
+from .schema_commands import metadata_options
 
 if TYPE_CHECKING:
+    from ..acumatica.customization import Credentials
+    from ..acumatica.publish import PublishPlan
     from ..transport import Policy
 
 EXPERIMENTAL = ("EXPERIMENTAL: push definitions in a package are inferred from Acumatica's SM302000 export "
@@ -111,11 +114,16 @@ def package(solution: Path, out: Path | None, with_push: bool, push_type_code: s
 @click.option("--max-wait", type=click.FloatRange(1, 7200), default=900.0, show_default=True,
               help="Seconds to wait for publishing to complete.")
 @click.option("--poll-interval", type=click.FloatRange(0, 120), default=5.0, hidden=True)
+@click.option("--schema-check/--no-schema-check", default=True, show_default=True,
+              help="First check every definition against the instance's schema (DAC-based OData $metadata), so a "
+                   "mistyped field never reaches Acumatica; skipped, with a warning, where it cannot be read.")
+@metadata_options
 @json_option
 @quiet_option
 def publish(solution: Path, acumatica_url: str | None, tenants: tuple[str, ...], username: str | None,
             password_file: Path | None, validate_only: bool, dry_run: bool, policy: Policy, max_wait: float,
-            poll_interval: float, as_json: bool, quiet: bool) -> ExitCode:
+            poll_interval: float, schema_check: bool, metadata: Path | None, refresh: bool, as_json: bool,
+            quiet: bool) -> ExitCode:
     """Import the customization package into Acumatica and publish it, in one step.
 
     Signs in (ACUMATICA_USERNAME, and ACUMATICA_PASSWORD, --password-file or a hidden prompt;
@@ -146,6 +154,8 @@ def publish(solution: Path, acumatica_url: str | None, tenants: tuple[str, ...],
         return ExitCode.OK
     creds = customization.Credentials(user, read_acumatica_password(password_file,
                                                                     "use the Customizer user's password"))
+    if schema_check:
+        _check_schema(solution, plan, creds, metadata=metadata, refresh=refresh, policy=policy, quiet=quiet)
     results: list[TenantResult] = []
 
     def report(tenant: str | None, line: str) -> None:
@@ -192,6 +202,41 @@ def publish(solution: Path, acumatica_url: str | None, tenants: tuple[str, ...],
         click.echo(json.dumps({"ok": True, "validate_only": validate_only, "results": [r.as_dict() for r in results]},
                               indent=2))
     return ExitCode.OK
+
+
+def _check_schema(solution: Path, plan: PublishPlan, creds: Credentials, *, metadata: Path | None, refresh: bool,
+                  policy: Policy, quiet: bool) -> None:
+    """Every definition against the instance's schema before anything is imported: errors stop the
+    publish; a schema that cannot be read (before 2025 R1, no rights) is a warning."""
+    from ..acumatica import schema_check
+    from ..acumatica.odata import ODataError
+    from ..definition import load_definitions
+    from ..solution.queries import solution_definitions
+    from .schema_commands import instance_schema
+
+    tenant = plan.tenants[0] or ""
+    if not tenant and metadata is None:  # DAC OData's URL names the tenant
+        if not quiet:
+            echo_err("warning: the definitions were not checked against the instance's schema: no tenant given\n"
+                     "  fix: pass --tenant (or --metadata FILE with a saved DAC $metadata)")
+        return
+    try:
+        schema = instance_schema(solution, metadata=metadata, refresh=refresh, acumatica_url=plan.url, tenant=tenant,
+                                 username=creds.username, password_file=None, policy=policy, password=creds.password)
+    except ODataError as exc:
+        if not quiet:
+            echo_err(f"warning: the definitions were not checked against the instance's schema: {exc.message}\n"
+                     "  fix: pass --metadata FILE with a saved DAC $metadata, or --no-schema-check to skip this")
+        return
+    with schema:
+        findings = [f for f in schema_check.check(load_definitions(solution_definitions(solution)), schema)
+                    if f.severity == "error"]
+    if findings:
+        for f in findings:
+            echo_err(f.render())
+        raise InputError(f"{len(findings)} problem(s) against the instance's schema: nothing was published",
+                         hint="fix the definitions (jigx-acumatica doctor --acumatica shows them), generate, then "
+                              "publish; --no-schema-check publishes anyway")
 
 
 def _differs(path: Path, text: str) -> bool:

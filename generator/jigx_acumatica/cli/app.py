@@ -22,6 +22,7 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 COMMANDS: dict[str, tuple[str, str]] = {
     "add": ("solution_commands", "Onboard Acumatica tables into an existing solution."),
     "backfill": ("backfill_commands", "Load the rows that already exist in Acumatica into Jigx, page by page."),
+    "discover": ("schema_commands", "Propose a table definition for a DAC, from the instance's own schema."),
     "doctor": ("solution_commands", "Check an existing solution, hand-made or generated, against the Jigx and "
                "Acumatica rules."),
     "generate": ("solution_commands", "Generate the CDC artifacts for table definitions into a Jigx solution folder."),

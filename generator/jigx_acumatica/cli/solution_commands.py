@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -10,15 +11,24 @@ from ..errors import ExitCode
 from .app import command
 from .options import (
     TargetOptions,
+    acumatica_url_option,
     json_option,
     lock_option,
+    network_options,
+    password_file_option,
     quiet_option,
     solution_option,
     target_options,
+    tenant_option,
+    username_option,
     verbose_option,
     write_options,
 )
 from .output import finish, plural, print_plan, progress_bar, run_mode
+from .schema_commands import metadata_options
+
+if TYPE_CHECKING:
+    from ..transport import Policy
 
 
 @command
@@ -158,24 +168,46 @@ def remove(table: str, solution: Path, dry_run: bool, force: bool, lock_timeout:
 
 @command
 @solution_option()
+@click.option("--acumatica", "against_instance", is_flag=True, help="Also check every definition against the "
+              "instance's own schema (DAC-based OData $metadata): fields, types, keys, modified, deleted_flag.")
+@metadata_options
+@acumatica_url_option
+@tenant_option(multiple=False)
+@username_option("")
+@password_file_option
+@network_options(timeout=120.0)
 @json_option
 @quiet_option
-def doctor(solution: Path, as_json: bool, quiet: bool) -> ExitCode:
+def doctor(solution: Path, against_instance: bool, metadata: Path | None, refresh: bool, acumatica_url: str | None,
+           tenant: str | None, username: str | None, password_file: Path | None, policy: Policy, as_json: bool,
+           quiet: bool) -> ExitCode:
     """Check an existing solution, hand-made or generated, against the Jigx and Acumatica rules.
 
     One line per finding with file:line, a severity and the fix: onTableChanged spelled right
     and a list, watched tables declared in databases/default.jigx, valid names, no handler
     writing to the table it watches, tabs pointing at existing jigs, no deprecated keys, and
     every table definition's artifacts up to date. Exit 0 when clean, 4 for warnings only,
-    1 for errors.
+    1 for errors. With --acumatica (or --metadata FILE) every definition is also checked
+    against the instance's schema: a mistyped field, which Acumatica would drop from every push
+    without an error, is an error at its line, with a did-you-mean.
 
     \b
     Example:
       jigx-acumatica doctor --solution field-app
+      jigx-acumatica doctor --solution field-app --acumatica --tenant MyTenant
     """
     from ..solution.doctor import diagnose, exit_code
 
     findings = diagnose(solution)
+    if against_instance or metadata is not None:
+        from ..acumatica import schema_check
+        from ..definition import load_definitions
+        from ..solution.queries import solution_definitions
+        from .schema_commands import instance_schema
+
+        with instance_schema(solution, metadata=metadata, refresh=refresh, acumatica_url=acumatica_url,
+                             tenant=tenant, username=username, password_file=password_file, policy=policy) as schema:
+            findings += schema_check.check(load_definitions(solution_definitions(solution)), schema)
     code = exit_code(findings)
     if as_json:
         import json
@@ -199,7 +231,8 @@ def samples(folder: Path, force: bool, quiet: bool) -> ExitCode:
     """Copy the bundled sample table definitions into a folder.
 
     The samples (customers with their contact, vendors, stock items, sales orders, contacts,
-    open invoices, and customers-rows.csv for backfill --from) ship with the tool; this copies
+    open invoices, customers-rows.csv for backfill --from, dac-metadata.xml for discover
+    --metadata) ship with the tool; this copies
     them to FOLDER (default: ./samples) to start from. A file there that differs is kept unless
     --force.
 
@@ -212,7 +245,7 @@ def samples(folder: Path, force: bool, quiet: bool) -> ExitCode:
     from ..templates import samples_dir
 
     source = samples_dir()
-    files = sorted(p for p in source.iterdir() if p.is_file() and p.suffix in (".yaml", ".csv"))
+    files = sorted(p for p in source.iterdir() if p.is_file() and p.suffix in (".yaml", ".csv", ".xml"))
     writes = [(folder / p.name, p.read_bytes()) for p in files]
     differ = [str(path) for path, data in writes if (old := read_bytes_if_exists(path)) is not None and old != data]
     if differ and not force:

@@ -34,13 +34,15 @@ class Finding:
     line: int | None
     message: str
     fix: str = ""
+    column: int | None = None
 
     def render(self) -> str:
-        text = printable(f"{located(self.path, self.line)}: {self.severity}: {self.message}")
+        where = located(self.path, self.line) + (f":{self.column}" if self.line and self.column else "")
+        text = printable(f"{where}: {self.severity}: {self.message}")
         return text + (f"\n  fix: {printable(self.fix)}" if self.fix else "")
 
     def as_dict(self) -> dict[str, Any]:
-        return self.__dict__.copy()
+        return {k: v for k, v in self.__dict__.items() if k != "column" or v is not None}
 
 
 def exit_code(findings: list[Finding]) -> ExitCode:
