@@ -25,6 +25,7 @@ LAYERS: list[set[str]] = [
     {"local"},
     {"backfill"},
     {"reconcile"},
+    {"status"},
     {"cli"},
     {"__init__", "__main__"},
 ]

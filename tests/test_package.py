@@ -14,7 +14,7 @@ import pytest
 from tests.helpers import ROOT, SAMPLE_FILES, cli
 
 COMMANDS = ("add", "backfill", "discover", "doctor", "generate", "import-gi", "init", "inspect", "package", "publish",
-            "reconcile", "remove", "samples",
+            "reconcile", "remove", "samples", "status",
             "serve",
             "verify")
 

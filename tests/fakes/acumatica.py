@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import secrets
 import threading
 import zipfile
@@ -41,6 +42,10 @@ class FakeAcumatica(LocalServer):
     projects: dict[str, bytes] = field(default_factory=dict)
     sessions: dict[str, str] = field(default_factory=dict)  # cookie -> tenant
     extra: dict[str, Callable[[BaseHTTPRequestHandler, Any], None]] = field(default_factory=dict)
+    # what getPublished lists, per tenant: the inquiry titles of the packages published there
+    published: dict[str, list[str]] = field(default_factory=dict)
+    imported: dict[str, bytes] = field(default_factory=dict)  # tenant -> the last package imported there
+    validating: bool = False
 
     def __post_init__(self) -> None:
         fake = self
@@ -97,6 +102,7 @@ class FakeAcumatica(LocalServer):
         if not self.customizer:
             return self._send(h, 403, {"message": "Insufficient rights to access the Customization Projects form"})
         method = path.rsplit("/", 1)[1]
+        self.tenant_now = tenant
         getattr(self, f"_{method}")(h, body)
 
     def _login(self, h: BaseHTTPRequestHandler, body: Any) -> None:
@@ -122,9 +128,11 @@ class FakeAcumatica(LocalServer):
         data = base64.b64decode(body["projectContentBase64"])
         zipfile.ZipFile(io.BytesIO(data)).read("project.xml")  # a real ZIP with a project.xml, or a 500
         self.projects[name] = data
+        self.imported[self.tenant_now] = data
         self._send(h, 200, self._log(("information", f"Create new project: {name}")))
 
     def _publishBegin(self, h: BaseHTTPRequestHandler, body: dict[str, Any]) -> None:  # noqa: N802
+        self.validating = bool(isinstance(body, dict) and body.get("isOnlyValidation"))
         self._send(h, 200, self._log(("information", "Publishing has started.")))
 
     def _publishEnd(self, h: BaseHTTPRequestHandler, body: Any) -> None:  # noqa: N802
@@ -137,6 +145,10 @@ class FakeAcumatica(LocalServer):
             return self._send(h, 200, {"isCompleted": False, "isFailed": False,
                                        **self._log(("information", "Copying the website"))})
         if step in ("done", "400-done"):
+            if not self.validating and self.tenant_now in self.imported:
+                project = zipfile.ZipFile(io.BytesIO(self.imported[self.tenant_now])).read("project.xml").decode()
+                self.published[self.tenant_now] = sorted(set(re.findall(
+                    r'<GIDesign>\s*<row DesignID="[^"]+" Name="([^"]+)"', project)))
             answer = {"isCompleted": True, "isFailed": False,
                       **self._log(("information", "Validation finished successfully."),
                                   ("warning", "warning : "), ("information", "Website updated."))}
@@ -147,6 +159,15 @@ class FakeAcumatica(LocalServer):
         if step == "error-log":
             return self._send(h, 200, {"isCompleted": True, "isFailed": False,
                                        **self._log(("error", "Error: the inquiry references an unknown table"))})
+
+    def _getPublished(self, h: BaseHTTPRequestHandler, body: Any) -> None:  # noqa: N802
+        """As recorded (reference: customization-api, getPublished): items keyed by type and name;
+        with nothing published, only a log entry and no projects key."""
+        names = self.published.get(self.tenant_now, [])
+        if not names:
+            return self._send(h, 200, self._log(("information", "The system does not contain published projects")))
+        items = [{"key": f"GenericInquiryScreen#{n}", "type": "GenericInquiryScreen"} for n in names]
+        self._send(h, 200, {"projects": [{"name": n} for n in self.projects], "items": items, "log": []})
 
     def calls(self) -> list[str]:
         return [s.path.split("?")[0].rsplit("/", 1)[1] for s in self.seen]

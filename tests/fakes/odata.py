@@ -207,7 +207,7 @@ class FakeOData(LocalServer):
             if part.strip():
                 name = part.split()[0]
                 rows.sort(key=lambda r: (float(r[name]) if self.properties.get(name, "").endswith(("Int32", "Int64"))
-                                         else str(r[name])))
+                                         else str(r[name])), reverse=part.split()[-1].lower() == "desc")
         top = int(query.get("$top", "1000000"))
         rows = rows[: min(top, self.page_cap) if self.page_cap else top]
         body = json.dumps({"@odata.context": f"{self.url}{root}/$metadata#{self.inquiry}", "value": rows}).encode()

@@ -167,6 +167,14 @@ class Client:
         self.signed_in = False
         self.report("signed out")
 
+    def published_inquiries(self) -> set[str]:
+        """The inquiry titles getPublished lists on this tenant (items GenericInquiryScreen#<title>;
+        with nothing published the answer has no items at all)."""
+        body = self._check(self._post("/CustomizationApi/getPublished", None, step="getPublished"), "getPublished")
+        items = body.get("items") if isinstance(body, dict) else None
+        return {str(i["key"]).split("#", 1)[1] for i in items or [] if isinstance(i, dict)
+                and i.get("type") == "GenericInquiryScreen" and "#" in str(i.get("key", ""))}
+
     def import_package(self) -> None:
         body = {"projectLevel": 0, "isReplaceIfExists": True, "projectName": self.job.project,
                 "projectDescription": self.job.description,

@@ -187,6 +187,14 @@ class Reader:
                 yield rows
                 rows = ahead.result()
 
+    def newest_mod(self, inquiry: str) -> str | None:
+        """The newest _mod of the inquiry's rows (one row, ordered by _mod descending)."""
+        url = f"{self.conn.root()}/{quote(inquiry, safe='')}"
+        rows = self._rows(self.get(url, {"$orderby": "_mod desc", "$top": "1", "$select": "_mod"},
+                                   what=f"the newest row of '{inquiry}'"), inquiry)
+        value = rows[0].get("_mod") if rows else None
+        return value if isinstance(value, str) else None
+
     def _rows(self, resp: Answer, inquiry: str) -> list[dict[str, Any]]:
         if resp.status != 200:
             detail = self.redact(printable(resp.text[:200].strip()))

@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "remove": ("solution_commands", "Stop managing a table: the reverse of add."),
     "samples": ("solution_commands", "Copy the bundled sample table definitions into a folder."),
     "serve": ("local_commands", "Run a local endpoint with the contract of Jigx's Acumatica CDC endpoint."),
+    "status": ("status_commands", "One line per table and tenant: does the chain work?"),
     "verify": ("jigx_commands", "Prove the Jigx endpoint works: send test pushes shaped exactly like Acumatica's."),
 }
 

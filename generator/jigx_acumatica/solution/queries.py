@@ -112,9 +112,14 @@ def select_feeds(root: Path, defs: Sequence[TableDef], target: Target, tenant: s
     """Each tenant's table of these definitions (--tenant T: that tenant's only; all by default),
     in the definitions' order, then the tenants' order."""
     from ..config import load_settings
-    from ..tenancy import tenancy_of
+    from ..tenancy import ALL, tenancy_of
 
     tenancy = tenancy_of(load_settings(root), target)
+    if not tenancy.several and tenant not in (None, ALL):  # one tenant: --tenant is its login name
+        from dataclasses import replace
+
+        one = replace(tenancy.tenants[0], name=tenant)
+        return [Feed(d, one, d.table) for d in defs]
     chosen = tenancy.select(tenant)
     feeds = [f for d in defs for f in tenancy.feeds(d, only=chosen)]
     if not feeds:
