@@ -15,6 +15,7 @@ LAYERS: list[set[str]] = [
     {"errors"},
     {"naming", "fsutil", "layout"},
     {"yamlio", "templates", "schema", "transport"},
+    {"setting_checks"},
     {"config"},
     {"definition"},
     {"tenancy"},

@@ -13,6 +13,7 @@ from ruamel.yaml.comments import CommentedMap
 
 from . import naming
 from .errors import InputError
+from .setting_checks import BASE_URL_RE, tenant_entries
 from .yamlio import dump, key_position, load_positions, load_screened, read_text, value_position
 
 CONFIG_FILE = "jigx-acumatica.yaml"
@@ -30,7 +31,6 @@ PACKAGE_RE = re.compile(r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*\.zip$")
 PROJECT_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,127}$")
 PRODUCT_VERSION_RE = re.compile(r"^[0-9]{2}\.[0-9]{3}$")
 SECRET_WORDS = ("pat", "token", "secret", "password", "authorization", "bearer")
-BASE_URL_RE = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?$")
 ADDRESS_LIMIT = 250  # Acumatica's Address field on the Push Notifications form
 
 # Clearly marked stand-ins when a value is not known yet.
@@ -246,57 +246,10 @@ def _read_config(solution: Path) -> tuple[dict[str, Any], Any]:
     return values, doc
 
 
-TENANT_KEYS = ("name", "companyId", "acumaticaUrl", "key")
-TENANT_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,19}$")
-
-
-def _tenant_entries(value: list[Any], doc: Any, path: Path) -> list[dict[str, str]]:
-    """tenants: each a login name, or {name, companyId?, acumaticaUrl?, key?}; checked where it stands."""
-    node = doc.get("tenants") if isinstance(doc, CommentedMap) else None
-    out: list[dict[str, str]] = []
-    for i, item in enumerate(value):
-        def fail(message: str, fix: str, key: Any = None, i: int = i) -> InputError:
-            item_node = node[i] if isinstance(node, list) and i < len(node) else None
-            line, col = (value_position(item_node, key) if key is not None and isinstance(item_node, CommentedMap)
-                         else _item_position(node, i))
-            return InputError(message, path=path, line=line, column=col, hint=fix)
-
-        entry = {"name": item} if isinstance(item, str) else item
-        if not isinstance(entry, dict):
-            raise fail(f"tenants[{i + 1}] must be a login name or a mapping", "e.g. tenants: [MyTenant, Other], or "
-                       "- {name: Other, companyId: Other Co}")
-        for k, v in entry.items():
-            if k not in TENANT_KEYS:
-                raise fail(f"unknown key '{k}' in tenants[{i + 1}]", f"allowed keys: {', '.join(TENANT_KEYS)}", k)
-            if not isinstance(v, str) or not v.strip() or v != v.strip() or not v.isprintable():
-                raise fail(f"tenants[{i + 1}].{k} must be one line of text", f"e.g. {k}: Other", k)
-        if "name" not in entry:
-            raise fail(f"tenants[{i + 1}] has no name", "add name: <the tenant's login name, SM203520>")
-        if "acumaticaUrl" in entry and not BASE_URL_RE.match(entry["acumaticaUrl"]):
-            raise fail(f"tenants[{i + 1}].acumaticaUrl {entry['acumaticaUrl']!r} is not a plain http(s) URL",
-                       "e.g. acumaticaUrl: https://other.acumatica.com", "acumaticaUrl")
-        if "key" in entry and not TENANT_KEY_RE.match(entry["key"]):
-            raise fail(f"tenants[{i + 1}].key '{entry['key']}' must be lowercase letters, digits and '_', starting "
-                       "with a letter (at most 20)", "e.g. key: west", "key")
-        out.append({k: str(v) for k, v in entry.items()})
-    names = [e["name"] for e in out]
-    for i, name in enumerate(names):
-        if name in names[:i]:
-            line, col = _item_position(node, i)
-            raise InputError(f"tenant '{name}' is listed twice in tenants", path=path, line=line, column=col,
-                             hint="list each tenant once")
-    return out
-
-
-def _item_position(node: Any, i: int) -> tuple[int | None, int | None]:
-    lc = node.lc.item(i) if isinstance(node, list) and hasattr(node, "lc") and i < len(node) else None
-    return (lc[0] + 1, lc[1] + 1) if lc else (None, None)
-
-
 def _checked(setting: Setting, value: Any, doc: Any, path: Path) -> Any:
     """The value of one setting, or an InputError at its place in the file."""
     if setting.key == "tenants" and isinstance(value, list):
-        return _tenant_entries(value, doc, path) or None
+        return tenant_entries(value, doc, path) or None
     ok = (isinstance(value, list) and all(isinstance(v, str) for v in value)) if setting.many else \
         value is None or isinstance(value, str)
     line, col = value_position(doc, setting.key)
