@@ -97,7 +97,7 @@ def _bound(call: Callable[[str | None], None], tenant: str | None) -> Callable[[
 
 
 def prepare(root: Path, *, acumatica_url: str | None, tenants: list[str]) -> PublishPlan:
-    from ..config import BASE_URL_RE
+    from ..setting_checks import BASE_URL_RE
     from ..solution import operations
     from ..solution.queries import solution_definitions
 
