@@ -13,10 +13,8 @@ import pytest
 
 from tests.helpers import ROOT, SAMPLE_FILES, cli
 
-COMMANDS = ("add", "backfill", "discover", "doctor", "generate", "import-gi", "init", "inspect", "package", "publish",
-            "reconcile", "remove", "samples", "status",
-            "serve",
-            "verify")
+COMMANDS = ("add", "backfill", "discover", "doctor", "generate", "import-gi", "init", "inspect",
+            "monitor", "package", "publish", "reconcile", "remove", "samples", "status", "serve", "verify")
 
 
 def run(*args: str, cwd=None, env=None) -> subprocess.CompletedProcess:

@@ -202,6 +202,12 @@ SETTINGS: tuple[Setting, ...] = (
             "reads Jigx (default: the endpoint's base URL with /data; the Data API's regional host is not "
             "documented).", "https://eu-central-1.api.jigx.com/v2.0/data",
             _pattern(BASE_URL_RE, "is not a plain http(s) URL", "https://eu-central-1.api.jigx.com/v2.0/data")),
+    Setting("monitor", "monitor", None, "true adds a failed-push inquiry (over SM502000's table, joined to the "
+            "destination for its name and address, never its header) to each tenant's package, exposed over OData, "
+            "for monitor and status to read.", "true", _one_of({"true": "", "false": ""})),
+    Setting("monitorScreenId", "monitor_screen_id", None, "The screen ID of the failed-push inquiry (monitor: true); "
+            "one no other screen on the instance uses.", "GI990099",
+            _pattern(re.compile(r"^[A-Z]{2}[A-Z0-9]{6}$"), "is not a screen ID such as GI990099", "GI990099")),
     Setting("acumaticaUrl", "acumatica_url", "--acumatica-url", "The Acumatica instance publish and backfill talk to.",
             "https://mycompany.acumatica.com", _pattern(BASE_URL_RE, "is not a plain http(s) URL",
                                                         "https://mycompany.acumatica.com")),
@@ -250,6 +256,8 @@ def _checked(setting: Setting, value: Any, doc: Any, path: Path) -> Any:
     """The value of one setting, or an InputError at its place in the file."""
     if setting.key == "tenants" and isinstance(value, list):
         return tenant_entries(value, doc, path) or None
+    if setting.key == "monitor" and isinstance(value, bool):  # a YAML boolean, as one would write it
+        value = "true" if value else "false"
     ok = (isinstance(value, list) and all(isinstance(v, str) for v in value)) if setting.many else \
         value is None or isinstance(value, str)
     line, col = value_position(doc, setting.key)
@@ -290,6 +298,8 @@ class Settings:
     tenant_entries: tuple[dict[str, str], ...] = ()  # as declared: name, and companyId, acumaticaUrl, key
     company: str | None = None  # the CompanyId of a one-tenant solution (the first tenant's by default)
     data_api_url: str | None = None  # Jigx's Data API base, when not the endpoint's base + /data
+    monitor: bool = False  # the failed-push inquiry in each package
+    monitor_screen_id: str = "GI990099"
     product_version: str = DEFAULT_PRODUCT_VERSION
     odata_role: str | None = None  # granted View Only on each OData inquiry's screen
     table_tabs: str = "auto"  # auto, always or never
@@ -302,7 +312,8 @@ def load_settings(solution: Path) -> Settings:
     return Settings(package=values.get("package") or DEFAULT_PACKAGE, project_name=values.get("projectName") or
                     DEFAULT_PROJECT, acumatica_url=url.rstrip("/") if url else None,
                     tenants=tuple(e["name"] for e in entries), tenant_entries=entries, company=values.get("company"),
-                    data_api_url=values.get("dataApiUrl"),
+                    data_api_url=values.get("dataApiUrl"), monitor=values.get("monitor") == "true",
+                    monitor_screen_id=values.get("monitorScreenId") or "GI990099",
                     product_version=values.get("productVersion") or DEFAULT_PRODUCT_VERSION,
                     odata_role=values.get("odataRole"), table_tabs=values.get("tableTabs") or "auto")
 

@@ -56,6 +56,7 @@ class Sides:
     published: Callable[[Tenant], set[str]] | None = None  # tenant -> inquiry titles published there
     odata: Callable[[Tenant, Any], dict[str, Any]] | None = None  # (tenant, defn) -> {"newest": _mod}
     jigx_rows: Callable[[str], Any] | None = None  # table -> rows (Data API Row objects)
+    failures: Callable[[Tenant], Any] | None = None  # tenant -> this solution's failed pushes (monitor: true)
     why: dict[str, str] = field(default_factory=dict)
 
 
@@ -75,6 +76,7 @@ def _cached(call: Callable[[Tenant], set[str]]) -> Callable[[Tenant], set[str] |
 def status(root: Path, feeds: list[Feed], pending: set[str], sides: Sides) -> list[Line]:
     """pending: the definitions whose generated files are out of date (as generate --check)."""
     published = _cached(sides.published) if sides.published else None
+    failures = _cached(sides.failures) if sides.failures else None
     lines = []
     for feed in feeds:
         line = Line(feed.table, feed.tenant.name if feed.tenant.among_several else None)
@@ -83,7 +85,7 @@ def status(root: Path, feeds: list[Feed], pending: set[str], sides: Sides) -> li
         line.checks.append(_published(feed, published, sides.why.get("acumatica", "")))
         newest_acu, odata = _odata(feed, sides)
         line.checks.append(odata)
-        line.checks.append(Check("failed pushes", NA, "no failed-push inquiry is set up (monitor)"))
+        line.checks.append(_failed(feed, failures, sides.why.get("monitor", "")))
         newest_jigx, jigx = _jigx(feed, sides)
         line.checks.append(jigx)
         line.checks.append(_fresh(newest_acu, newest_jigx))
@@ -103,6 +105,20 @@ def _published(feed: Feed, published: Callable[[Tenant], set[str] | ToolError] |
         return Check("published", OK)
     return Check("published", FAIL, f"getPublished does not list the inquiry '{feed.defn.inquiry}'",
                  f"jigx-acumatica publish{tenant}")
+
+
+def _failed(feed: Feed, failures: Callable[[Tenant], Any] | None, why: str) -> Check:
+    if failures is None:
+        return Check("failed pushes", NA if not why else UNKNOWN, why or "no failed-push inquiry (monitor: true)")
+    found = failures(feed.tenant)
+    if isinstance(found, ToolError):
+        return Check("failed pushes", UNKNOWN, found.message)
+    mine = [f for f in found if f.table == feed.table]
+    if not mine:
+        return Check("failed pushes", OK)
+    kinds = sorted({f.kind for f in mine})
+    return Check("failed pushes", FAIL, f"{len(mine)} in the last two days ({', '.join(kinds)})",
+                 "jigx-acumatica monitor (its fixes), then monitor --heal")
 
 
 def _odata(feed: Feed, sides: Sides) -> tuple[str | None, Check]:

@@ -140,6 +140,7 @@ class FakeOData(LocalServer):
         # $metadata still list the inquiry, but its rows answer 403 (docs/platform-facts.md, "OData")
         self.rights = True
         self.requests: list[dict[str, Any]] = []
+        self.others: dict[str, FakeOData] = {}  # other inquiries this instance serves (their own fakes)
         fake = self
 
         class Handler(QuietHandler):
@@ -163,18 +164,21 @@ class FakeOData(LocalServer):
         h.wfile.write(body)
 
     def metadata(self) -> bytes:
-        type_name = re.sub(r"[^A-Za-z0-9]", "", self.inquiry)
-        props = "".join(f'<Property Name="{n}" Type="{t}"/>' for n, t in self.properties.items())
+        """$metadata of this inquiry and of every other one this instance serves (self.others)."""
+        fakes = [self, *self.others.values()]
+        names = {f.inquiry: re.sub(r"[^A-Za-z0-9]", "", f.inquiry) for f in fakes}
         edm = 'xmlns="http://docs.oasis-open.org/odata/ns/edm"'
         # a decoy: the same short name in another namespace, with other properties
-        decoy = f'<Schema Namespace="Other.Module" {edm}><EntityType Name="{type_name}"><Property Name="Wrong" ' \
-                'Type="Edm.String"/></EntityType></Schema>'
+        decoy = f'<Schema Namespace="Other.Module" {edm}><EntityType Name="{names[self.inquiry]}"><Property ' \
+                'Name="Wrong" Type="Edm.String"/></EntityType></Schema>'
+        types = "".join(f'<EntityType Name="{names[f.inquiry]}">' + "".join(
+            f'<Property Name="{n}" Type="{t}"/>' for n, t in f.properties.items()) + "</EntityType>" for f in fakes)
+        sets = "".join(f'<EntitySet Name="{f.inquiry}" EntityType="{self.namespace}.{names[f.inquiry]}"/>'
+                       for f in fakes)
         return (f'<?xml version="1.0" encoding="utf-8"?><edmx:Edmx Version="4.0" '
                 f'xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx"><edmx:DataServices>{decoy}'
-                f'<Schema Namespace="{self.namespace}" {edm}>'
-                f'<EntityType Name="{type_name}">{props}</EntityType>'
-                f'<EntityContainer Name="Default"><EntitySet Name="{self.inquiry}" '
-                f'EntityType="{self.namespace}.{type_name}"/></EntityContainer></Schema>'
+                f'<Schema Namespace="{self.namespace}" {edm}>{types}'
+                f'<EntityContainer Name="Default">{sets}</EntityContainer></Schema>'
                 f'</edmx:DataServices></edmx:Edmx>').encode()
 
     def handle(self, h: BaseHTTPRequestHandler) -> None:
@@ -192,6 +196,10 @@ class FakeOData(LocalServer):
         path = unquote(url.path)
         if path == f"{root}/$metadata":
             return self._send(h, 200, self.metadata(), "application/xml")
+        other = next((f for f in self.others.values() if path == f"{root}/{f.inquiry}"), None)
+        if other is not None:  # another inquiry of the same instance: its rows, its rules
+            self.requests.pop()
+            return other.handle(h)
         if path != f"{root}/{self.inquiry}":
             return self._send(h, 404, b'{"message": "not found"}')
         if not self.rights:

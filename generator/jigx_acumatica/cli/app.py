@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import-gi": ("acumatica_commands", "Read existing Generic Inquiries back into table definitions."),
     "init": ("solution_commands", "Create a new Jigx solution ready for Acumatica change data capture."),
     "inspect": ("local_commands", "Explain a saved Acumatica push notification."),
+    "monitor": ("monitor_commands", "Find the failed pushes of this solution's tables before Acumatica forgets them."),
     "package": ("acumatica_commands", "Write the customization project ZIP: every table's Generic Inquiry in one "
                 "package."),
     "publish": ("acumatica_commands", "Import the customization package into Acumatica and publish it, in one step."),

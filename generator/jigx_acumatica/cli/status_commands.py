@@ -133,6 +133,10 @@ def _sides(stack: ExitStack, root: Path, target: Target, *, acumatica_url: str |
     else:
         sides.published = _published(url, user, password, policy)
         sides.odata = _odata(url, user, password, policy)
+        if settings.monitor:
+            sides.failures = _failures(url, user, password, policy, target, settings.tenants)
+    if settings.monitor and "acumatica" in sides.why:
+        sides.why["monitor"] = sides.why["acumatica"]
     session = stack.enter_context(requests.Session())
     if local:
         from ..local.endpoint import new_token
@@ -194,3 +198,20 @@ def _odata(url: str, user: str, password: str, policy: Policy) -> Any:
         newest = reader.newest_mod(defn.inquiry)
         return {"newest": mod_key(newest)}
     return read
+
+
+def _failures(url: str, user: str, password: str, policy: Policy, target: Target, logins: tuple[str, ...]) -> Any:
+    from ..acumatica.monitor import ours, read_failures
+    from ..acumatica.odata import Connection, ODataError, Reader
+    from ..errors import ToolError
+
+    def read(tenant: Tenant) -> Any:
+        login = tenant.name or (logins[0] if logins else "")
+        try:
+            rows = read_failures(Reader(Connection((tenant.acumatica_url or url).rstrip("/"), login, user, password,
+                                                   policy)))
+        except ODataError as exc:
+            raise ToolError(f"the failed-push inquiry: {exc.message}") from None
+        return ours(rows, target.url("x").split("?", 1)[0], None)
+    return read
+

@@ -184,7 +184,7 @@ def package_bytes(root: Path, *, push: PushCodes | None = None, tenant: str | No
     several tenants, the package of the tenant named (its inquiries, its tables' addresses)."""
     from ..artifacts.package import push_items
     from ..tenancy import tenancy_of
-    from .package_plan import build_package, inquiry_texts, packaged_tables, tenant_tables
+    from .package_plan import build_package, inquiry_texts, packaged_tables, tenant_tables, with_monitor
     from .state import load_state
 
     require_solution(root)
@@ -206,7 +206,7 @@ def package_bytes(root: Path, *, push: PushCodes | None = None, tenant: str | No
     if push is not None:
         defs = [d for d in load_definitions(solution_definitions(root)) if d.table in texts]
         extra = push_items(defs, target, push, {d.table: chosen.table(d.table) for d in defs} if chosen else None)
-    return build_package(texts, settings, extra)
+    return build_package(with_monitor(texts, settings), settings, extra)
 
 
 def write_package(out: Path, data: bytes) -> None:

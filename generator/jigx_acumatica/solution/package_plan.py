@@ -43,6 +43,15 @@ def inquiry_texts(root: Path, tables: Iterable[str], pending: Pending | None = N
     return out
 
 
+def with_monitor(texts: Mapping[str, str], settings: Settings) -> dict[str, str]:
+    """The package's inquiries, with the failed-push inquiry when monitor: true (and any other)."""
+    if not settings.monitor or not texts:
+        return dict(texts)
+    from ..artifacts.monitor import KEY, monitor_xml
+
+    return {**texts, KEY: monitor_xml(settings.monitor_screen_id)}
+
+
 def build_package(texts: Mapping[str, str], settings: Settings, extra_items: list[str] | None = None) -> bytes:
     """The customization package for these inquiries (table -> generic-inquiry.xml text): with
     odataRole set, the rights of that role on each inquiry exposed over OData too."""
@@ -94,7 +103,7 @@ def _plan_one(plan: Plan, rel: str, recorded: PackageRecord | None, tables: Mapp
     base = recorded.hash if recorded is not None and recorded.path == rel else None
     current = read_bytes_if_exists(plan.root / rel)
     now = None if current is None else digest(current)
-    texts = inquiry_texts(plan.root, chosen, plan.writes)
+    texts = with_monitor(inquiry_texts(plan.root, chosen, plan.writes), settings)
     if not texts:
         if current is not None and now == base:
             plan.add(Change(DELETE, rel, "file", None, "no table left to package"))
