@@ -142,6 +142,14 @@ def test_status_shows_failed_pushes_when_monitor_is_on(app, instance):
     checks = {c["name"]: c for c in json.loads(r.stdout)["tables"][0]["checks"]}
     assert checks["failed pushes"]["mark"] == "fail" and "token" in checks["failed pushes"]["detail"]
     assert "monitor --heal" in checks["failed pushes"]["fix"]
+    _, customers = instance
+    customers.others["failed"].rows = []  # two days later: Acumatica deleted them, none since
+    r = cli("status", "customers", "--solution", app, "--acumatica-url", fake.url, "--json",
+            env={**ENV, "JIGX_PAT": ""})
+    assert {c["name"]: c for c in json.loads(r.stdout)["tables"][0]["checks"]}["failed pushes"]["mark"] == "ok"
+    r = cli("status", "customers", "--solution", app, "--acumatica-url", fake.url, "--json", env={})
+    unknown = {c["name"]: c for c in json.loads(r.stdout)["tables"][0]["checks"]}["failed pushes"]
+    assert unknown["mark"] == "unknown" and "ACUMATICA_USERNAME" in unknown["detail"]
 
 
 def test_monitor_without_the_inquiry_says_how_to_set_it_up(tmp_path):

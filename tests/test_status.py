@@ -104,6 +104,7 @@ def test_what_cannot_be_read_is_a_question_mark_with_why(chain):
     code, checks, _ = status(app, instance, jigx, {"JIGX_PAT": ""})
     assert code == 4
     assert checks["published"]["mark"] == "unknown" and "ACUMATICA_USERNAME" in checks["published"]["detail"]
+    assert checks["odata"]["mark"] == "unknown" and "ACUMATICA_USERNAME" in checks["odata"]["detail"]
     assert checks["jigx"]["mark"] == "unknown" and "JIGX_PAT" in checks["jigx"]["detail"]
     assert checks["fresh"]["mark"] == "unknown"
     r = cli("status", "--solution", app, "--acumatica-url", instance.url, "--tenant", "MyTenant", "--base-url",
