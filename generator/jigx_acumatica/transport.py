@@ -162,12 +162,25 @@ def request(session: requests.Session, method: str, url: str, policy: Policy, *,
 
     idempotent: a connection dropped mid-answer is retried too (a read can safely be repeated).
     max_body: keep only this many bytes of the answer (enough for a diagnosis)."""
+    return _retrying(policy, idempotent, lambda n: _once(session, method, url, policy, n, max_body, kwargs))
+
+
+def download(session: requests.Session, url: str, policy: Policy, dest: Any, **kwargs: Any) -> Answer:
+    """A GET whose answer goes to the file dest as it arrives (a 20 MB $metadata is never held in
+    memory), with the policy's retries; the Answer's body is empty unless the status is not 2xx
+    (then it holds the start of the body, for the diagnosis)."""
+    return _retrying(policy, True, lambda n: _save(session, url, policy, n, dest, kwargs))
+
+
+def _retrying(policy: Policy, idempotent: bool, attempt: Callable[[int], Answer]) -> Answer:
+    """The one retry loop: 429 and 5xx (and, for reads, a dropped connection) tried again with
+    backoff or the server's Retry-After, up to the policy's limits."""
     attempts = 0
     while True:
         attempts += 1
         started = time.monotonic()
         try:
-            answer = _once(session, method, url, policy, attempts, max_body, kwargs)
+            answer = attempt(attempts)
         except NetworkError as exc:
             if idempotent and exc.kind == "dropped" and attempts <= policy.retries:
                 policy.sleep(policy.wait(attempts))
@@ -184,39 +197,25 @@ def request(session: requests.Session, method: str, url: str, policy: Policy, *,
         return answer
 
 
-def download(session: requests.Session, url: str, policy: Policy, dest: Any, **kwargs: Any) -> Answer:
-    """A GET whose answer goes to the file dest as it arrives (a 20 MB $metadata is never held in
-    memory), with the policy's retries; the Answer's body is empty unless the status is not 2xx
-    (then it holds the start of the body, for the diagnosis)."""
-    attempts = 0
-    while True:
-        attempts += 1
-        started = time.monotonic()
-        try:
-            resp = session.get(url, timeout=policy.timeout, allow_redirects=False, stream=True, **kwargs)
-        except requests.RequestException as exc:
-            raise NetworkError(classify(exc), type(exc).__name__, attempts=attempts) from None
-        try:
-            if 200 <= resp.status_code < 300:
-                with open(dest, "wb") as out:
-                    for chunk in resp.iter_content(1 << 16):
-                        out.write(chunk)
-                body = b""
-            else:
-                body = resp.raw.read(MAX_BODY, decode_content=True) or b""
-        except requests.RequestException as exc:
-            raise NetworkError("dropped", type(exc).__name__, attempts=attempts, status=resp.status_code) from None
-        finally:
-            resp.close()
-        answer = Answer(resp.status_code, resp.headers, body, attempts, int((time.monotonic() - started) * 1000))
-        if answer.retryable and attempts <= policy.retries:
-            wait = policy.wait(attempts, answer.headers.get("Retry-After"))
-            if wait > policy.max_retry_after:
-                answer.gave_up = wait
-                return answer
-            policy.sleep(wait)
-            continue
-        return answer
+def _save(session: requests.Session, url: str, policy: Policy, attempts: int, dest: Any, kwargs: dict[str, Any]
+          ) -> Answer:
+    try:
+        resp = session.get(url, timeout=policy.timeout, allow_redirects=False, stream=True, **kwargs)
+    except requests.RequestException as exc:
+        raise NetworkError(classify(exc), type(exc).__name__, attempts=attempts) from None
+    try:
+        if 200 <= resp.status_code < 300:
+            with open(dest, "wb") as out:
+                for chunk in resp.iter_content(1 << 16):
+                    out.write(chunk)
+            body = b""
+        else:
+            body = resp.raw.read(MAX_BODY, decode_content=True) or b""
+    except requests.RequestException as exc:
+        raise NetworkError("dropped", type(exc).__name__, attempts=attempts, status=resp.status_code) from None
+    finally:
+        resp.close()
+    return Answer(resp.status_code, resp.headers, body, attempts, 0)
 
 
 def _once(session: requests.Session, method: str, url: str, policy: Policy, attempts: int, max_body: int | None,

@@ -12,17 +12,14 @@ from ..errors import ExitCode
 from .app import command, echo_err
 from .options import (
     TargetOptions,
-    acumatica_url_option,
+    acumatica_reader_options,
     json_option,
     lock_option,
     network_options,
-    password_file_option,
     pat_file_option,
     quiet_option,
     solution_option,
     target_options,
-    tenant_option,
-    username_option,
 )
 from .output import plural
 
@@ -38,10 +35,7 @@ if TYPE_CHECKING:
 @click.argument("tables", nargs=-1)
 @solution_option()
 @target_options
-@acumatica_url_option
-@tenant_option(multiple=False)
-@username_option("")
-@password_file_option
+@acumatica_reader_options
 @pat_file_option
 @click.option("--local", is_flag=True, help="Send to a local endpoint started for the run (no Jigx account).")
 @click.option("--from", "from_file", type=click.Path(path_type=Path), default=None,

@@ -12,16 +12,13 @@ from ..errors import ExitCode, InputError
 from .app import command, echo_err
 from .options import (
     TargetOptions,
-    acumatica_url_option,
+    acumatica_reader_options,
     json_option,
     network_options,
-    password_file_option,
     pat_file_option,
     quiet_option,
     solution_option,
     target_options,
-    tenant_option,
-    username_option,
 )
 from .output import plural
 
@@ -32,10 +29,7 @@ if TYPE_CHECKING:
 @command
 @solution_option()
 @target_options
-@acumatica_url_option
-@tenant_option(multiple=False)
-@username_option("")
-@password_file_option
+@acumatica_reader_options
 @pat_file_option
 @click.option("--heal", is_flag=True, help="Read each affected table again from its earliest failure (less a day) "
               "and push it, as backfill --since does; also what Acumatica cannot resend (truncated rows).")

@@ -143,3 +143,11 @@ def tenant_option(*, multiple: bool) -> Callable[[F], F]:
                             "for several of the tenants jigx-acumatica.yaml declares (default: all of them).")
     return click.option("--tenant", default=None, help="Tenant login name (SM203520), or all (default: every tenant "
                         "jigx-acumatica.yaml declares, or its one tenant).")
+
+
+def acumatica_reader_options(f: F) -> F:
+    """--acumatica-url, --tenant, --username and --password-file: the commands that read Acumatica
+    (over OData or the CustomizationApi) as a user, declared once."""
+    for option in (password_file_option, username_option(""), tenant_option(multiple=False), acumatica_url_option):
+        f = option(f)
+    return f

@@ -12,17 +12,14 @@ from ..errors import ExitCode, InputError
 from .app import command
 from .options import (
     TargetOptions,
-    acumatica_url_option,
+    acumatica_reader_options,
     json_option,
     lock_option,
     network_options,
-    password_file_option,
     pat_file_option,
     quiet_option,
     solution_option,
     target_options,
-    tenant_option,
-    username_option,
 )
 from .output import plural
 
@@ -36,10 +33,7 @@ if TYPE_CHECKING:
 @click.argument("tables", nargs=-1)
 @solution_option()
 @target_options
-@acumatica_url_option
-@tenant_option(multiple=False)
-@username_option("")
-@password_file_option
+@acumatica_reader_options
 @pat_file_option
 @click.option("--local", is_flag=True, help="Compare with the local endpoint's rows (what backfill --local sent, "
               "kept in .jigx-acumatica/local.sqlite) instead of Jigx.")

@@ -12,13 +12,10 @@ from ..errors import ExitCode, InputError
 from .app import command, echo_err
 from .options import (
     F,
-    acumatica_url_option,
+    acumatica_reader_options,
     network_options,
-    password_file_option,
     quiet_option,
     solution_option,
-    tenant_option,
-    username_option,
 )
 
 if TYPE_CHECKING:
@@ -74,10 +71,7 @@ def instance_schema(solution: Path, *, metadata: Path | None, refresh: bool, acu
 @click.option("--force", is_flag=True, help="Overwrite --out when it exists and differs.")
 @metadata_options
 @solution_option()
-@acumatica_url_option
-@tenant_option(multiple=False)
-@username_option("")
-@password_file_option
+@acumatica_reader_options
 @network_options(timeout=120.0)
 @quiet_option
 def discover(dac: str, joins: tuple[str, ...], out: Path | None, all_columns: bool, force: bool,

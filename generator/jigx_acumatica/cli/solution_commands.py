@@ -11,16 +11,13 @@ from ..errors import ExitCode
 from .app import command
 from .options import (
     TargetOptions,
-    acumatica_url_option,
+    acumatica_reader_options,
     json_option,
     lock_option,
     network_options,
-    password_file_option,
     quiet_option,
     solution_option,
     target_options,
-    tenant_option,
-    username_option,
     verbose_option,
     write_options,
 )
@@ -171,10 +168,7 @@ def remove(table: str, solution: Path, dry_run: bool, force: bool, lock_timeout:
 @click.option("--acumatica", "against_instance", is_flag=True, help="Also check every definition against the "
               "instance's own schema (DAC-based OData $metadata): fields, types, keys, modified, deleted_flag.")
 @metadata_options
-@acumatica_url_option
-@tenant_option(multiple=False)
-@username_option("")
-@password_file_option
+@acumatica_reader_options
 @network_options(timeout=120.0)
 @json_option
 @quiet_option

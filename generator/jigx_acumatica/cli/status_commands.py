@@ -12,16 +12,13 @@ from ..errors import ExitCode
 from .app import command
 from .options import (
     TargetOptions,
-    acumatica_url_option,
+    acumatica_reader_options,
     json_option,
     network_options,
-    password_file_option,
     pat_file_option,
     quiet_option,
     solution_option,
     target_options,
-    tenant_option,
-    username_option,
 )
 
 if TYPE_CHECKING:
@@ -37,10 +34,7 @@ if TYPE_CHECKING:
 @click.argument("tables", nargs=-1)
 @solution_option()
 @target_options
-@acumatica_url_option
-@tenant_option(multiple=False)
-@username_option("")
-@password_file_option
+@acumatica_reader_options
 @pat_file_option
 @click.option("--local", is_flag=True, help="Read Jigx's side from the local endpoint's rows "
               "(.jigx-acumatica/local.sqlite) instead of Jigx.")
