@@ -149,6 +149,7 @@ def run(feeds: list[Feed], target: Target, pat: str, *, shape: Shape, cleanup: b
         return s
 
     redact = Redactor(pat, read_back.token if read_back else None)
+    unreadable: list[str] = []  # once the Data API could not be read, no table tries again
 
     def table(feed: Feed) -> list[Outcome]:
         out = []
@@ -159,8 +160,12 @@ def run(feeds: list[Feed], target: Target, pat: str, *, shape: Shape, cleanup: b
         for push in pushes(feed.defn, feed.tenant.company_id, shape=shape, cleanup=cleanup):
             outcome = send(session(), url, pat, push, policy)
             outcome.tenant = feed.tenant.name if feed.tenant.among_several else None
-            if outcome.ok and api is not None:
+            if outcome.ok and api is not None and unreadable:
+                outcome.read_back, api = f"not read back: {unreadable[0]}", None
+            elif outcome.ok and api is not None:
                 api = _read_back(api, feed.defn, push, outcome)
+                if api is None and outcome.read_back:
+                    unreadable.append(outcome.read_back.removeprefix("not read back: "))
             outcome.summary = redact(outcome.summary)
             outcome.server_message = redact(outcome.server_message) if outcome.server_message else None
             outcome.fix = redact(outcome.fix)
