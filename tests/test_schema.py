@@ -105,6 +105,10 @@ def test_doctor_checks_every_definition_against_the_instance(app, instance):
     assert wrong_type["severity"] == "warning" and "Edm.Decimal" in wrong_type["message"]
     # the sample's Contact join: deleted_flag follows the main DAC, which keeps deleted rows here
     assert any("keeps deleted rows on this instance" in f["message"] for f in findings)
+    # the instance settles what the definition left unknown: that warning is gone
+    assert not any("it is not known whether PX.Objects.AR.Customer" in f["message"] for f in findings)
+    plain = json.loads(cli("doctor", "--solution", app, "--json").stdout)["findings"]
+    assert any("it is not known whether PX.Objects.AR.Customer" in f["message"] for f in plain)
     assert r.exit_code == 1
     r = cli("doctor", "--solution", app, "--metadata", SAMPLES / "dac-metadata.xml")
     assert r.exit_code == 1 and "AcctNmae" in r.stdout and "table.yaml:" in r.stdout

@@ -36,6 +36,14 @@ def check(defs: list[TableDef], schema: Schema) -> list[Finding]:
     return out
 
 
+def settled(findings: list[Finding], defs: list[TableDef], schema: Schema) -> list[Finding]:
+    """The findings without the definitions' "not known whether <DAC> keeps deleted rows"
+    warnings that the instance's schema answered (its finding says what the instance says)."""
+    answered = {d.dac for d in defs if schema.dac(d.dac) is not None}
+    return [f for f in findings if not (f.severity == WARNING and any(
+        f"not known whether {dac} keeps deleted rows" in f.message for dac in answered))]
+
+
 def _locator(defn: TableDef) -> Locate:
     """(line, column) of a value in the definition, by its path of keys and indexes."""
     try:

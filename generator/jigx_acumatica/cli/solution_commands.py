@@ -201,7 +201,8 @@ def doctor(solution: Path, against_instance: bool, metadata: Path | None, refres
 
         with instance_schema(solution, metadata=metadata, refresh=refresh, acumatica_url=acumatica_url,
                              tenant=tenant, username=username, password_file=password_file, policy=policy) as schema:
-            findings += schema_check.check(load_definitions(solution_definitions(solution)), schema)
+            defs = load_definitions(solution_definitions(solution))
+            findings = schema_check.settled(findings, defs, schema) + schema_check.check(defs, schema)
     code = exit_code(findings)
     if as_json:
         import json
