@@ -245,7 +245,7 @@ def test_a_source_without_the_key_or_mod_is_refused_with_the_right_fix(app, jigx
 def test_a_csv_the_csv_module_refuses_is_an_input_error(app, tmp_path, text, line, message):
     f = tmp_path / "rows.csv"
     f.write_text(text)
-    r = cli("backfill", "customers", "--solution", app, "--local", "--from", f)
+    r = cli("backfill", "customers", "--solution", app, "--local", "--from", f, "--allow-missing-columns")
     assert r.exit_code == 2 and f"rows.csv:{line}:" in r.stderr and message in r.stderr, r.output
     assert "internal error" not in r.output
 
@@ -253,7 +253,7 @@ def test_a_csv_the_csv_module_refuses_is_an_input_error(app, tmp_path, text, lin
 def test_one_row_is_one_row(app, tmp_path):
     f = tmp_path / "rows.csv"
     f.write_text("CustomerID,_mod\nC1,2026-01-01T00:00:00\n")
-    r = cli("backfill", "customers", "--solution", app, "--local", "--from", f)
+    r = cli("backfill", "customers", "--solution", app, "--local", "--from", f, "--allow-missing-columns")
     assert r.exit_code == 0 and "1 row read" in r.output and "1 rows read" not in r.output
 
 
@@ -373,11 +373,12 @@ def test_rows_that_cannot_be_sent_are_named_and_nothing_is_sent(app, jigx, tmp_p
     sending anything; --skip-bad-rows sends the others and counts the skipped."""
     f = tmp_path / "rows.csv"
     f.write_text(BAD_ROWS)
-    base = ["backfill", "customers", "--solution", app, "--base-url", jigx.base_url, "--from", f]
+    base = ["backfill", "customers", "--solution", app, "--base-url", jigx.base_url, "--from", f,
+            "--allow-missing-columns"]
     r = cli(*base, env=ENV)
     assert r.exit_code == 2 and stored(jigx) == [], r.output
-    for said in ("row 3: CreditLimit is 'abc', not a number", "row 4: the key column CustomerID is empty",
-                 "row 5: the key (CustomerID='C1') repeats row 2", "row 6: _mod is 'someday'", "nothing was sent",
+    for said in ("row 3, CreditLimit is 'abc', not a number", "row 4, CustomerID is empty (a key column)",
+                 "row 5: the key (CustomerID='C1') repeats row 2", "row 6, _mod is 'someday'", "nothing was sent",
                  "--skip-bad-rows"):
         assert said in r.stderr, said
     assert "row 7" not in r.stderr and "rows.csv" in r.stderr
@@ -392,7 +393,8 @@ def test_rows_that_cannot_be_sent_are_named_and_nothing_is_sent(app, jigx, tmp_p
 def test_grid_dates_normalise_and_since_last_never_crashes(app, jigx, tmp_path):
     f = tmp_path / "rows.csv"
     f.write_text("CustomerID,_mod\nC1,10/3/2026 2:15 PM\nC2,3/10/2026 9:00 AM\n")
-    base = ["backfill", "customers", "--solution", app, "--base-url", jigx.base_url, "--from", f]
+    base = ["backfill", "customers", "--solution", app, "--base-url", jigx.base_url, "--from", f,
+            "--allow-missing-columns"]
     assert cli(*base, env=ENV).exit_code == 0
     r = cli(*base, "--since", "last", env=ENV)
     assert r.exit_code == 0 and "modified since 2026-10-02T14:15:00Z" in r.stdout, r.output  # a day of overlap
@@ -424,7 +426,8 @@ def test_files_as_consultants_have_them(app, jigx, tmp_path, kind):
             f'{k}{sep}"{n}"{sep}{m}\n' for k, n, m in rows)
         f.write_bytes(text.encode("utf-16") if kind == "utf16" else
                       ("\ufeff" + text).encode("utf-8") if kind == "utf8-bom" else text.encode())
-    r = cli("backfill", "customers", "--solution", app, "--base-url", jigx.base_url, "--from", f, env=ENV)
+    r = cli("backfill", "customers", "--solution", app, "--base-url", jigx.base_url, "--from", f,
+            "--allow-missing-columns", env=ENV)
     assert r.exit_code == 0, r.output
     got = sorted((row["CustomerID"], row["CustomerName"], row["_mod"]) for row in stored(jigx))
     assert got == rows
@@ -451,12 +454,14 @@ def test_many_tables_are_read_at_once_and_reported_in_their_order(app, tmp_path)
     from jigx_acumatica.backfill.run import Options, load_position
     from jigx_acumatica.definition import load_definition
     from jigx_acumatica.errors import InputError
+    from jigx_acumatica.rows import Summary
 
     running, peak = [0], [0]
     lock = threading.Lock()
 
     class Rows:  # a source of the Source protocol: pages of rows, resumable by offset
         name, shown = "test:rows", "test rows"
+        summary = Summary()
 
         def for_table(self):
             return Rows()
@@ -472,7 +477,9 @@ def test_many_tables_are_read_at_once_and_reported_in_their_order(app, tmp_path)
             clock.sleep(0.2)  # long enough for the others to start
             with lock:
                 running[0] -= 1
-            rows = [{k: f"{defn.table}-{n}" for k in defn.key} | {"_mod": "2026-01-01T00:00:00"} for n in range(3)]
+            kinds = {c.name: c.type for c in defn.columns}
+            rows = [{k: n + 1 if kinds[k] == "int" else f"{defn.table}-{n}" for k in defn.key}
+                    | {"_mod": "2026-01-01T00:00:00"} for n in range(3)]
 
             def advance(n):
                 pos.offset += n

@@ -20,6 +20,7 @@ LAYERS: list[set[str]] = [
     {"definition"},
     {"tenancy"},
     {"push_contract"},
+    {"rows"},
     {"artifacts"},
     {"solution"},
     {"acumatica", "jigx"},

@@ -88,10 +88,10 @@ def test_every_kind_of_drift_is_found_and_repaired(app, tmp_path, rows, deleted)
         if deleted == "ignore":  # what the probe learns, the repair uses: orphans go by rid
             assert cli("verify", "--solution", app, "--base-url", ep.base_url, "--probe", "probe_rows",
                        env=ENV).exit_code == 0
-        dry = reconcile(app, ep, "--from", str(source), "--repair", "--dry-run")
+        dry = reconcile(app, ep, "--from", str(source), "--repair", "--dry-run", "--max-deletes", "5")
         assert result(dry)["repair"]["rows"] == 2 and len(ep.store.rows("customers")) == (4 if rows == "append" else 3)
         for _ in range(2):  # appending, a stale row sent anew duplicates its key once more: a second pass removes it
-            r = reconcile(app, ep, "--from", str(source), "--repair", "--force")
+            r = reconcile(app, ep, "--from", str(source), "--repair", "--force", "--max-deletes", "5")
             if r.exit_code == 0:
                 break
         r = reconcile(app, ep, "--from", str(source))
@@ -212,6 +212,9 @@ def test_reconcile_local_on_the_bundled_samples(tmp_path):
     assert r.exit_code == 1 and "0 missing, 1 stale, 3 orphaned, 0 duplicated" in r.stdout, r.output
     assert "--repair" in r.stdout
     r = cli("reconcile", "customers", "--solution", app, "--local", "--from", changed, "--repair")
+    assert r.exit_code == 5 and "repair held back, nothing sent: it would delete 3 of the table's 25" in r.stdout
+    assert "--max-deletes 3" in r.stdout  # 12% of the table: more than the bound allows unasked
+    r = cli("reconcile", "customers", "--solution", app, "--local", "--from", changed, "--repair", "--max-deletes", "3")
     assert "repair sent: 1 rows, 3 deleted" in r.stdout, r.output
     r = cli("reconcile", "customers", "--solution", app, "--local", "--from", changed)
     assert r.exit_code == 0 and "they agree" in r.stdout

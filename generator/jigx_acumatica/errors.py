@@ -18,6 +18,7 @@ class ExitCode(IntEnum):
     BAD_INPUT = 2  # a definition, option, config or solution file is wrong
     BUSY = 3  # another run holds the solution's lock
     WARNINGS = 4  # doctor: warnings only
+    REPAIR_HELD = 5  # reconcile --repair: a table's repair would delete past the bound (--max-deletes)
     # verify: one code per outcome, so CI can tell them apart
     VERIFY_AUTH = 10  # 401/403: token invalid or expired
     VERIFY_NOT_FOUND = 11  # 404: wrong region, organizationId or solutionId

@@ -19,6 +19,9 @@ _TICKS_EPOCH = datetime(1, 1, 1, tzinfo=UTC)
 # (push-01) TimeStamp is three hours before the row's local time, so the sample does the same.
 SAMPLE_ZONE = timezone(timedelta(hours=3))
 SAMPLE_INSTANT = datetime(2026, 11, 20, 9, 15, 2, 100000, tzinfo=SAMPLE_ZONE)
+# Jigx keeps one row's document up to "the max file size per record is 350K" (jigx-data-api.md,
+# JDOCS): a larger row is refused before it is sent, and the local endpoint refuses it too.
+MAX_ROW_BYTES = 350 * 1000
 
 
 def ticks(moment: datetime) -> int:

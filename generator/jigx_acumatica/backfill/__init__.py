@@ -69,15 +69,9 @@ def backfill(root: Path, defs: list[TableDef], source: Source, target: Target, *
             def send(defn: TableDef, body: dict[str, Any]) -> None:
                 return None
         elif local:
-            from ..local.endpoint import new_token
-            from ..local.serve import LOCAL_ORG, LOCAL_SOLUTION, endpoint_config, local_endpoint
+            from ..local.serve import local_endpoint
 
-            token = new_token()
-            ids = Target(organization_id=target.organization_id or LOCAL_ORG,
-                         solution_id=target.solution_id or LOCAL_SOLUTION, company=target.company)
-            endpoint = stack.enter_context(local_endpoint(root, endpoint_config(root, token, ids, lambda _: None)))
-            base = Target(base_url=endpoint.base_url, organization_id=ids.organization_id,
-                          solution_id=ids.solution_id)
+            base, token = local_endpoint(root, stack, target)
             send = sender_to(base.url, token, policy=policy, session=session)
         else:
             assert pat is not None

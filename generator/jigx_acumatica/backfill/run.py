@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -22,7 +22,8 @@ from ..errors import InputError, ToolError
 from ..fsutil import os_error, read_if_exists, write_all
 from ..layout import STATE_DIR
 from ..naming import stable_uuid
-from .rows import needed, push_row
+from ..rows import BadValue, Summary
+from ..rows.shape import key_text, push_row, size_problem
 
 POSITION_DIR = f"{STATE_DIR}/backfill"
 SINCE_OVERLAP = timedelta(days=1)  # --since last: covers the server's time zone (rows are local time)
@@ -33,6 +34,9 @@ class Source(Protocol):
 
     name: str  # identifies the input: a position continues only from the same one
     shown: str  # the input, for messages
+
+    @property
+    def summary(self) -> Summary: ...  # after check(): rows refused, columns missing or ignored, warnings
 
     def check(self, defn: TableDef) -> None: ...
 
@@ -76,6 +80,10 @@ class TableResult:
     resumed: bool
     since: str | None
     first_row: dict[str, Any] | None = None
+    refused: dict[str, int] = field(default_factory=dict)  # rows of a file not sent, by reason (--skip-bad-rows)
+    missing_columns: list[str] = field(default_factory=list)  # sent as null (--allow-missing-columns)
+    ignored_columns: list[str] = field(default_factory=list)  # in the file, not in the definition
+    warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -160,7 +168,7 @@ def backfill_table(root: Path, defn: TableDef, source: Source, send: Send, opts:
     result = TableResult(defn.table, 0, 0, 0, 0, 0.0, resumed, pos.since)
     for raw_rows, advance in source.pages(defn, pos, pos.since, opts.batch_size):
         for chunk, consumed in _chunks(defn, list(raw_rows), opts.max_bytes):
-            rows = [r for r in (push_row(defn, raw) for raw in chunk) if r is not None]
+            rows = [r for r in (shaped(defn, raw, source) for raw in chunk) if r is not None]
             body = _body(defn, rows, chunk, company, pos)
             if rows and not opts.dry_run:  # a dry run keeps no page: memory stays flat
                 send(defn, body)
@@ -178,12 +186,35 @@ def backfill_table(root: Path, defn: TableDef, source: Source, send: Send, opts:
             if not opts.dry_run:
                 save_position(root, pos)
             report(defn.table, result.read, result.sent, time.monotonic() - started)
+    summary = source.summary
+    result.read += len(summary.bad)  # refused rows were read too: the count is the file's
+    result.refused = dict(summary.reasons)
+    result.missing_columns, result.ignored_columns = summary.missing_columns, summary.unknown_columns
+    result.warnings = list(summary.warnings)
     pos.done = True
     pos.last_done_mod = pos.max_mod or pos.last_done_mod
     if not opts.dry_run:
         save_position(root, pos)
     result.seconds = time.monotonic() - started
     return result
+
+
+def shaped(defn: TableDef, raw: dict[str, Any], source: Source, *, sending: bool = True) -> dict[str, Any] | None:
+    """The row as a push carries it, or an error naming its key: a value its column cannot hold
+    (OData rows are not read ahead as a file's are), or a row larger than Jigx keeps."""
+    then = "; the pages before it were sent, this one was not" if sending else "; nothing was sent"
+    again = "run backfill again: it continues where it stopped" if sending else "run reconcile again"
+    try:
+        row = push_row(defn, raw)
+    except BadValue as exc:
+        raise InputError(f"{defn.table}: the row ({key_text(defn, raw)}) from {source.shown}: {exc.problem}{then}",
+                         hint=(exc.fix + "; " if exc.fix else "") + f"fix the value in Acumatica, then {again}"
+                         ) from None
+    too_big = size_problem(row) if row else None
+    if too_big:
+        raise InputError(f"{defn.table}: the row ({key_text(defn, raw)}) from {source.shown}: {too_big}{then}",
+                         hint="shorten its longest values in Acumatica, or leave a long column out of the definition")
+    return row
 
 
 def _chunks(defn: TableDef, rows: list[dict[str, Any]], max_bytes: int) -> Iterator[tuple[list[dict[str, Any]], int]]:
@@ -214,10 +245,7 @@ def _body(defn: TableDef, rows: list[dict[str, Any]], raw: list[dict[str, Any]],
                                  moment=datetime.now(UTC))
 
 
-def missing_columns(defn: TableDef, available: list[str]) -> list[str]:
-    return [c for c in needed(defn) if c not in available]
-
-
 def missing_error(defn: TableDef, missing: list[str], where: str, hint: str) -> ToolError:
-    return InputError(f"{where} lacks the column(s) {', '.join(missing)} of '{defn.table}': backfill needs the key "
-                      f"({', '.join(defn.key)}) and _mod", hint=hint)
+    return InputError(f"{where} lacks the column(s) {', '.join(missing)} of '{defn.table}': a push replaces the whole "
+                      "row in Jigx, so a missing column would be sent as null (the key "
+                      f"{', '.join(defn.key)} and _mod are always needed); nothing was sent", hint=hint)

@@ -9,17 +9,20 @@ from typing import TYPE_CHECKING, Any
 from ..acumatica.odata import Reader
 from ..config import Target
 from ..definition import TableDef
+from ..rows import FileRows, ReadOptions, Summary
+from ..rows.shape import expected, needed
 from ..tenancy import Feed, Tenant
-from .files import read_rows
-from .run import Position, missing_columns, missing_error
+from .run import Position, missing_error
 
 if TYPE_CHECKING:
     from ..transport import Policy
 
 
 class ODataSource:
-    def __init__(self, reader: Reader) -> None:
+    def __init__(self, reader: Reader, *, allow_missing_columns: bool = False) -> None:
         self.reader = reader
+        self.allow_missing_columns = allow_missing_columns
+        self.summary = Summary()
         self.types: dict[str, str] = {}
         # a position belongs to one instance and tenant (the inquiry is the table's)
         self.name = f"odata:{reader.conn.url}/t/{reader.conn.tenant}"
@@ -27,18 +30,24 @@ class ODataSource:
 
     def for_table(self) -> ODataSource:
         """A source of its own for one table read alongside others: its own session and types."""
-        return ODataSource(Reader(self.reader.conn))
+        return ODataSource(Reader(self.reader.conn), allow_missing_columns=self.allow_missing_columns)
 
     def check(self, defn: TableDef) -> None:
-        """The key can be paged on, and the inquiry is exposed with the key and _mod among its
-        properties."""
+        """The key can be paged on, and the inquiry is exposed with every column of the definition
+        among its properties (a column it lacks would be sent as null, clearing it in Jigx)."""
         refuse_list_field_keys(defn)
         self.types = self.reader.properties(defn.inquiry)
-        missing = missing_columns(defn, list(self.types))
-        if missing:
+        missing = [c for c in expected(defn) if c not in self.types]
+        if any(c in needed(defn) for c in missing) or (missing and not self.allow_missing_columns):
             raise missing_error(defn, missing, f"the inquiry '{defn.inquiry}' (its OData $metadata)",
-                                    "give those result columns exactly these captions in the inquiry "
-                                    "(regenerate, then publish it again)")
+                                "give those result columns exactly these captions in the inquiry "
+                                "(regenerate, then publish it again)"
+                                + ("" if any(c in needed(defn) for c in missing) else
+                                   ", or pass --allow-missing-columns to send them as null"))
+        self.summary = Summary(missing_columns=missing)
+        if missing:
+            self.summary.warnings.append(f"the inquiry lacks {', '.join(missing)}: sent as null "
+                                         "(--allow-missing-columns), which clears them in Jigx")
         self.reader.probe(defn.inquiry, defn.screen_id)
 
     def pages(self, defn: TableDef, pos: Position, since: str | None, top: int
@@ -51,47 +60,36 @@ class ODataSource:
 
 
 class FileSource:
-    def __init__(self, path: Path, *, skip_bad_rows: bool = False, date_order: str = "mdy") -> None:
+    def __init__(self, path: Path, options: ReadOptions | None = None) -> None:
         self.path = path
         # a position belongs to one input: its full path and its content (a file exported again,
         # or another folder's rows.json, starts over instead of continuing at the old offset)
         self.name = f"file:{path.resolve()}#{file_fingerprint(path)}"
         self.shown = str(path)
-        self.skip_bad_rows, self.date_order = skip_bad_rows, date_order
-        self.bad: set[int] = set()
-        self.problems: list[str] = []
+        self.reader = FileRows(path, options or ReadOptions())
+
+    @property
+    def summary(self) -> Summary:
+        return self.reader.summary
 
     def check(self, defn: TableDef) -> None:
         """The file has the table's columns, and every row can be sent as it is (or, with
         --skip-bad-rows, the rows that cannot are known and named): checked before any is sent."""
-        from .row_checks import check_rows, refuse
+        self.reader.check(defn)
 
-        first = next(read_rows(self.path), None)
-        missing = missing_columns(defn, list(first[1] if first else {}))
-        if first is not None and missing:
-            raise missing_error(defn, missing, f"the rows file {self.path}",
-                                    "is it the file of another table? Name its columns as the result columns of "
-                                    f"'{defn.table}': {_names(defn)}")
-        checked = check_rows(defn, lambda: read_rows(self.path), self.date_order)
-        if checked.bad and not self.skip_bad_rows:
-            raise refuse(checked, self.path)
-        self.bad, self.problems = checked.bad, checked.problems
+    def refused_keys(self, defn: TableDef) -> Iterator[dict[str, Any]]:
+        return self.reader.refused_keys(defn)
 
     def pages(self, defn: TableDef, pos: Position, since: str | None, top: int
               ) -> Iterator[tuple[list[dict[str, Any]], Callable[[int], None]]]:
-        from .rows import readable_time
-
         page: list[dict[str, Any]] = []
-        where: list[int] = []  # each page row's index in the file
-        for n, (number, row) in enumerate(read_rows(self.path)):
+        where: list[int] = []  # each page row's index among the rows that can be sent
+        for n, (_, row) in enumerate(self.reader.rows(defn)):
             if n < pos.offset:
                 continue  # sent by an earlier, interrupted run
-            if number in self.bad:
-                continue  # named and counted by check()
-            mod = readable_time(row.get("_mod"), self.date_order) or ""
+            mod = row.get("_mod") or ""
             if since and mod <= since[:19]:  # the file's times carry no offset
                 continue  # not modified since
-            row = dict(row, _mod=mod) if mod else row
             page.append(row)
             where.append(n)
             if len(page) == top:
@@ -126,7 +124,7 @@ def file_fingerprint(path: Path) -> str:
 
 def choose_source(root: Path, defs: list[TableDef], *, from_file: Path | None, acumatica_url: str | None,
                   tenant: str | None, username: str, password: Callable[[], str], policy: Policy,
-                  skip_bad_rows: bool = False, date_order: str = "mdy") -> ODataSource | FileSource:
+                  read_options: ReadOptions | None = None) -> ODataSource | FileSource:
     """A file (--from) for one table, or the inquiry over OData with the URL and tenant from the
     options or the project config."""
     from ..acumatica.odata import Connection
@@ -137,7 +135,7 @@ def choose_source(root: Path, defs: list[TableDef], *, from_file: Path | None, a
         if len(defs) != 1:
             raise InputError("--from reads one table's rows: name that table",
                              hint="e.g. backfill customers --from customers.csv")
-        return FileSource(from_file, skip_bad_rows=skip_bad_rows, date_order=date_order)
+        return FileSource(from_file, read_options)
     settings = load_settings(root)
     url = (acumatica_url or settings.acumatica_url or "").rstrip("/")
     tenant = tenant or (settings.tenants[0] if settings.tenants else None)
@@ -147,7 +145,8 @@ def choose_source(root: Path, defs: list[TableDef], *, from_file: Path | None, a
                               "jigx-acumatica.yaml), or read a file with --from")
     if not username:
         raise InputError("no Acumatica user name", hint="set ACUMATICA_USERNAME or pass --username")
-    return ODataSource(Reader(Connection(url, tenant, username, password(), policy)))
+    return ODataSource(Reader(Connection(url, tenant, username, password(), policy)),
+                       allow_missing_columns=bool(read_options and read_options.allow_missing_columns))
 
 
 def tenant_runs(root: Path, defs: list[TableDef], target: Target, tenant: str | None, from_file: Path | None
@@ -186,8 +185,3 @@ def refuse_list_field_keys(defn: TableDef) -> None:
                              "compares it by its label, not its stored code, so paging by it could skip or repeat "
                              "rows", path=defn.path,
                              hint="backfill this table from a file saved from the inquiry's grid (--from FILE)")
-
-
-def _names(defn: TableDef) -> str:
-    names = [c.name for c in defn.columns]
-    return ", ".join(names[:8]) + (", ..." if len(names) > 8 else "") + ", _mod"

@@ -18,15 +18,18 @@ from .options import (
     network_options,
     pat_file_option,
     quiet_option,
+    reader_options,
     solution_option,
     target_options,
 )
 from .output import plural
 
 if TYPE_CHECKING:
+    from ..backfill.run import TableResult
     from ..backfill.sources import FileSource, ODataSource
     from ..config import Target
     from ..definition import TableDef
+    from ..rows import ReadOptions, Summary
     from ..tenancy import Feed, Tenant
     from ..transport import Policy
 
@@ -39,7 +42,8 @@ if TYPE_CHECKING:
 @pat_file_option
 @click.option("--local", is_flag=True, help="Send to a local endpoint started for the run (no Jigx account).")
 @click.option("--from", "from_file", type=click.Path(path_type=Path), default=None,
-              help="Read the rows from this file (JSON array, or CSV saved from the inquiry's grid) instead of OData.")
+              help="Read the rows from this file instead of OData: a CSV saved from the inquiry's grid, a JSON array "
+              "or saved OData answer, or an .xlsx workbook (see the reader options below).")
 @click.option("--since", default=None, help="Only rows modified after this (ISO date or time), or 'last': after "
               "the previous backfill of the table (with a day of overlap).")
 @click.option("--restart", is_flag=True, help="Start over instead of continuing an interrupted backfill.")
@@ -47,11 +51,7 @@ if TYPE_CHECKING:
 @click.option("--max-bytes", type=click.IntRange(10_000, 50_000_000), default=1_000_000, show_default=True,
               help="Largest page sent, in bytes.")
 @click.option("--dry-run", is_flag=True, help="Read, but send nothing; print what would be sent.")
-@click.option("--skip-bad-rows", is_flag=True, help="With --from: send the rows that can be sent, skip and count the "
-              "others (a value that does not fit its type, an empty or repeated key, an unreadable date).")
-@click.option("--date-order", type=click.Choice(["mdy", "dmy"]), default="mdy", show_default=True,
-              help="With --from: how a grid-exported date such as 10/3/2026 reads (month first, as en-US exports, "
-                   "or day first).")
+@reader_options
 @network_options(timeout=30.0)
 @lock_option
 @json_option
@@ -59,7 +59,7 @@ if TYPE_CHECKING:
 def backfill(tables: tuple[str, ...], solution: Path, target: TargetOptions, acumatica_url: str | None,
              tenant: str | None, username: str | None, password_file: Path | None, pat_file: Path | None, local: bool,
              from_file: Path | None, since: str | None, restart: bool, batch_size: int, max_bytes: int, dry_run: bool,
-             skip_bad_rows: bool, date_order: str, policy: Policy, lock_timeout: float, as_json: bool, quiet: bool
+             read_options: ReadOptions, policy: Policy, lock_timeout: float, as_json: bool, quiet: bool
              ) -> ExitCode:
     """Load the rows that already exist in Acumatica into Jigx, page by page.
 
@@ -76,9 +76,9 @@ def backfill(tables: tuple[str, ...], solution: Path, target: TargetOptions, acu
     from contextlib import ExitStack
 
     from ..backfill import backfill as run_backfill
-    from ..backfill.files import count_rows
     from ..backfill.run import Options, parse_since
     from ..jigx import verify as verifying
+    from ..rows.files import count_rows
     from ..solution import queries
     from .credentials import read_pat
 
@@ -87,8 +87,7 @@ def backfill(tables: tuple[str, ...], solution: Path, target: TargetOptions, acu
     resolved = target.for_solution(solution)
     defs = queries.select_tables(solution, list(tables))
     runs = acumatica_runs(solution, defs, resolved, tenant=tenant, from_file=from_file, acumatica_url=acumatica_url,
-                          username=username, password_file=password_file, policy=policy, skip_bad_rows=skip_bad_rows,
-                          date_order=date_order)
+                          username=username, password_file=password_file, policy=policy, read_options=read_options)
     pat = None
     if not local and not dry_run:
         verifying.check_target(resolved)
@@ -97,8 +96,8 @@ def backfill(tables: tuple[str, ...], solution: Path, target: TargetOptions, acu
     with ExitStack() as stack:
         bar = None
         if from_file is not None and not quiet and not as_json and sys.stderr.isatty():  # a known size: a bar
-            bar = stack.enter_context(click.progressbar(length=count_rows(from_file), label=runs[0][1][0].table,
-                                                        file=sys.stderr))
+            bar = stack.enter_context(click.progressbar(length=count_rows(from_file, read_options.sheet),
+                                                        label=runs[0][1][0].table, file=sys.stderr))
         done = [0]
 
         def report(table: str, read: int, sent: int, seconds: float) -> None:
@@ -120,31 +119,47 @@ def backfill(tables: tuple[str, ...], solution: Path, target: TargetOptions, acu
         click.echo(json.dumps({"ok": True, "dry_run": dry_run, "local": local,
                                "tables": [{**r.as_dict(), **({"tenant": w.name} if w.among_several else {})}
                                           for w, r in results],
-                               "bad_rows_skipped": sorted(getattr(source, "bad", set())),
-                               "bad_row_problems": getattr(source, "problems", [])}, indent=2, default=str))
+                               "rows_file": source.summary.as_dict() if from_file is not None else None},
+                              indent=2, default=str))
     elif not quiet:
         for who, r in results:
-            verb = "would send" if dry_run else "sent"
-            whose = f"{who.name}: " if who.among_several else ""
-            click.echo(f"{whose}{r.table}: {plural(r.read, 'row')} read, {verb} {r.sent} in {plural(r.pages, 'page')}"
-                       + (f", {r.skipped} deleted in Acumatica skipped" if r.skipped else "")
-                       + (" (continued an interrupted run)" if r.resumed else "")
-                       + (f", modified since {r.since}" if r.since else ""))
-            bad: set[int] = getattr(source, "bad", set())
-            if bad:
-                click.echo(f"  skipped {plural(len(bad), 'row')} that cannot be sent as they are (--skip-bad-rows):")
-                for problem in getattr(source, "problems", []):
-                    click.echo(f"    {from_file}: {problem}")
-                if len(bad) > len(getattr(source, "problems", [])):
-                    click.echo("    ... (the first ones are shown)")
+            click.echo(_summary_line(who, r, dry_run))
+            if from_file is not None:
+                _echo_file_summary(from_file, source.summary)
+            elif r.warnings:
+                click.echo("\n".join(f"  warning: {w}" for w in r.warnings))
             if dry_run and r.first_row is not None:
                 click.echo(f"  first row: {json.dumps(r.first_row, ensure_ascii=False)}")
     return ExitCode.OK
 
 
+def _summary_line(who: Tenant, r: TableResult, dry_run: bool) -> str:
+    """Rows read, refused (by reason) and sent, truthfully: a refused row is read, never sent."""
+    verb = "would send" if dry_run else "sent"
+    whose = f"{who.name}: " if who.among_several else ""
+    refused = sum(r.refused.values())
+    return (f"{whose}{r.table}: {plural(r.read, 'row')} read, {verb} {r.sent} in {plural(r.pages, 'page')}"
+            + (f", {refused} refused and skipped (" + ", ".join(f"{n} {why}" for why, n in sorted(r.refused.items()))
+               + ")" if refused else "")
+            + (f", {r.skipped} deleted in Acumatica skipped" if r.skipped else "")
+            + (" (continued an interrupted run)" if r.resumed else "")
+            + (f", modified since {r.since}" if r.since else ""))
+
+
+def _echo_file_summary(path: Path, summary: Summary) -> None:
+    for warning in summary.warnings:
+        click.echo(f"  warning: {warning}")
+    if summary.bad:
+        click.echo(f"  skipped {plural(len(summary.bad), 'row')} that cannot be sent as they are (--skip-bad-rows):")
+        for problem in summary.problems:
+            click.echo(f"    {path}: {problem.render()}" + (f" (fix: {problem.fix})" if problem.fix else ""))
+        if summary.count > len(summary.problems):
+            click.echo(f"    ... and {summary.count - len(summary.problems)} more problem(s)")
+
+
 def acumatica_runs(solution: Path, defs: list[TableDef], target: Target, *, tenant: str | None,
                    from_file: Path | None, acumatica_url: str | None, username: str | None,
-                   password_file: Path | None, policy: Policy, skip_bad_rows: bool = False, date_order: str = "mdy"
+                   password_file: Path | None, policy: Policy, read_options: ReadOptions
                    ) -> list[tuple[Tenant, list[Feed], ODataSource | FileSource]]:
     """Each tenant to read (its own OData, or the file), with its own tables of these
     definitions; the password is asked for once, and only when OData is read."""
@@ -164,6 +179,6 @@ def acumatica_runs(solution: Path, defs: list[TableDef], target: Target, *, tena
         source = choose_source(solution, [f.defn for f in feeds], from_file=from_file,
                                acumatica_url=acumatica_url or who.acumatica_url,
                                tenant=who.name if who.among_several else tenant, username=user, password=password,
-                               policy=policy, skip_bad_rows=skip_bad_rows, date_order=date_order)
+                               policy=policy, read_options=read_options)
         runs.append((who, feeds, source))
     return runs

@@ -151,3 +151,34 @@ def acumatica_reader_options(f: F) -> F:
     for option in (password_file_option, username_option(""), tenant_option(multiple=False), acumatica_url_option):
         f = option(f)
     return f
+
+
+READER_KEYS = ("skip_bad_rows", "date_order", "decimal", "allow_missing_columns", "sheet")
+
+
+def reader_options(f: F) -> F:
+    """How a rows file (--from) reads, declared once for every command that reads one, handed to
+    the command as one `read_options` (docs/commands.md, "Reading rows files")."""
+
+    @functools.wraps(f)
+    def wrapper(**kwargs: Any) -> Any:
+        from ..rows import ReadOptions
+
+        kwargs["read_options"] = ReadOptions(**{k: kwargs.pop(k) for k in READER_KEYS})
+        return f(**kwargs)
+
+    w: Any = wrapper
+    w = click.option("--sheet", default=None, help="With --from a workbook: the sheet to read (default: the first).")(w)
+    w = click.option("--allow-missing-columns", is_flag=True, help="Send the definition's columns the source lacks "
+                     "as null (which clears them in Jigx); without it such a source is refused.")(w)
+    w = click.option("--decimal-point", "decimal", flag_value="point", default=None,
+                     help="Numbers written as text use a decimal point (1,234.50).")(w)
+    w = click.option("--decimal-comma", "decimal", flag_value="comma",
+                     help="Numbers written as text use a decimal comma (1.234,50), as Excel saves them in most of "
+                          "Europe.")(w)
+    w = click.option("--date-order", type=click.Choice(["mdy", "dmy"]), default="mdy", show_default=True,
+                     help="How a grid-exported date such as 10/3/2026 reads, in every date column and _mod (month "
+                          "first, as en-US exports, or day first).")(w)
+    w = click.option("--skip-bad-rows", is_flag=True, help="Send the rows that can be sent; skip and count the others "
+                     "(a value that does not fit its column, an empty or repeated key, a row too large for Jigx).")(w)
+    return w  # type: ignore[no-any-return]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +20,7 @@ from .options import (
     network_options,
     pat_file_option,
     quiet_option,
+    reader_options,
     solution_option,
     target_options,
 )
@@ -26,6 +29,7 @@ from .output import plural
 if TYPE_CHECKING:
     from ..config import Target
     from ..reconcile import Jigx, TableReport
+    from ..rows import ReadOptions
     from ..transport import Policy
 
 
@@ -44,16 +48,22 @@ if TYPE_CHECKING:
 @click.option("--force", is_flag=True, help="With --repair: delete duplicate rows by rid, keeping the newest of each "
               "key.")
 @click.option("--dry-run", is_flag=True, help="With --repair: say what would be sent; send nothing.")
+@click.option("--max-deletes", type=click.IntRange(0), default=None,
+              help="With --repair: delete up to this many Jigx rows of a table. Without it, a repair that would "
+                   "delete more than 10% of a table's Jigx rows, or more than 500, is held back (a partial or "
+                   "filtered export is the usual cause).")
 @click.option("--batch-size", type=click.IntRange(1, 5000), default=500, show_default=True,
               help="Rows per page read from Acumatica and per repair push.")
+@reader_options
 @network_options(timeout=30.0)
 @lock_option
 @json_option
 @quiet_option
 def reconcile(tables: tuple[str, ...], solution: Path, target: TargetOptions, acumatica_url: str | None,
               tenant: str | None, username: str | None, password_file: Path | None, pat_file: Path | None,
-              local: bool, from_file: Path | None, repair: bool, force: bool, dry_run: bool, batch_size: int,
-              policy: Policy, lock_timeout: float, as_json: bool, quiet: bool) -> ExitCode:
+              local: bool, from_file: Path | None, repair: bool, force: bool, dry_run: bool, max_deletes: int | None,
+              batch_size: int, read_options: ReadOptions, policy: Policy, lock_timeout: float, as_json: bool,
+              quiet: bool) -> ExitCode:
     """Compare each table's rows in Acumatica with those in Jigx, and repair what differs.
 
     Reads every row's key and _mod from Acumatica (the inquiry over OData, as backfill reads it,
@@ -73,25 +83,29 @@ def reconcile(tables: tuple[str, ...], solution: Path, target: TargetOptions, ac
     from ..solution import queries
     from .backfill_commands import acumatica_runs
 
-    if (force or dry_run) and not repair:
-        raise InputError("--force and --dry-run go with --repair", hint="add --repair, or leave them out")
+    if (force or dry_run or max_deletes is not None) and not repair:
+        raise InputError("--force, --dry-run and --max-deletes go with --repair",
+                         hint="add --repair, or leave them out")
     resolved = target.for_solution(solution)
     defs = queries.select_tables(solution, list(tables))
     runs = [Run(who, feeds, source) for who, feeds, source in acumatica_runs(
         solution, defs, resolved, tenant=tenant, from_file=from_file, acumatica_url=acumatica_url,
-        username=username, password_file=password_file, policy=policy)]
+        username=username, password_file=password_file, policy=policy, read_options=read_options)]
 
     def report(r: TableReport) -> None:
         if not as_json and (not quiet or not r.counts.agree):
             click.echo(_line(r, dry_run))
 
-    options = Options(repair=repair, force=force, dry_run=dry_run, batch_size=batch_size)
+    options = Options(repair=repair, force=force, dry_run=dry_run, batch_size=batch_size, max_deletes=max_deletes)
     with _jigx(solution, resolved, local=local, pat_file=pat_file, policy=policy) as jigx:
         results = run_reconcile(solution, runs, jigx, options, lock_timeout=lock_timeout, report=report)
     agree = all(r.counts.agree for r in results)
+    held = any(r.held_back for r in results)
     if as_json:
-        click.echo(json.dumps({"ok": agree, "local": local, "tables": [r.as_dict() for r in results]}, indent=2,
-                              default=str))
+        click.echo(json.dumps({"ok": agree and not held, "local": local, "tables": [r.as_dict() for r in results]},
+                              indent=2, default=str))
+    if held:
+        return ExitCode.REPAIR_HELD
     return ExitCode.OK if agree else ExitCode.CHANGES
 
 
@@ -110,57 +124,46 @@ def _line(r: TableReport, dry_run: bool) -> str:
                                                     for k in keys) + (" ..." if len(keys) == 10 else ""))
     if r.resumed:
         lines.append("  an interrupted repair was finished first")
+    if r.held_back:
+        lines.append(f"  repair held back, nothing sent: {r.held_back}")
+        lines.append(f"  fix: check that the source holds the whole table; if these deletes are meant, run again with "
+                     f"--max-deletes {r.would_delete}")
+    if r.unreadable:
+        lines.append(f"  {plural(r.unreadable, 'row')} of the file refused (--skip-bad-rows): their keys are neither "
+                     "repaired nor deleted")
     if r.repair:
         verb = "would send" if dry_run else "sent"
         lines.append(f"  repair {verb}: " + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in r.repair.items()))
     lines += [f"  note: {n}" for n in r.notes]
-    if not r.repair and not c.agree:
+    if not r.repair and not c.agree and not r.held_back:
         lines.append(f"  fix: run reconcile {r.table} again with --repair (with --dry-run first to see what it "
                      "would send)")
     return "\n".join(lines)
 
 
-class _jigx:  # noqa: N801 - used as a context manager, like open()
+@contextmanager
+def _jigx(root: Path, target: Target, *, local: bool, pat_file: Path | None, policy: Policy) -> Iterator[Jigx]:
     """Jigx's side: the Data API and the CDC endpoint, real or local (started for the run)."""
+    import requests
 
-    def __init__(self, root: Path, target: Target, *, local: bool, pat_file: Path | None, policy: Policy) -> None:
-        self.root, self.target, self.local, self.pat_file, self.policy = root, target, local, pat_file, policy
+    from ..backfill import sender_to
+    from ..config import load_settings
+    from ..jigx.data_api import DataApi
+    from ..jigx.verify import check_target
+    from ..reconcile import Jigx
+    from .credentials import data_token, read_pat
 
-    def __enter__(self) -> Jigx:
-        from contextlib import ExitStack
+    with ExitStack() as stack:
+        session = stack.enter_context(requests.Session())
+        if local:
+            from ..local.serve import local_endpoint
 
-        import requests
-
-        from ..backfill import sender_to
-        from ..config import Target, load_settings
-        from ..jigx.data_api import DataApi, data_base
-        from ..jigx.verify import check_target
-        from ..reconcile import Jigx
-        from .credentials import data_token, read_pat
-
-        self.stack = ExitStack()
-        session = self.stack.enter_context(requests.Session())
-        if self.local:
-            from ..local.endpoint import new_token
-            from ..local.serve import LOCAL_ORG, LOCAL_SOLUTION, endpoint_config, local_endpoint
-
-            token = new_token()
-            ids = Target(organization_id=self.target.organization_id or LOCAL_ORG,
-                         solution_id=self.target.solution_id or LOCAL_SOLUTION, company=self.target.company)
-            endpoint = self.stack.enter_context(local_endpoint(self.root, endpoint_config(self.root, token, ids,
-                                                                                          lambda _: None)))
-            where = Target(base_url=endpoint.base_url, organization_id=ids.organization_id,
-                           solution_id=ids.solution_id)
-            api = DataApi(f"{endpoint.base_url}/data", ids.organization_id or "", ids.solution_id or "", token,
-                          policy=self.policy, session=session)
-            return Jigx(api, sender_to(where.url, token, policy=self.policy, session=session), endpoint.base_url)
-        check_target(self.target)
-        pat = read_pat(self.pat_file)
-        api = DataApi(data_base(self.target.base() or "", load_settings(self.root).data_api_url),
-                      self.target.organization_id or "", self.target.solution_id or "", data_token(pat),
-                      policy=self.policy, session=session)
-        return Jigx(api, sender_to(self.target.url, pat, policy=self.policy, session=session), self.target.base())
-
-    def __exit__(self, *exc: object) -> None:
-        self.stack.close()
-
+            where, token = local_endpoint(root, stack, target)
+            api = DataApi.for_target(where, token, policy=policy, session=session)
+            yield Jigx(api, sender_to(where.url, token, policy=policy, session=session), where.base())
+            return
+        check_target(target)
+        pat = read_pat(pat_file)
+        api = DataApi.for_target(target, data_token(pat), policy=policy, session=session,
+                                 configured=load_settings(root).data_api_url)
+        yield Jigx(api, sender_to(target.url, pat, policy=policy, session=session), target.base())

@@ -111,7 +111,7 @@ def _sides(stack: ExitStack, root: Path, target: Target, *, acumatica_url: str |
     import requests
 
     from ..config import load_settings
-    from ..jigx.data_api import DataApi, data_base
+    from ..jigx.data_api import DataApi
     from ..status import Sides
     from .credentials import data_token
 
@@ -133,25 +133,18 @@ def _sides(stack: ExitStack, root: Path, target: Target, *, acumatica_url: str |
         sides.why["monitor"] = sides.why["acumatica"]
     session = stack.enter_context(requests.Session())
     if local:
-        from ..local.endpoint import new_token
-        from ..local.serve import LOCAL_ORG, LOCAL_SOLUTION, endpoint_config, local_endpoint
+        from ..local.serve import local_endpoint
 
-        token = new_token()
-        ids = target.merged(organization_id=target.organization_id or LOCAL_ORG,
-                            solution_id=target.solution_id or LOCAL_SOLUTION)
-        endpoint = stack.enter_context(local_endpoint(root, endpoint_config(root, token, ids, lambda _: None)))
-        api = DataApi(f"{endpoint.base_url}/data", ids.organization_id or "", ids.solution_id or "", token,
-                      policy=policy, session=session)
-        sides.jigx_rows = api.rows
+        where, token = local_endpoint(root, stack, target)
+        sides.jigx_rows = DataApi.for_target(where, token, policy=policy, session=session).rows
         return sides
     pat = _secret("JIGX_PAT", pat_file)
     if not pat or not target.base() or not target.organization_id or not target.solution_id:
         sides.why["jigx"] = "not read: " + ("no PAT (JIGX_PAT or --pat-file)" if not pat else
                                             "region, organizationId or solutionId missing")
         return sides
-    api = DataApi(data_base(target.base() or "", settings.data_api_url), target.organization_id,
-                  target.solution_id, data_token(pat), policy=policy, session=session)
-    sides.jigx_rows = api.rows
+    sides.jigx_rows = DataApi.for_target(target, data_token(pat), policy=policy, session=session,
+                                         configured=settings.data_api_url).rows
     return sides
 
 

@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import requests
 
+from ..config import Target
 from ..errors import ExitCode, ToolError
 from ..transport import NetworkError, Policy, Redactor, request, server_message
 
@@ -58,6 +59,14 @@ class DataApi:
         self.token, self.policy = token, policy
         self.session = session or requests.Session()
         self.redact = Redactor(token)
+
+    @classmethod
+    def for_target(cls, target: Target, token: str, *, policy: Policy = DATA_POLICY,
+                   session: requests.Session | None = None, configured: str | None = None) -> DataApi:
+        """The Data API of the solution a target names: its base (dataApiUrl, else the endpoint's
+        base URL with /data) and ids."""
+        return cls(data_base(target.base() or "", configured), target.organization_id or "",
+                   target.solution_id or "", token, policy=policy, session=session)
 
     def __enter__(self) -> DataApi:
         return self

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -138,13 +139,19 @@ def serve(root: Path, *, token: str, host: str = "127.0.0.1", port: int = 8787, 
         endpoint.close()
 
 
-def local_endpoint(root: Path, cfg: EndpointConfig) -> Endpoint:
-    """The endpoint backfill --local and reconcile --local use: its rows kept in the solution's
-    .jigx-acumatica/local.sqlite, from one run to the next."""
+def local_endpoint(root: Path, stack: ExitStack, target: Target) -> tuple[Target, str]:
+    """Start (on the stack) the endpoint backfill, reconcile and status --local use, its rows kept
+    in the solution's .jigx-acumatica/local.sqlite from one run to the next; returns the target
+    that reaches it (its base URL, the ids) and its token."""
     from ..layout import LOCAL_DB
 
+    token = new_token()
+    ids = Target(organization_id=target.organization_id or LOCAL_ORG, solution_id=target.solution_id or LOCAL_SOLUTION,
+                 company=target.company)
     (root / LOCAL_DB).parent.mkdir(parents=True, exist_ok=True)
-    return Endpoint(cfg, root / LOCAL_DB)
+    endpoint = stack.enter_context(Endpoint(endpoint_config(root, token, ids, lambda _: None), root / LOCAL_DB))
+    return Target(base_url=endpoint.base_url, organization_id=ids.organization_id, solution_id=ids.solution_id,
+                  company=ids.company), token
 
 
 def _listen_error(host: str, port: int, exc: OSError) -> InputError:

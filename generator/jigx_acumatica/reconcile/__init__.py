@@ -21,8 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import push_contract as contract
-from ..backfill.rows import push_row
-from ..backfill.run import Position, Source
+from ..backfill.run import Position, Source, shaped
 from ..definition import TableDef
 from ..fsutil import locked, write_all
 from ..jigx.data_api import DataApi, Row
@@ -60,6 +59,13 @@ class Options:
     force: bool = False  # with repair: duplicates deleted by rid, the newest kept
     dry_run: bool = False  # with repair: say what would be sent, send nothing
     batch_size: int = 500
+    max_deletes: int | None = None  # with repair: the most Jigx rows a table's repair may delete
+
+
+# A repair deleting more than this share of a table's Jigx rows, or more than this many, is held
+# back unless --max-deletes allows it: a partial or filtered export looks like mass deletion.
+DELETE_SHARE = 0.10
+DELETE_CAP = 500
 
 
 @dataclass
@@ -71,6 +77,9 @@ class TableReport:
     repair: dict[str, int] = field(default_factory=dict)  # what was (or would be) sent
     resumed: bool = False
     notes: list[str] = field(default_factory=list)
+    held_back: str = ""  # why the repair was not sent (the delete bound)
+    would_delete: int = 0
+    unreadable: int = 0  # rows of the file refused (--skip-bad-rows): their keys are left alone
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"table": self.table, "agree": self.counts.agree, **self.counts.__dict__,
@@ -83,6 +92,10 @@ class TableReport:
             out["resumed"] = True
         if self.notes:
             out["notes"] = self.notes
+        if self.held_back:
+            out["held_back"], out["would_delete"] = self.held_back, self.would_delete
+        if self.unreadable:
+            out["refused_rows"] = self.unreadable
         return out
 
 
@@ -114,7 +127,8 @@ def reconcile_table(root: Path, feed: Feed, source: Source, jigx: Jigx, options:
         index.reset(source.name)
         gone = _read_both(index, defn, source, jigx.api, options.batch_size)
         result = TableReport(defn.table, feed.tenant.name if feed.tenant.among_several else None,
-                             index.counts(gone), index.sample(), resumed=resumed)
+                             index.counts(gone), index.sample(), resumed=resumed,
+                             unreadable=len(source.summary.bad))
         if options.repair and not result.counts.agree:
             _plan_repair(root, index, feed, options, result, jigx)
             if not options.dry_run:
@@ -173,9 +187,13 @@ def _read_both(index: Index, defn: TableDef, source: Source, api: DataApi, batch
     try:
         position = Position(defn.table, source.name)
         for raw_rows, advance in source.pages(defn, position, None, batch):
-            index.add_acumatica(defn, [r for r in (push_row(defn, raw) for raw in raw_rows) if r is not None])
+            rows = (shaped(defn, raw, source, sending=False) for raw in raw_rows)
+            index.add_acumatica(defn, [r for r in rows if r is not None])
             advance(len(raw_rows))
             take(block=False)
+        held = getattr(source, "refused_keys", None)
+        if held is not None:  # rows of a file refused under --skip-bad-rows: neither missing nor orphaned
+            index.add_held(defn, list(held(defn)))
         take(block=True)
     finally:
         stop.set()
@@ -209,12 +227,18 @@ def _plan_repair(root: Path, index: Index, feed: Feed, options: Options, result:
                                      notification_id=stable_uuid(defn.table, "reconcile", run_id, str(seq)),
                                      moment=datetime.now(UTC))
 
+    behaviour = load_behaviour(root, defn.table, jigx.endpoint) or {}
+    by_rid = behaviour.get("deleted_removes") is False
+    extras = index.duplicate_extras() if result.counts.duplicated else []
+    deletes = index.orphan_rows() + (len(extras) if options.force else 0)
+    held = _over_bound(deletes, result.counts.jigx, options.max_deletes)
+    if held:
+        result.held_back, result.would_delete = held, deletes
+        return
     sent = {"rows": 0, "deleted": 0, "deleted_by_rid": 0, "duplicates_removed": 0}
     for chunk in _chunks(index.rows_to_send(), options.batch_size):
         index.add_page("push", body(chunk, []), len(chunk))
         sent["rows"] += len(chunk)
-    behaviour = load_behaviour(root, defn.table, jigx.endpoint) or {}
-    by_rid = behaviour.get("deleted_removes") is False
     if by_rid and result.counts.orphaned:
         result.notes.append("verify --probe found this endpoint keeps rows sent in Deleted: orphans are deleted by rid")
     for chunk in _chunks(index.orphans(), options.batch_size):
@@ -226,7 +250,6 @@ def _plan_repair(root: Path, index: Index, feed: Feed, options: Options, result:
         rids = _orphan_rids(index)
         index.add_page("delete", rids, len(rids))
         sent["deleted_by_rid"] = len(rids)
-    extras = index.duplicate_extras() if result.counts.duplicated else []
     if extras and options.force:
         index.add_page("delete", extras, len(extras))
         sent["duplicates_removed"] = len(extras)
@@ -234,6 +257,17 @@ def _plan_repair(root: Path, index: Index, feed: Feed, options: Options, result:
         result.notes.append(f"{len(extras)} duplicate row(s) kept: --force deletes them by rid, keeping the newest "
                             "row of each key")
     result.repair = {k: v for k, v in sent.items() if v}
+
+
+def _over_bound(deletes: int, jigx_rows: int, allowed: int | None) -> str:
+    """Why a repair deleting this many of a table's Jigx rows is held back ('' when it is not)."""
+    if allowed is not None:
+        return f"it would delete {deletes} Jigx rows, more than --max-deletes {allowed}" if deletes > allowed else ""
+    if deletes > DELETE_CAP or (deletes and deletes > DELETE_SHARE * jigx_rows):
+        return (f"it would delete {deletes} of the table's {jigx_rows} Jigx rows (more than "
+                f"{int(DELETE_SHARE * 100)}%, or more than {DELETE_CAP}): a source that holds only part of the table "
+                "(a partial or filtered export) is the usual cause")
+    return ""
 
 
 def _orphan_rids(index: Index) -> list[str]:

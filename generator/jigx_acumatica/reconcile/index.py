@@ -14,13 +14,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..definition import TableDef
+from ..definition import Column, TableDef
 from ..push_contract import row_key
+from ..rows import BadValue
+from ..rows.shape import typed
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS acu (key TEXT PRIMARY KEY, mod TEXT, row TEXT);
 CREATE TABLE IF NOT EXISTS jigx (rid TEXT, key TEXT, mod TEXT, updated TEXT, content TEXT);
+CREATE TABLE IF NOT EXISTS held (key TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS todo (seq INTEGER PRIMARY KEY, kind TEXT, body TEXT, rows INTEGER, done INTEGER DEFAULT 0);
 """
 SAMPLE = 10  # keys listed per kind of drift
@@ -46,10 +49,16 @@ def mod_key(value: Any) -> str | None:
 def key_of(defn: TableDef, row: dict[str, Any]) -> str | None:
     """The row's key compared alike on both sides: each key value typed as its column (a decimal
     sent as "10.000000" and one stored as 10 are one key), padding trimmed."""
-    from ..backfill.rows import typed
-
     cols = {c.name: c for c in defn.columns}
-    return row_key(defn, {k: typed(row.get(k), cols[k]) if k in cols else row.get(k) for k in defn.key})
+    return row_key(defn, {k: _typed_or_as_is(row.get(k), cols[k]) if k in cols else row.get(k) for k in defn.key})
+
+
+def _typed_or_as_is(value: Any, col: Column) -> Any:
+    """A key value typed as its column; one its column cannot hold (a row stored by hand) as it is."""
+    try:
+        return typed(value, col)
+    except BadValue:
+        return value
 
 
 @dataclass
@@ -84,7 +93,7 @@ class Index:
 
     def reset(self, source: str) -> None:
         self.db.execute("DROP INDEX IF EXISTS jigx_key")
-        for table in ("acu", "jigx", "todo", "meta"):
+        for table in ("acu", "jigx", "held", "todo", "meta"):
             self.db.execute(f"DELETE FROM {table}")
         self.set("source", source)
 
@@ -117,6 +126,11 @@ class Index:
         self._many("INSERT INTO jigx VALUES (?, ?, ?, ?, ?)", batch)
         return gone
 
+    def add_held(self, defn: TableDef, keys: list[dict[str, Any]]) -> None:
+        """Keys of rows the source holds but could not give (refused): left alone by a repair."""
+        self._many("INSERT OR IGNORE INTO held VALUES (?)",
+                   [(k,) for k in (key_of(defn, row) for row in keys) if k is not None])
+
     def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         """A page of rows in one transaction (each statement its own would sync per row)."""
         self.db.execute("BEGIN")
@@ -130,10 +144,12 @@ class Index:
     # --- comparing --------------------------------------------------------------------------------
 
     MISSING = "SELECT a.key FROM acu a WHERE NOT EXISTS (SELECT 1 FROM jigx j WHERE j.key = a.key) ORDER BY a.key"
+    # a key of a row the file could not give (refused under --skip-bad-rows) is no orphan
     STALE = ("SELECT a.key FROM acu a JOIN (SELECT key, MAX(mod) AS m FROM jigx WHERE key IS NOT NULL GROUP BY key) j "
              "ON j.key = a.key WHERE a.mod IS NOT NULL AND (j.m IS NULL OR j.m < a.mod) ORDER BY a.key")
     ORPHANED = ("SELECT DISTINCT j.key FROM jigx j WHERE j.key IS NOT NULL AND NOT EXISTS "
-                "(SELECT 1 FROM acu a WHERE a.key = j.key) ORDER BY j.key")
+                "(SELECT 1 FROM acu a WHERE a.key = j.key) AND NOT EXISTS (SELECT 1 FROM held h WHERE h.key = j.key) "
+                "ORDER BY j.key")
     DUPLICATED = "SELECT key FROM jigx WHERE key IS NOT NULL GROUP BY key HAVING COUNT(*) > 1 ORDER BY key"
 
     def _count(self, query: str) -> int:
@@ -169,6 +185,10 @@ class Index:
         query = f"SELECT row FROM acu WHERE key IN ({self.MISSING}) OR key IN ({self.STALE}) ORDER BY key"
         for (row,) in self.db.execute(query):
             yield json.loads(row)
+
+    def orphan_rows(self) -> int:
+        """How many Jigx rows hold an orphaned key (what deleting the orphans removes)."""
+        return int(self.db.execute(f"SELECT COUNT(*) FROM jigx WHERE key IN ({self.ORPHANED})").fetchone()[0])
 
     def orphans(self) -> Iterator[dict[str, Any]]:
         """One Jigx row of each orphaned key (its content), to send in Deleted."""

@@ -1,5 +1,5 @@
-"""backfill --from: the rows from a file instead of OData, for an instance that cannot expose
-OData and for trying it offline. Files as consultants have them: a CSV as saved from the
+"""The rows files `backfill --from` and `reconcile --from` read instead of OData, for an instance
+that cannot expose OData and for trying it offline. Files as consultants have them: a CSV as saved from the
 inquiry's grid (a header row of captions; `,`, `;` or tab separated; UTF-8 with or without a
 BOM, or UTF-16 as Windows saves "Unicode text"), a JSON array of row objects (or an OData answer
 saved as it came), or an Excel workbook (.xlsx, Acumatica's grid export; the `xlsx` extra).
@@ -12,12 +12,13 @@ import contextlib
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import IO, Any
 
 from ..errors import InputError
 from ..yamlio import check_readable
+from .values import FormulaWithoutValue
 
 MAX_BYTES = 2 * 1024 * 1024 * 1024
 KINDS = "CSV, JSON or .xlsx"
@@ -25,18 +26,79 @@ DELIMITERS = (",", ";", "\t")
 _CHUNK = 1 << 16
 
 
-def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(row number as a person counts it in the file, the row), one at a time."""
-    check_readable(path, what="rows file", kind=KINDS, max_bytes=MAX_BYTES)
-    if path.suffix.lower() == ".xlsx":
-        yield from _xlsx_rows(path)
-        return
+class RowFile:
+    """A rows file, read as a stream each time its rows are asked for: its format, its header (the
+    columns it names) and where a row stands in it, for messages."""
+
+    def __init__(self, path: Path, *, sheet: str | None = None) -> None:
+        check_readable(path, what="rows file", kind=KINDS, max_bytes=MAX_BYTES)
+        self.path, self.sheet = path, sheet
+        self.kind = "xlsx" if path.suffix.lower() == ".xlsx" else _text_kind(path)
+        self.delimiter: str | None = None
+        self.sheet_name: str | None = None  # the sheet read, once known
+        if sheet is not None and self.kind != "xlsx":
+            raise InputError("--sheet chooses a sheet of a workbook, and this file is not one", path=path,
+                             hint="leave out --sheet, or give the .xlsx workbook")
+
+    @property
+    def locale_in_doubt(self) -> bool:
+        """A ';'-separated CSV (Excel's save where a comma is the decimal separator) or a workbook's
+        text cells: a value the two decimal conventions read differently needs the user's word."""
+        return self.kind == "xlsx" or self.delimiter == ";"
+
+    def header(self) -> list[str] | None:
+        """The columns the file names: the header row (CSV, workbook) or the first row's keys
+        (JSON); None for a file with no rows."""
+        rows = self._rows(header_only=self.kind != "json")
+        try:
+            first = next(rows, None)
+        finally:
+            rows.close()
+        if first is None:
+            return None
+        return list(first[1])
+
+    def rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(row number as a person counts it in the file, the row), one at a time."""
+        return self._rows(header_only=False)
+
+    def where(self, number: int) -> str:
+        """Where a row stands, for a message: 'row 5', or "sheet 'Customers', row 5"."""
+        return f"sheet '{self.sheet_name}', row {number}" if self.sheet_name else f"row {number}"
+
+    def _rows(self, *, header_only: bool) -> Generator[tuple[int, Any], None, None]:
+        if self.kind == "xlsx":
+            yield from _xlsx_rows(self, header_only)
+            return
+        with _open_text(self.path) as text:
+            if self.kind == "json":
+                yield from _json_rows(text, self.path)
+            else:
+                yield from _csv_rows(text, self, header_only)
+
+
+def _text_kind(path: Path) -> str:
+    if path.suffix.lower() == ".json":
+        return "json"
     with _open_text(path) as text:
         first = _peek(text)
-        if path.suffix.lower() == ".json" or (first and first in "[{"):
-            yield from _json_rows(text, path)
-        else:
-            yield from _csv_rows(text, path)
+    return "json" if first and first in "[{" else "csv"
+
+
+def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(row number, the row) of a rows file, one at a time."""
+    return RowFile(path).rows()
+
+
+def _columns(names: list[str], path: Path, where: str) -> list[str]:
+    """The header's names; a name given twice is refused (which of the two would be sent?)."""
+    seen: dict[str, int] = {}
+    for n, name in enumerate(names, start=1):
+        if name and name in seen:
+            raise InputError(f"the header{where} names the column {name!r} twice (columns {seen[name]} and {n})",
+                             path=path, hint="give each column its own caption, or delete the extra column")
+        seen.setdefault(name, n)
+    return names
 
 
 @contextlib.contextmanager
@@ -76,17 +138,21 @@ def _peek(text: IO[str]) -> str:
 
 # --- CSV ----------------------------------------------------------------------------------------
 
-def _csv_rows(text: IO[str], path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+def _csv_rows(text: IO[str], file: RowFile, header_only: bool) -> Iterator[tuple[int, Any]]:
+    path = file.path
     start = text.tell()
     header_line = text.readline()
     text.seek(start)
-    delimiter = _delimiter(header_line)
+    delimiter = file.delimiter = _delimiter(header_line)
     reader = csv.reader(text, delimiter=delimiter)
     with _csv_errors(reader, path):
         header = next(reader, None)
     if not header or not any(h.strip() for h in header):
         raise InputError("the CSV has no header row", path=path, hint="the first row names the columns (captions)")
-    names = [n.strip() for n in header]
+    names = _columns([n.strip() for n in header], path, "")
+    if header_only:
+        yield 1, [n for n in names if n]
+        return
     row_number = 1
     while True:
         with _csv_errors(reader, path):
@@ -101,7 +167,7 @@ def _csv_rows(text: IO[str], path: Path) -> Iterator[tuple[int, dict[str, Any]]]
                              f"{len(names)})", path=path,
                              line=reader.line_num, hint=f"check the quoting on that line (fields are separated by "
                              f"{_named(delimiter)})")
-        yield row_number, dict(zip(names, values, strict=False))
+        yield row_number, {name: v for name, v in zip(names, values, strict=False) if name}
 
 
 def _delimiter(header: str) -> str:
@@ -224,44 +290,61 @@ def _array(stream: _Stream, path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 # --- Excel --------------------------------------------------------------------------------------
 
-def _xlsx_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """The first sheet of a workbook, read-only (row by row): a header row of captions, then rows."""
+def _xlsx_rows(file: RowFile, header_only: bool) -> Iterator[tuple[int, Any]]:
+    """A sheet of a workbook (--sheet, else the first), read-only (row by row): a header row of
+    captions, then rows. A formula cell reads as the value Excel saved with it; it is opened a
+    second time for the formulas, so a formula with no saved value is told from an empty cell."""
     try:
         import openpyxl  # an optional extra: pip install 'jigx-acumatica[xlsx]'
     except ImportError:
-        raise InputError("reading .xlsx needs the xlsx extra", path=path,
+        raise InputError("reading .xlsx needs the xlsx extra", path=file.path,
                          hint="pip install 'jigx-acumatica[xlsx]', or save the sheet as CSV") from None
+    path = file.path
+    books = [_open_book(openpyxl, path, data_only=True), _open_book(openpyxl, path, data_only=False)]
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        names = books[0].sheetnames
+        name = file.sheet if file.sheet is not None else names[0]
+        if name not in names:
+            raise InputError(f"the workbook has no sheet {name!r} (its sheets: {', '.join(map(repr, names))})",
+                             path=path, hint="name one of its sheets with --sheet")
+        file.sheet_name = name
+        where = f" of sheet '{name}'"
+        values, formulas = (book[name].iter_rows(values_only=True) for book in books)
+        header = next(values, None)
+        next(formulas, None)
+        if not header or not any(h is not None and str(h).strip() for h in header):
+            raise InputError(f"sheet '{name}' has no header row", path=path,
+                             hint="the first row names the columns (captions); --sheet chooses another sheet")
+        names = _columns(["" if h is None else str(h).strip() for h in header], path, where)
+        if header_only:
+            yield 1, [n for n in names if n]
+            return
+        for n, (row, written) in enumerate(zip(values, formulas, strict=False), start=2):
+            cells = [_cell(v, f) for v, f in zip(row, written, strict=False)]
+            if not any(v is not None and str(v).strip() for v in cells):
+                continue
+            yield n, {name: v for name, v in zip(names, cells, strict=False) if name}
+    finally:
+        for book in books:
+            book.close()
+
+
+def _open_book(openpyxl: Any, path: Path, *, data_only: bool) -> Any:
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=data_only)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
         raise InputError(f"not a readable Excel workbook ({type(exc).__name__})", path=path,
                          hint="open it in Excel and save it again as .xlsx, or as CSV") from None
-    try:
-        rows = book.worksheets[0].iter_rows(values_only=True)
-        header = next(rows, None)
-        if not header or not any(h is not None for h in header):
-            raise InputError("the sheet has no header row", path=path,
-                             hint="the first row names the columns (captions)")
-        names = ["" if h is None else str(h).strip() for h in header]
-        for n, values in enumerate(rows, start=2):
-            if not any(v is not None and str(v).strip() for v in values):
-                continue
-            yield n, {name: _cell(v) for name, v in zip(names, values, strict=False) if name}
-    finally:
-        book.close()
 
 
-def _cell(value: Any) -> Any:
-    """A cell as the other formats give it: dates in ISO, everything else as it is."""
-    import datetime as dt
-
-    if isinstance(value, dt.datetime):
-        return value.isoformat(timespec="milliseconds").removesuffix(".000")
-    if isinstance(value, dt.date):
-        return value.isoformat()
+def _cell(value: Any, written: Any) -> Any:
+    """A cell's value as Excel saved it (dates as datetime); a formula with no saved value is
+    marked, so it is refused by cell rather than read as empty."""
+    if value is None and isinstance(written, str) and written.startswith("="):
+        return FormulaWithoutValue(written)
     return value
 
 
-def count_rows(path: Path) -> int:
+def count_rows(path: Path, sheet: str | None = None) -> int:
     """How many rows the file holds (for a progress bar), read as a stream."""
-    return sum(1 for _ in read_rows(path))
+    return sum(1 for _ in RowFile(path, sheet=sheet).rows())
