@@ -190,3 +190,37 @@ def test_subprocess_never_prints_a_traceback(tmp_path):
         assert p.returncode == 2, (args, p.stderr)
         assert "Traceback" not in p.stderr + p.stdout
         assert p.stderr.startswith("error: ")
+
+
+@pytest.mark.parametrize("name,proposed", [("Priorität", "Prioritaet"), ("Größe", "Groesse"), ("Zoë", "Zoe"),
+                                           ("Ærø", "Aeroe"), ("Straße_2", "Strasse_2")])
+def test_a_caption_with_letters_beyond_ascii_is_refused_with_every_letter_kept(tmp_path, name, proposed):
+    path = tmp_path / "def.yaml"
+    path.write_text(GOOD + f"  {name}: Customer.Priority\n", encoding="utf-8")
+    r = cli("generate", path, "--out", tmp_path / "out")
+    assert r.exit_code == 2 and f"column name '{name}' must be ASCII letters, digits and '_'" in r.stderr
+    assert f"rename it to '{proposed}'" in r.stderr, r.stderr
+
+
+def test_a_caption_whose_letters_have_no_ascii_spelling_gets_no_lossy_proposal(tmp_path):
+    path = tmp_path / "def.yaml"
+    path.write_text(GOOD + "  名前: Customer.AcctName\n", encoding="utf-8")
+    r = cli("generate", path, "--out", tmp_path / "out")
+    assert r.exit_code == 2 and "rename it with ASCII letters (A-Z, a-z), digits and '_'" in r.stderr
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be-bom", "utf-8-sig"])
+def test_a_definition_saved_as_windows_unicode_text_or_with_a_bom_is_read(tmp_path, encoding):
+    path = tmp_path / "def.yaml"
+    data = ("\ufeff" + GOOD).encode("utf-16-be") if encoding == "utf-16-be-bom" else GOOD.encode(encoding)
+    path.write_bytes(data)
+    r = cli("generate", path, "--out", tmp_path / "out")
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "out/acumatica/customers/generic-inquiry.xml").exists()
+
+
+def test_utf16_without_its_mark_is_named_for_what_it_is(tmp_path):
+    path = tmp_path / "def.yaml"
+    path.write_bytes(GOOD.encode("utf-16-le"))
+    r = cli("generate", path, "--out", tmp_path / "out")
+    assert r.exit_code == 2 and "looks like UTF-16 text without a byte-order mark" in r.stderr

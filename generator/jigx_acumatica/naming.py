@@ -10,6 +10,11 @@ IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 DAC_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
 COLUMN_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 ENTITY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+# Letters whose ASCII spelling is two letters (German, Scandinavian, French ligatures): a plain
+# decomposition would drop the mark and lose a letter (Priorität -> Prioritat, not Prioritaet).
+_SPELLED = {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss", "ẞ": "SS", "æ": "ae",
+            "Æ": "Ae", "œ": "oe", "Œ": "Oe", "ø": "oe", "Ø": "Oe", "å": "aa", "Å": "Aa", "þ": "th", "Þ": "Th",
+            "ð": "d", "Ð": "D", "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "ı": "i"}
 FIELD_REF_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)$")
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 SOLUTION_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,49}$")
@@ -76,3 +81,22 @@ _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:jigx-acumatica")
 
 def stable_uuid(*parts: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, "/".join(parts)))
+
+
+def ascii_name(name: str) -> str | None:
+    """A name in ASCII letters, digits and '_' that keeps every letter of name (Größe -> Groesse,
+    Zoë -> Zoe); None when a letter has no ASCII spelling (it would be dropped, not kept)."""
+    import unicodedata
+
+    out = []
+    for ch in name:
+        ch = _SPELLED.get(ch, ch)
+        if ch.isascii():
+            out.append(ch)
+            continue
+        base = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode()
+        if not base and ch.isalpha():
+            return None
+        out.append(base)
+    text = re.sub(r"[^A-Za-z0-9_]", "", "".join(out))
+    return re.sub(r"^[^A-Za-z]+", "", text) or None

@@ -94,10 +94,14 @@ def sample_value(defn: TableDef, col: Column, index: int) -> Any:
         return required == "True" if col.type == "bool" else required
     if col.type == "bool":
         return True
-    if col.type == "datetime":  # related dates agree: a start before the moment, an end after it
+    if col.type in ("date", "datetime"):  # related dates agree: a start before the moment, an end after it
         if _ENDS.search(col.name):
-            return local_datetime(SAMPLE_INSTANT + timedelta(days=index + 1))
-        return local_datetime(SAMPLE_INSTANT - timedelta(days=index + 1 if _STARTS.search(col.name) else 0))
+            moment = SAMPLE_INSTANT + timedelta(days=index + 1)
+        else:
+            moment = SAMPLE_INSTANT - timedelta(days=index + 1 if _STARTS.search(col.name) else 0)
+        if col.type == "date":  # a date-only field: a DateTime at its midnight, as pushes carry it
+            moment = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+        return local_datetime(moment)
     if col.type == "guid":
         return stable_uuid(defn.table, "sample", col.name)
     for pattern, value in _STRING_HINTS:
@@ -212,6 +216,28 @@ def validate_body(body: object, *, check_timestamp: bool = True) -> str | None:
             return "TimeStamp must be an integer (.NET ticks)"
         if check_timestamp:
             return timestamp_problem(ts)
+    return None
+
+
+def row_bytes(row: dict[str, Any]) -> int:
+    """A row's size as a push carries it (compact UTF-8 JSON)."""
+    return len(json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def row_size_problem(row: dict[str, Any]) -> str | None:
+    size = row_bytes(row)
+    if size <= MAX_ROW_BYTES:
+        return None
+    return (f"the row is {size:,} bytes, over the {MAX_ROW_BYTES:,} bytes Jigx keeps per row "
+            "(\"the max file size per record is 350K\")")
+
+
+def oversized_row(body: dict[str, Any]) -> str | None:
+    """The first row of Inserted larger than Jigx keeps, said with its place, or None."""
+    for n, row in enumerate(body.get("Inserted") or [], start=1):
+        problem = row_size_problem(row) if isinstance(row, dict) else None
+        if problem:
+            return f"Inserted row {n}: {problem}"
     return None
 
 

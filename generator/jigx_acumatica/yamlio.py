@@ -7,6 +7,7 @@ that cannot hold any of those (see load_screened) skips that scan: it costs as m
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import copy
 import io
@@ -49,13 +50,35 @@ def read_text(path: str | Path, *, what: str = "file", kind: str = "YAML", max_b
     than max_bytes + 1 bytes of them."""
     p = Path(path)
     data = read_bytes_limited(p, what=what, kind=kind, max_bytes=max_bytes)
-    if b"\x00" in data:
+    encoding = text_encoding(data)
+    if encoding is None:
+        if _looks_utf16(data):
+            raise InputError(f"{what} looks like UTF-16 text without a byte-order mark", path=p,
+                             hint="save it as UTF-8 (or as Windows' \"Unicode text\", which adds the mark)")
         raise InputError(f"{what} is binary, not {kind} text", path=p, hint=f"name a UTF-8 {kind} file")
     try:
-        return data.decode("utf-8-sig")
+        return data.decode(encoding)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise InputError("not valid UTF-8 text", path=p, line=line, hint="save the file as UTF-8") from None
+        name = "UTF-8" if encoding == "utf-8-sig" else "UTF-16"
+        raise InputError(f"not valid {name} text", path=p, line=line, hint="save the file as UTF-8") from None
+
+
+def text_encoding(data: bytes) -> str | None:
+    """How a user's text file is encoded: UTF-16 by its byte-order mark (Windows' "Unicode text"),
+    else UTF-8 (a BOM dropped); None for bytes that are no text (a NUL outside UTF-16)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    return None if b"\x00" in data else "utf-8-sig"
+
+
+def _looks_utf16(data: bytes) -> bool:
+    """Text saved as UTF-16 without its mark: every other byte NUL in the ASCII part."""
+    head = data[:200]
+    if len(head) < 4:
+        return False
+    even, odd = head[0::2], head[1::2]
+    return any(a.count(0) >= 0.9 * len(a) and b.count(0) <= 0.1 * len(b) for a, b in ((odd, even), (even, odd)))
 
 
 def read_bytes_limited(p: Path, *, what: str, kind: str, max_bytes: int) -> bytes:

@@ -16,7 +16,7 @@ from .dac_metadata import DELETED_FIELD, Dac, Schema
 TEMPLATE = "discovered-definition.yaml.j2"
 TYPES = {"Edm.String": "string", "Edm.Int16": "int", "Edm.Int32": "int", "Edm.Int64": "int", "Edm.Byte": "int",
          "Edm.Decimal": "decimal", "Edm.Double": "decimal", "Edm.Single": "decimal", "Edm.Boolean": "bool",
-         "Edm.DateTimeOffset": "datetime", "Edm.DateTime": "datetime", "Edm.Date": "datetime", "Edm.Guid": "guid"}
+         "Edm.DateTimeOffset": "datetime", "Edm.DateTime": "datetime", "Edm.Date": "date", "Edm.Guid": "guid"}
 SYSTEM = {"CreatedByID", "CreatedByScreenID", "CreatedDateTime", "LastModifiedByID", "LastModifiedByScreenID",
           "LastModifiedDateTime", "tstamp", "Secured", "Included", "Selected", DELETED_FIELD, *naming.NOTE_FIELDS}
 READABLE = re.compile(r"Name|Descr|Status|Type|Class|Email|EMail|Phone|Date|Amt|Amount|Total|Qty|Price|Balance|"

@@ -169,7 +169,7 @@ def _definition(row: ET.Element, out: Imported, drop: bool) -> dict[str, Any]:
     if row.find("GINavigationScreen") is not None:
         out.notes.append("navigation links (GINavigationScreen) are left out: a push carries data, not links")
     out.notes.append("column types are not in the inquiry: every column is text here; add type: int, decimal, bool, "
-                     "datetime or guid where the app needs it")
+                     "date, datetime or guid where the app needs it")
     return definition
 
 

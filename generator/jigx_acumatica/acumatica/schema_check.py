@@ -22,6 +22,7 @@ FITS: dict[str, tuple[str, ...]] = {
     "decimal": ("Edm.Decimal", "Edm.Double", "Edm.Single", "Edm.Int16", "Edm.Int32", "Edm.Int64"),
     "bool": ("Edm.Boolean",),
     "datetime": ("Edm.DateTimeOffset", "Edm.DateTime", "Edm.Date"),
+    "date": ("Edm.DateTimeOffset", "Edm.DateTime", "Edm.Date"),  # DAC OData types every date field DateTimeOffset
     "guid": ("Edm.Guid",),
 }
 TYPE_FOR: dict[str, str] = {edm: kind for kind, edms in FITS.items() for edm in edms if kind != "decimal" or

@@ -22,8 +22,9 @@ from ..errors import InputError, ToolError
 from ..fsutil import os_error, read_if_exists, write_all
 from ..layout import STATE_DIR
 from ..naming import stable_uuid
+from ..push_contract import row_size_problem
 from ..rows import BadValue, Summary
-from ..rows.shape import key_text, push_row, size_problem
+from ..rows.shape import key_text, push_row
 
 POSITION_DIR = f"{STATE_DIR}/backfill"
 SINCE_OVERLAP = timedelta(days=1)  # --since last: covers the server's time zone (rows are local time)
@@ -210,7 +211,7 @@ def shaped(defn: TableDef, raw: dict[str, Any], source: Source, *, sending: bool
         raise InputError(f"{defn.table}: the row ({key_text(defn, raw)}) from {source.shown}: {exc.problem}{then}",
                          hint=(exc.fix + "; " if exc.fix else "") + f"fix the value in Acumatica, then {again}"
                          ) from None
-    too_big = size_problem(row) if row else None
+    too_big = row_size_problem(row) if row else None
     if too_big:
         raise InputError(f"{defn.table}: the row ({key_text(defn, raw)}) from {source.shown}: {too_big}{then}",
                          hint="shorten its longest values in Acumatica, or leave a long column out of the definition")

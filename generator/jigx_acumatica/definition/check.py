@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import re
 from typing import Any
 
 from .. import naming
@@ -38,7 +37,8 @@ def check_definition(doc: dict[str, Any], path: str, text: str = "") -> TableDef
             c.fail(doc, k, f"unknown key '{k}'", did_you_mean(k, TOP_KEYS), at_value=False)
 
     entity = c.pattern(doc, "entity", c.text(doc, "entity", "entity"), naming.ENTITY_RE,
-                       "entity '{value}' must be a name of letters, digits and '_' starting with a letter (at most 64)",
+                       "entity '{value}' must be a name of ASCII letters, digits and '_' starting with a letter (at "
+                       "most 64)",
                        "use the Acumatica entity name, e.g. Customer or SalesOrder")
     table = _check_table(c, doc, entity)
     inquiry = _check_inquiry(c, doc, table)
@@ -107,7 +107,7 @@ def _check_inquiry(c: Checker, doc: dict[str, Any], table: str) -> str:
         return f"Jigx CDC {table}"
     value = c.text(doc, "inquiry", "inquiry (the Generic Inquiry title)")
     value = c.pattern(doc, "inquiry", value, INQUIRY_RE,
-                      "inquiry title '{value}' may only contain letters, digits, spaces and _ . : ( ) / - "
+                      "inquiry title '{value}' may only contain ASCII letters, digits, spaces and _ . : ( ) / - "
                       "(at most 100)",
                       "pick a plain title such as 'Jigx CDC customers'")
     return value or ""
@@ -132,7 +132,7 @@ def _check_joins(c: Checker, doc: dict[str, Any], aliases: dict[str, str]) -> li
         alias = dac.rsplit(".", 1)[-1] if dac else None
         if "alias" in j and j["alias"] is not None:
             alias = c.pattern(j, "alias", c.text(j, "alias", f"{what}.alias"), naming.IDENT_RE,
-                              "alias '{value}' must be letters, digits and '_'", "e.g. alias: Contact")
+                              "alias '{value}' must be ASCII letters, digits and '_'", "e.g. alias: Contact")
         if alias and alias.lower() in {a.lower() for a in aliases}:
             c.fail(j, "alias" if "alias" in j else "dac", f"alias '{alias}' is already used",
                    "give this join its own alias")
@@ -222,9 +222,11 @@ def _check_columns(c: Checker, doc: dict[str, Any], aliases: dict[str, str], ent
                    f"({', '.join(naming.NOTE_FIELDS)})", f"rename it, e.g. to '{entity}{note}'", at_value=False)
             continue
         if not naming.COLUMN_RE.match(name):
-            c.fail(cols, name, f"column name '{name}' must be letters, digits and '_', starting with a letter "
+            suggested = naming.ascii_name(name)
+            c.fail(cols, name, f"column name '{name}' must be ASCII letters, digits and '_', starting with a letter "
                    "(Acumatica strips other characters from captions)",
-                   f"rename it to '{_suggest_column(name)}'", at_value=False)
+                   f"rename it to '{suggested}'" if suggested else "rename it with ASCII letters (A-Z, a-z), digits "
+                   "and '_'", at_value=False)
             continue
         if lname in seen:
             c.fail(cols, name, f"column name '{name}' repeats '{seen[lname]}' (names must differ ignoring case)",
@@ -271,15 +273,6 @@ def _column_spec(c: Checker, cols: dict[str, Any], name: str, spec: Any) -> tupl
     c.fail(cols, name, f"column '{name}' must be Alias.Field or a mapping with field and type",
            "e.g. Email: {field: Contact.EMail, type: string}")
     return None, "string"
-
-
-def _suggest_column(name: str) -> str:
-    import unicodedata
-
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()  # Zoë -> Zoe
-    s = re.sub(r"[^A-Za-z0-9_]", "", ascii_name)
-    s = re.sub(r"^[^A-Za-z]+", "", s)
-    return s or "Column1"
 
 
 def _check_key(c: Checker, doc: dict[str, Any], columns: list[Column]) -> list[str]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..errors import located
 
-COLUMN_TYPES = ("string", "int", "decimal", "bool", "datetime", "guid")
+COLUMN_TYPES = ("string", "int", "decimal", "bool", "date", "datetime", "guid")
 JOIN_TYPES = {"inner": "I", "left": "L", "right": "R", "full": "F"}
 INQUIRY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.:()/-]{0,99}$")
 

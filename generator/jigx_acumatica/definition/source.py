@@ -25,7 +25,7 @@ def check_source(c: Checker, doc: dict[str, Any]) -> tuple[str, str, str, bool]:
     alias = dac.rsplit(".", 1)[-1] if dac else ""
     if "alias" in src and src["alias"] is not None:
         alias = c.pattern(src, "alias", c.text(src, "alias", "source.alias"), naming.IDENT_RE,
-                          "alias '{value}' must be letters, digits and '_'", "e.g. alias: Customer") or ""
+                          "alias '{value}' must be ASCII letters, digits and '_'", "e.g. alias: Customer") or ""
     modified = "LastModifiedDateTime"
     if "modified" in src and src["modified"] is not None:
         modified = c.pattern(src, "modified", c.text(src, "modified", "source.modified"), naming.IDENT_RE,

@@ -50,6 +50,7 @@ def _key_value(defn: TableDef, column: Column) -> Any:
         "int": -999_999,
         "decimal": -999_999.99,
         "bool": False,
+        "date": "1900-01-01T00:00:00",
         "datetime": "1900-01-01T00:00:00",
         "guid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"urn:jigx-acumatica:verify:{defn.table}")),
     }.get(column.type, TEST_KEY)

@@ -27,7 +27,7 @@ from urllib.parse import parse_qs, urlsplit
 from .. import naming
 from ..definition import TableDef
 from ..errors import printable
-from ..push_contract import BodyError, parse_body
+from ..push_contract import BodyError, oversized_row, parse_body
 from .store import DeletedMode, RowsMode, Store
 
 CDC_PATH = re.compile(r"^/tool/organizations/([^/]+)/solutions/([^/]+)/acumatica/cdc$")
@@ -186,6 +186,9 @@ class Handler(BaseHTTPRequestHandler):
             return self._error(400, "the body is not valid UTF-8 JSON: it is not UTF-8 text", table)
         except BodyError as exc:
             return self._error(400, f"the body is not valid UTF-8 JSON ({exc})" if exc.syntax else str(exc), table)
+        too_big = oversized_row(body)
+        if too_big:
+            return self._error(413, too_big, table)
         applied = self.server.store.apply(table, body)  # type: ignore[attr-defined]
         flag = self.cfg.tenant_flag(table, body["CompanyId"])
         self._log(f"POST 200 {applied.log_line()}{flag}")

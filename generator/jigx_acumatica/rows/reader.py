@@ -17,8 +17,9 @@ from typing import Any
 
 from ..definition import TableDef
 from ..errors import InputError
+from ..push_contract import row_size_problem
 from .files import RowFile
-from .shape import expected, key_text, needed, push_row, size_problem
+from .shape import expected, key_text, needed, push_row
 from .values import BadValue, Context, ReadOptions, read_value
 
 SHOWN = 10  # problems named in the message; the rest are counted
@@ -134,7 +135,8 @@ class FileRows:
         else:
             names = expected(defn)
             listed = ", ".join(names[:-1][:8]) + (", ..." if len(names) > 9 else "") + ", _mod"
-            hint = f"is it the file of another table? Name its columns as the result columns of '{defn.table}': {listed}"
+            hint = (f"is it the file of another table? Name its columns as the result columns of '{defn.table}': "
+                    f"{listed}")
         if not needed_missing:
             hint += ", or pass --allow-missing-columns to send the missing ones as null"
         else:
@@ -189,7 +191,7 @@ class FileRows:
                                    "an empty _mod"))
         if not out:
             shaped = push_row(defn, self._typed(defn, raw, ctx))
-            too_big = size_problem(shaped) if shaped else None
+            too_big = row_size_problem(shaped) if shaped else None
             if too_big:
                 out.append(Problem(n, where, None, f"({key_text(defn, raw)}) {too_big}",
                                    "shorten its longest values in Acumatica, or leave a long column out of the "

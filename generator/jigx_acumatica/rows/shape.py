@@ -4,11 +4,9 @@ order with their types, then _tab, _del (where the inquiry has it) and _mod."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ..definition import Column, TableDef
-from ..push_contract import MAX_ROW_BYTES
 from .values import ODATA, BadValue, Context, read_value
 
 
@@ -53,19 +51,6 @@ def as_bool(value: Any) -> bool | None:
         return value
     text = str(value).strip().lower()
     return True if text in ("true", "1", "yes") else False if text in ("false", "0", "no", "") else None
-
-
-def row_bytes(row: dict[str, Any]) -> int:
-    """The row's size as a push carries it (compact UTF-8 JSON)."""
-    return len(json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode())
-
-
-def size_problem(row: dict[str, Any]) -> str | None:
-    size = row_bytes(row)
-    if size <= MAX_ROW_BYTES:
-        return None
-    return (f"the row is {size:,} bytes as sent, over the {MAX_ROW_BYTES:,} bytes Jigx keeps per row "
-            "(\"the max file size per record is 350K\")")
 
 
 def key_text(defn: TableDef, raw: dict[str, Any]) -> str:

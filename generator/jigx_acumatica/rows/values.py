@@ -142,8 +142,8 @@ def number_text(text: str, ctx: Context) -> Decimal:
                        "comma", "say how the file writes decimals: --decimal-point or --decimal-comma")
     if comma is not None and mode is None:
         raise BadValue(f"is {t!r}, which reads as {comma} only where a comma is the decimal separator",
-                       f"pass --decimal-comma if the file writes decimals with a comma (1.234,50), or write it "
-                       f"as {comma} in the file")
+                       "pass --decimal-comma if the file writes decimals with a comma (1.234,50), or write the "
+                       "value with a decimal point in the file")
     raise BadValue(f"is {t!r}, not a number" + _also(comma, "--decimal-comma"),
                    "a number as 1234.50 or 1,234.50" + (" (--decimal-comma: 1.234,50)" if mode is None else ""))
 
